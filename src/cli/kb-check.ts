@@ -1,0 +1,22 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { loadLocales } from '../i18n/locales.js';
+import { formatProblem, readKnowledgeSources, validateKnowledge } from '../knowledge/load.js';
+
+/** `npm run kb:check [-- DIR]`: validates the knowledge base and the locales; exit 1 on problems. */
+const { positionals } = parseArgs({ allowPositionals: true });
+const config = loadConfig();
+const dir = path.resolve(positionals[0] ?? config.knowledgeDir);
+const { knowledgeBase, problems } = validateKnowledge(await readKnowledgeSources(dir));
+let failed = problems.length > 0;
+if (failed) console.error(`${problems.length} problem(s) in ${dir}:\n${problems.map(formatProblem).join('\n')}`);
+
+try {
+  await loadLocales(config.localesDir);
+} catch (error) {
+  failed = true;
+  console.error((error as Error).message);
+}
+if (failed) process.exit(1);
+console.log(`ok: ${knowledgeBase?.entries.size} entries in ${dir}, locales valid`);

@@ -1,0 +1,35 @@
+/**
+ * Every error Rahnama raises on purpose, declared once with a stable code, an HTTP status and a
+ * message template (the habit of Fastify's lib/errors.js). Callers and logs match on `code`.
+ */
+export const ERROR_CODES = {
+  RAHNAMA_CONFIG_INVALID: { status: 500, message: 'Invalid configuration: %s' },
+  RAHNAMA_KNOWLEDGE_INVALID: { status: 500, message: 'The knowledge base has %s problem(s)' },
+  RAHNAMA_LOCALES_INVALID: { status: 500, message: 'Invalid locale file: %s' },
+  RAHNAMA_UNSUPPORTED_LANGUAGE: { status: 400, message: 'Unsupported language "%s"' },
+  RAHNAMA_TEXT_EMPTY: { status: 400, message: 'The question is empty' },
+  RAHNAMA_TEXT_TOO_LONG: { status: 400, message: 'The question is longer than %s characters' },
+  RAHNAMA_MODEL_ID_INVALID: { status: 500, message: '%s' },
+  RAHNAMA_MODEL_MISSING: { status: 500, message: '%s' },
+  RAHNAMA_MODEL_LOAD_FAILED: { status: 500, message: '%s' },
+  RAHNAMA_MODEL_DOWNLOAD_FAILED: { status: 500, message: '%s' },
+  RAHNAMA_NOT_READY: { status: 503, message: 'Not ready: %s' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class RahnamaError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+
+  constructor(code: ErrorCode, args: readonly (string | number)[] = [], options?: ErrorOptions) {
+    let i = 0;
+    super(
+      ERROR_CODES[code].message.replace(/%s/g, () => String(args[i++] ?? '')),
+      options,
+    );
+    this.name = 'RahnamaError';
+    this.code = code;
+    this.statusCode = ERROR_CODES[code].status;
+  }
+}

@@ -1,0 +1,89 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import i18next, { type i18n, type TOptions } from 'i18next';
+import { RahnamaError } from '../errors.js';
+import { LANGUAGES, type Lang } from '../languages.js';
+
+/** The namespaces every language must have: `locales/<lang>/<namespace>.json`. */
+export const NAMESPACES = ['common', 'smalltalk', 'emergency'] as const;
+export type Namespace = (typeof NAMESPACES)[number];
+
+export const SMALL_TALK_INTENTS = ['greeting', 'thanks', 'goodbye', 'human', 'capabilities'] as const;
+export type SmallTalkIntent = (typeof SMALL_TALK_INTENTS)[number];
+
+export interface SmallTalkPhrases {
+  readonly patterns: readonly string[];
+  readonly reply: string;
+}
+
+/** UI, small-talk and emergency strings in every language, through one i18next instance. */
+export interface Locales {
+  readonly i18n: i18n;
+  /** A `common` string, e.g. t('fr', 'answer.fallback'). */
+  t(lang: Lang, key: string, options?: TOptions): string;
+  smallTalk(lang: Lang): Readonly<Record<SmallTalkIntent, SmallTalkPhrases>>;
+  emergencyPatterns(lang: Lang): readonly string[];
+}
+
+type Json = { [key: string]: Json } | Json[] | string | number | boolean | null;
+
+/**
+ * Reads every locale file and checks that each language has the same keys as English, so a
+ * missing translation stops start-up instead of showing a raw key to a user.
+ */
+export async function loadLocales(dir: string): Promise<Locales> {
+  const resources: Record<string, Record<string, Json>> = {};
+  const problems: string[] = [];
+  for (const lang of LANGUAGES) {
+    resources[lang] = {};
+    for (const ns of NAMESPACES) {
+      const file = path.join(lang, `${ns}.json`);
+      try {
+        resources[lang][ns] = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as Json;
+      } catch (error) {
+        problems.push(`${file}: ${(error as Error).message}`);
+      }
+    }
+  }
+  const extra = (await readdir(dir).catch(() => [] as string[])).filter((name) => !LANGUAGES.includes(name as Lang) && !name.startsWith('.'));
+  for (const name of extra) problems.push(`${name}: not a supported language code`);
+  if (problems.length === 0) {
+    for (const ns of NAMESPACES) {
+      const reference = keyPaths(resources.en?.[ns]);
+      for (const lang of LANGUAGES) {
+        const keys = new Set(keyPaths(resources[lang]?.[ns]));
+        for (const key of reference) if (!keys.has(key)) problems.push(`${lang}/${ns}.json: missing "${key}"`);
+        for (const key of keys) if (!reference.includes(key)) problems.push(`${lang}/${ns}.json: "${key}" is not in en/${ns}.json`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new RahnamaError('RAHNAMA_LOCALES_INVALID', [problems.join('; ')]);
+
+  const instance = i18next.createInstance();
+  await instance.init({
+    resources: resources as never,
+    lng: 'en',
+    fallbackLng: 'en',
+    supportedLngs: [...LANGUAGES],
+    ns: [...NAMESPACES],
+    defaultNS: 'common',
+    initAsync: false,
+    // Answers are Markdown, not HTML: escaping is each channel's job.
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+
+  const objectOf = <T>(lang: Lang, ns: Namespace): T => resources[lang]?.[ns] as T;
+  return {
+    i18n: instance,
+    t: (lang, key, options) => instance.getFixedT(lang, 'common')(key, options ?? {}) as string,
+    smallTalk: (lang) => objectOf(lang, 'smalltalk'),
+    emergencyPatterns: (lang) => objectOf<{ patterns: string[] }>(lang, 'emergency').patterns,
+  };
+}
+
+/** Dotted paths of the leaves of a JSON object (arrays count as one leaf). */
+function keyPaths(value: Json | undefined, prefix = ''): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return prefix ? [prefix] : [];
+  return Object.entries(value).flatMap(([k, v]) => keyPaths(v, prefix ? `${prefix}.${k}` : k));
+}

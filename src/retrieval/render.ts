@@ -1,0 +1,50 @@
+import type { Locales } from '../i18n/locales.js';
+import type { ResolvedContacts } from '../knowledge/contacts.js';
+import { fillPlaceholders, hasContactPlaceholder } from '../knowledge/placeholders.js';
+import type { KnowledgeEntry } from '../knowledge/schema.js';
+import type { Lang } from '../languages.js';
+
+/** Turns entries and UI strings into the Markdown text a user reads, in their language. */
+export class AnswerRenderer {
+  constructor(
+    private readonly locales: Locales,
+    private readonly contacts: ResolvedContacts,
+  ) {}
+
+  /** An entry's answer with contacts filled in and the notes its status calls for. */
+  entry(entry: KnowledgeEntry, lang: Lang): string {
+    const t = entry.languages[lang];
+    const notes: string[] = [];
+    if (hasContactPlaceholder(t.answer) && !this.contacts.verified) notes.push(this.locales.t(lang, 'answer.contactUnverified'));
+    if (t.status === 'machine') notes.push(this.locales.t(lang, 'answer.machineTranslation'));
+    return [fillPlaceholders(t.answer, this.contacts.values).trim(), ...notes.map((n) => `_${n}_`)].join('\n\n');
+  }
+
+  /** How to reach a person: the configured contact details, or an honest "not set up yet". */
+  contactRoute(lang: Lang): string {
+    const v = this.contacts.values;
+    const lines = [
+      v['contact.organisation'],
+      v['contact.address'] && `📍 ${v['contact.address']}`,
+      v['contact.phone'] && `📞 ${v['contact.phone']}`,
+      v['contact.email'] && `✉️ ${v['contact.email']}`,
+      v['contact.hours'] && `🕒 ${v['contact.hours']}`,
+      v['contact.website'] && `🌐 ${v['contact.website']}`,
+    ].filter(Boolean);
+    if (!v['contact.phone'] && !v['contact.email'] && !v['contact.address']) {
+      return this.locales.t(lang, 'answer.contactMissing');
+    }
+    const parts = [this.locales.t(lang, 'answer.contactIntro'), lines.join('\n')];
+    if (!this.contacts.verified) parts.push(`_${this.locales.t(lang, 'answer.contactUnverified')}_`);
+    return parts.join('\n');
+  }
+
+  fallback(lang: Lang): string {
+    return `${this.locales.t(lang, 'answer.fallback')}\n\n${this.contactRoute(lang)}`;
+  }
+
+  emergency(lang: Lang, emergencyEntry: KnowledgeEntry | undefined): string {
+    const intro = `**${this.locales.t(lang, 'emergency.intro')}**`;
+    return emergencyEntry ? `${intro}\n\n${this.entry(emergencyEntry, lang)}` : intro;
+  }
+}

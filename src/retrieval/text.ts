@@ -1,0 +1,97 @@
+import { stemmer as stemAr } from '@orama/stemmers/arabic';
+import { stemmer as stemBg } from '@orama/stemmers/bulgarian';
+import { stemmer as stemEn } from '@orama/stemmers/english';
+import { stemmer as stemFr } from '@orama/stemmers/french';
+import { stemmer as stemRu } from '@orama/stemmers/russian';
+import { stemmer as stemTr } from '@orama/stemmers/turkish';
+import { stemmer as stemUk } from '@orama/stemmers/ukrainian';
+import { LANGUAGES, type Lang } from '../languages.js';
+
+/**
+ * Text processing for search, per language: the index knows nothing about languages, it is
+ * handed `tokenize` and `processTerm` functions (the MiniSearch way).
+ */
+
+/** Maintained Snowball-family stemmers (from Orama); fa, ps, ur and ku have none. */
+const STEMMERS: Partial<Record<Lang, (word: string) => string>> = {
+  en: stemEn, bg: stemBg, ar: stemAr, ru: stemRu, uk: stemUk, tr: stemTr, fr: stemFr,
+};
+
+// Arabic-script letters written differently across Arabic, Farsi, Urdu and Pashto keyboards,
+// folded to one form so that "كتاب" and "کتاب", "يا" and "یا" meet.
+const ARABIC_SCRIPT_FOLD: Readonly<Record<string, string>> = {
+  'ي': 'ی', 'ى': 'ی', 'ئ': 'ی', 'ے': 'ی', 'ې': 'ی', 'ۍ': 'ی',
+  'ك': 'ک', 'ګ': 'گ',
+  'ة': 'ه', 'ۀ': 'ه', 'ہ': 'ه', 'ھ': 'ه', 'ۂ': 'ه',
+  'أ': 'ا', 'إ': 'ا', 'آ': 'ا', 'ٱ': 'ا', 'ٲ': 'ا', 'ٳ': 'ا',
+  'ؤ': 'و',
+  '٠': '0', '١': '1', '٢': '2', '٣': '3', '٤': '4', '٥': '5', '٦': '6', '٧': '7', '٨': '8', '٩': '9',
+  '۰': '0', '۱': '1', '۲': '2', '۳': '3', '۴': '4', '۵': '5', '۶': '6', '۷': '7', '۸': '8', '۹': '9',
+};
+const ARABIC_SCRIPT_PATTERN = new RegExp(`[${Object.keys(ARABIC_SCRIPT_FOLD).join('')}]`, 'g');
+// Tatweel, zero-width (non-)joiners, direction marks and other invisible format characters.
+const INVISIBLES = /[\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const COMBINING_MARKS = /\p{M}+/gu;
+
+/** Case, width, diacritic and Arabic-script folding: the form both index and query are compared in. */
+export function foldText(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(INVISIBLES, '')
+    .toLowerCase()
+    .replace(/ı/g, 'i')
+    .replace(ARABIC_SCRIPT_PATTERN, (ch) => ARABIC_SCRIPT_FOLD[ch] ?? ch)
+    .normalize('NFD')
+    .replace(COMBINING_MARKS, '')
+    .normalize('NFC');
+}
+
+const segmenters = new Map<string, Intl.Segmenter>();
+
+function segmenterFor(lang: string): Intl.Segmenter {
+  let s = segmenters.get(lang);
+  if (!s) {
+    s = new Intl.Segmenter(lang, { granularity: 'word' });
+    segmenters.set(lang, s);
+  }
+  return s;
+}
+
+/** Words of a text, by Unicode word segmentation (handles scripts without spaces too). */
+export function tokenize(text: string, lang: Lang | 'und' = 'und'): string[] {
+  const words: string[] = [];
+  for (const seg of segmenterFor(lang).segment(text.normalize('NFKC').replace(INVISIBLES, ''))) {
+    if (seg.isWordLike) words.push(seg.segment);
+  }
+  return words;
+}
+
+/** Stemmed, folded search term for one word, or null to drop it. */
+export function processTerm(word: string, lang: Lang): string | null {
+  const lower = stripApostropheAffix(word.toLowerCase(), lang);
+  const stem = STEMMERS[lang];
+  // Stem before folding: the stemmers know their language's diacritics.
+  const term = foldText(stem && lower.length > 3 ? stem(lower) : lower);
+  return term.length === 0 ? null : term;
+}
+
+// French elisions (l'aide, qu'il) and Turkish suffixes after names (Bulgaristan'da).
+function stripApostropheAffix(word: string, lang: Lang): string {
+  const i = word.search(/['’]/);
+  if (i < 0) return word;
+  if (lang === 'fr' && i <= 2) return word.slice(i + 1);
+  if (lang === 'tr') return word.slice(0, i);
+  return word;
+}
+
+/** Tokenize and process in one go: the terms the index sees for a text in `lang`. */
+export function termsOf(text: string, lang: Lang): string[] {
+  const terms: string[] = [];
+  for (const word of tokenize(text, lang)) {
+    const term = processTerm(word, lang);
+    if (term) terms.push(term);
+  }
+  return terms;
+}
+
+export const STEMMED_LANGUAGES = LANGUAGES.filter((l) => STEMMERS[l]);

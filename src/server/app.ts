@@ -1,0 +1,42 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.js';
+import { RahnamaError } from '../errors.js';
+import type { AnswerEngine } from '../retrieval/engine.js';
+import type { ModelStatus } from '../retrieval/model-manager.js';
+import askApi from './plugins/ask-api.js';
+import enginePlugin from './plugins/engine.js';
+import health from './plugins/health.js';
+
+export interface AppDeps {
+  config: Pick<Config, 'logLevel' | 'maxQuestionLength' | 'rateLimitMax' | 'trustProxy'>;
+  engine: AnswerEngine;
+  modelStatus?: () => ModelStatus;
+  /** Overrides the pino logger options (tests pass false). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the HTTP server: shared engine first, then one encapsulated plugin per area. */
+export async function buildApp({ config, engine, modelStatus, logger }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? { level: config.logLevel },
+    trustProxy: config.trustProxy,
+    // Per-request logs would carry client addresses; errors are still logged.
+    disableRequestLogging: true,
+    ajv: { customOptions: { allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof RahnamaError) {
+      return reply.status(error.statusCode).send({ statusCode: error.statusCode, code: error.code, error: 'Bad Request', message: error.message });
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.status(status).send(error);
+  });
+
+  await app.register(enginePlugin, { engine, modelStatus: modelStatus ?? (() => ({ status: 'disabled' as const })) });
+  await app.register(health);
+  await app.register(askApi, { maxQuestionLength: config.maxQuestionLength, rateLimitMax: config.rateLimitMax });
+  return app;
+}
