@@ -20,6 +20,7 @@ export const ENV_VARIABLES = {
   EMBEDDING_DTYPE: { schema: Type.Union([Type.Literal('q8'), Type.Literal('fp32')]), default: 'q8', doc: 'Model weights: `q8` (quantized, smaller, faster) or `fp32`.' },
   EMBEDDING_QUERY_PREFIX: { schema: Type.String(), default: 'query: ', doc: 'Text put before a question when embedding it (E5 models expect `query: `).' },
   EMBEDDING_PASSAGE_PREFIX: { schema: Type.String(), default: 'passage: ', doc: 'Text put before a knowledge passage when embedding it (E5 models expect `passage: `).' },
+  MODEL_REMOTE_HOST: { schema: Type.String({ pattern: '^https?://' }), default: 'https://huggingface.co/', doc: 'Where models are downloaded from: the Hugging Face Hub or a mirror of it.' },
   MODEL_DOWNLOAD: { schema: Type.Boolean(), default: true, doc: 'Fetch a missing model in the background at start-up; on failure the server stays on keyword search.' },
   MAX_QUESTION_LENGTH: { schema: Type.Integer({ minimum: 10, maximum: 100000 }), default: 1000, doc: 'Longest question accepted, in characters; longer ones get a 400.' },
   ANSWER_THRESHOLD: { schema: Type.Number({ minimum: 0, maximum: 1 }), default: 0.5, doc: 'Confidence (0–1) below which the bot does not answer but offers suggestions and the contact route.' },
@@ -55,6 +56,7 @@ export interface Config {
     readonly queryPrefix: string;
     readonly passagePrefix: string;
     readonly download: boolean;
+    readonly remoteHost: string;
   };
   readonly maxQuestionLength: number;
   readonly answerThreshold: number;
@@ -112,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       queryPrefix: v.EMBEDDING_QUERY_PREFIX,
       passagePrefix: v.EMBEDDING_PASSAGE_PREFIX,
       download: v.MODEL_DOWNLOAD,
+      remoteHost: v.MODEL_REMOTE_HOST,
     },
     maxQuestionLength: v.MAX_QUESTION_LENGTH,
     answerThreshold: v.ANSWER_THRESHOLD,

@@ -1,19 +1,22 @@
 import { loadConfig } from './config.js';
 import { RahnamaError } from './errors.js';
 import { loadAnswerEngine } from './retrieval/load-engine.js';
+import { ModelManager } from './retrieval/model-manager.js';
 import { buildApp } from './server/app.js';
 
-/** Starts the server: validated config, validated knowledge, then HTTP; the model comes later. */
+/** Starts the server: validated config and knowledge, then HTTP at once; the model follows. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const engine = await loadAnswerEngine(config);
-  const app = await buildApp({ config, engine });
+  const app = await buildApp({ config, engine, modelStatus: () => models.status() });
+  const models = new ModelManager(config, app.log);
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ entries: engine.entries.size, mode: engine.mode }, 'ready');
+  void models.start(engine);
 
   const shutdown = (signal: string) => {
     app.log.info({ signal }, 'shutting down');
-    app.close().then(() => process.exit(0), () => process.exit(1));
+    Promise.all([app.close(), models.close()]).then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

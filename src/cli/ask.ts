@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { loadAnswerEngine } from '../retrieval/load-engine.js';
+import { loadAnswerEngine, useLocalModelIfPresent } from '../retrieval/load-engine.js';
 
 /** `npm run ask -- "question" [--lang xx]`: the answer, then the candidates with their scores. */
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { lang: { type: 'string' } } });
@@ -9,7 +9,9 @@ if (!text.trim()) {
   console.error('usage: npm run ask -- "question" [--lang xx]');
   process.exit(2);
 }
-const engine = await loadAnswerEngine(loadConfig());
+const config = loadConfig();
+const engine = await loadAnswerEngine(config);
+const models = await useLocalModelIfPresent(engine, config);
 const result = await engine.ask({ text, lang: values.lang }, { explain: true });
 console.log(`lang ${result.lang} (detected ${result.detectedLang}, ${result.detectedConfidence}) · ${result.kind} · entry ${result.entryId ?? '—'} · confidence ${result.confidence} · ${result.mode}\n`);
 console.log(result.answer);
@@ -20,3 +22,4 @@ for (const c of result.candidates ?? []) {
   const dense = c.dense ? ` dense[${c.dense.similarity.toFixed(3)}]` : '';
   console.log(`  ${c.confidence.toFixed(3)}  ${c.entryId}${kw}${dense}`);
 }
+await models.close();

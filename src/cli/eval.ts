@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { readEvalFile, runEval, type EvalFigures } from '../eval/evaluate.js';
-import { loadAnswerEngine } from '../retrieval/load-engine.js';
+import { loadAnswerEngine, useLocalModelIfPresent } from '../retrieval/load-engine.js';
 
 /**
  * `npm run eval -- FILE.yaml [--json] [--detect] [--failures]`: accuracy of the engine on a
@@ -16,7 +16,9 @@ if (!file) {
   console.error('usage: npm run eval -- FILE.yaml [--json] [--detect] [--failures]');
   process.exit(2);
 }
-const engine = await loadAnswerEngine(loadConfig());
+const config = loadConfig();
+const engine = await loadAnswerEngine(config);
+const models = await useLocalModelIfPresent(engine, config);
 const { report, outcomes } = await runEval(engine, await readEvalFile(file), { detect: values.detect });
 
 if (values.json) {
@@ -36,3 +38,4 @@ if (values.json) {
     }
   }
 }
+await models.close();

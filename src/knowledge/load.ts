@@ -86,18 +86,19 @@ export function validateKnowledge(sources: readonly KnowledgeSource[]): {
       if (checkSchema(file, ContactsFileSchema, data, problems)) contacts = data as ContactsFile;
       continue;
     }
-    if (!checkSchema(file, EntryFileSchema, data, problems)) continue;
+    // Identity first, so duplicates are found even in files with other problems.
+    const id = (data as { id?: unknown } | null)?.id;
+    let duplicate = false;
+    if (typeof id === 'string') {
+      const expectedId = file.slice(0, -'.yaml'.length);
+      if (id !== expectedId) problems.push({ file, field: 'id', message: `id "${id}" must equal the file name "${expectedId}"` });
+      const other = fileOfId.get(id);
+      if (other) problems.push({ file, field: 'id', message: `duplicate id "${id}" (also in ${other})` });
+      else fileOfId.set(id, file);
+      duplicate = !!other;
+    }
+    if (!checkSchema(file, EntryFileSchema, data, problems) || duplicate) continue;
     const entry = data as KnowledgeEntry;
-    const expectedId = file.slice(0, -'.yaml'.length);
-    if (entry.id !== expectedId) {
-      problems.push({ file, field: 'id', message: `id "${entry.id}" must equal the file name "${expectedId}"` });
-    }
-    const other = fileOfId.get(entry.id);
-    if (other) {
-      problems.push({ file, field: 'id', message: `duplicate id "${entry.id}" (also in ${other})` });
-      continue;
-    }
-    fileOfId.set(entry.id, file);
     checkTranslations(file, entry, problems);
     entries.set(entry.id, entry);
   }
@@ -106,7 +107,7 @@ export function validateKnowledge(sources: readonly KnowledgeSource[]): {
     const file = fileOfId.get(id) ?? `${id}.yaml`;
     entry.related?.forEach((rel, i) => {
       if (rel === id) problems.push({ file, field: `related[${i}]`, message: 'an entry cannot be related to itself' });
-      else if (!entries.has(rel)) problems.push({ file, field: `related[${i}]`, message: `no entry has the id "${rel}"` });
+      else if (!fileOfId.has(rel)) problems.push({ file, field: `related[${i}]`, message: `no entry has the id "${rel}"` });
     });
   }
   if (!contacts) problems.push({ file: CONTACTS_FILE, message: 'missing: the contact details file is required' });

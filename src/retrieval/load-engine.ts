@@ -4,6 +4,7 @@ import { resolveContacts } from '../knowledge/contacts.js';
 import { loadKnowledgeBase } from '../knowledge/load.js';
 import { AnswerEngine } from './engine.js';
 import { KeywordIndex } from './keyword-index.js';
+import { ModelManager } from './model-manager.js';
 import { AnswerRenderer } from './render.js';
 
 type EngineConfig = Pick<Config, 'knowledgeDir' | 'localesDir' | 'answerThreshold' | 'contactOverrides' | 'retentionDays'>;
@@ -17,4 +18,15 @@ export async function loadAnswerEngine(config: EngineConfig): Promise<AnswerEngi
   const keyword = KeywordIndex.build(knowledge.entries.values());
   const renderer = new AnswerRenderer(locales, resolveContacts(knowledge.contacts, config));
   return new AnswerEngine({ knowledge, keyword, locales, renderer, options: { answerThreshold: config.answerThreshold } });
+}
+
+/**
+ * For command-line tools: switches the engine to hybrid when the model is already on disk
+ * (never downloads), so `ask` and `eval` measure what the server would do.
+ */
+export async function useLocalModelIfPresent(engine: AnswerEngine, config: Pick<Config, 'embeddings' | 'modelsDir' | 'dataDir'>): Promise<ModelManager> {
+  const quiet = { info: () => {}, warn: (obj: unknown, msg?: string) => console.error(msg ?? obj, msg ? obj : '') };
+  const models = new ModelManager({ ...config, embeddings: { ...config.embeddings, download: false } }, quiet);
+  await models.start(engine);
+  return models;
 }
