@@ -8,12 +8,10 @@ export const ERROR_CODES = {
   RAHNAMA_LOCALES_INVALID: { status: 500, message: 'Invalid locale file: %s' },
   RAHNAMA_UNSUPPORTED_LANGUAGE: { status: 400, message: 'Unsupported language "%s"' },
   RAHNAMA_TEXT_EMPTY: { status: 400, message: 'The question is empty' },
-  RAHNAMA_TEXT_TOO_LONG: { status: 400, message: 'The question is longer than %s characters' },
   RAHNAMA_MODEL_ID_INVALID: { status: 500, message: '%s' },
   RAHNAMA_MODEL_MISSING: { status: 500, message: '%s' },
   RAHNAMA_MODEL_LOAD_FAILED: { status: 500, message: '%s' },
   RAHNAMA_MODEL_DOWNLOAD_FAILED: { status: 500, message: '%s' },
-  RAHNAMA_NOT_READY: { status: 503, message: 'Not ready: %s' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

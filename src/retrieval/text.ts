@@ -14,8 +14,21 @@ import { LANGUAGES, type Lang } from '../languages.js';
 
 /** Maintained Snowball-family stemmers (from Orama); fa, ps, ur and ku have none. */
 const STEMMERS: Partial<Record<Lang, (word: string) => string>> = {
-  en: stemEn, bg: stemBg, ar: stemAr, ru: stemRu, uk: stemUk, tr: stemTr, fr: stemFr,
+  en: stemEn, bg: stemBulgarian, ar: stemAr, ru: stemRu, uk: stemUk, tr: stemTr, fr: stemFr,
 };
+
+/**
+ * Orama's Bulgarian stemmer rewrites letters in place (`t[i] = 'н'`), which throws on a string
+ * in strict-mode modules; it was written for a mutable character array, so it gets one.
+ */
+function stemBulgarian(word: string): string {
+  const chars = Object.assign([...word], {
+    substring(start: number, end: number) {
+      return chars.slice(start, end).join('');
+    },
+  });
+  return stemBg(chars as unknown as string);
+}
 
 // Arabic-script letters written differently across Arabic, Farsi, Urdu and Pashto keyboards,
 // folded to one form so that "كتاب" and "کتاب", "يا" and "یا" meet.

@@ -1,0 +1,44 @@
+import { cp, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { KNOWLEDGE_DIR } from '../support/paths.js';
+import { failingStart, startServer } from '../support/process.js';
+import { useTempDir } from '../support/temp-dir.js';
+
+const tempDir = useTempDir();
+
+describe('the server process', () => {
+  it('starts on the embedded defaults, answers over HTTP and stops cleanly on SIGTERM', async () => {
+    const dir = await tempDir();
+    const server = await startServer({ DATA_DIR: path.join(dir, 'data'), MODELS_DIR: path.join(dir, 'models'), MODEL_DOWNLOAD: 'false' });
+    try {
+      const ready = await fetch(`${server.url}/readyz`).then((r) => r.json());
+      expect(ready).toMatchObject({ status: 'ready', mode: 'keyword', model: { status: 'absent' } });
+      const res = await fetch(`${server.url}/api/ask`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'هل يمكنني العودة إلى بلدي إذا رُفض طلب اللجوء؟' }),
+      });
+      expect(await res.json()).toMatchObject({ lang: 'ar', entryId: 'avrr-rejected-asylum' });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    // Privacy: the question never reaches the info-level log.
+    expect(server.output()).not.toContain('اللجوء');
+  });
+
+  it('refuses to start on an invalid knowledge base and says which file and field', async () => {
+    const knowledge = path.join(await tempDir(), 'knowledge');
+    await cp(KNOWLEDGE_DIR, knowledge, { recursive: true });
+    await writeFile(path.join(knowledge, 'new-entry.yaml'), 'id: new-entry\ntopic: avrr\n');
+    const { code, output } = await failingStart({ KNOWLEDGE_DIR: knowledge });
+    expect(code).toBe(1);
+    expect(output).toContain('new-entry.yaml › languages: is missing');
+  });
+
+  it('refuses to start on a bad variable and names it', async () => {
+    const { code, output } = await failingStart({ MAX_QUESTION_LENGTH: 'lots' });
+    expect(code).toBe(1);
+    expect(output).toMatch(/Invalid configuration: MAX_QUESTION_LENGTH="lots"/);
+  });
+});
