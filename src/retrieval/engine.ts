@@ -71,12 +71,25 @@ export const defaultEngineOptions: EngineOptions = {
   denseSimilarityCeiling: 0.9,
 };
 
-/** Languages sharing a script: a message is only searched in the knowledge of its own script. */
+/** Languages sharing a script: a message is searched in the knowledge of its own script. */
 const SCRIPT_GROUPS: readonly (readonly Lang[])[] = [
   ['ar', 'fa', 'ur', 'ps'],
   ['ru', 'uk', 'bg'],
   ['en', 'fr', 'tr', 'ku'],
 ];
+
+/**
+ * Where to look when the first languages found nothing convincing: the other languages of the
+ * same script and, for Latin script, every language, since people type Arabic, Farsi, Urdu or
+ * Bulgarian in Latin letters ("man mikham bargardam") and the knowledge has such variants.
+ */
+function fallbackLanguages(first: readonly Lang[]): Lang[] {
+  const groups = SCRIPT_GROUPS.filter((g) => first.some((l) => g.includes(l)));
+  return groups.some((g) => g.includes('en')) ? SCRIPT_GROUPS.flat() : groups.flat();
+}
+
+/** Below this detection confidence, a clear keyword match in another language decides the reply language. */
+const UNSURE_DETECTION = 0.75;
 
 const EMERGENCY_ENTRY = 'emergency-help';
 const EMERGENCY_SUGGESTIONS = ['trafficking-help', 'contact-iom'];
@@ -140,6 +153,8 @@ export class AnswerEngine {
     const candidates = await this.rank(text, detected.lang, stated);
     const [top] = candidates;
     if (top && top.confidence >= this.options.answerThreshold) {
+      // "ako se varna v Bulgaria" looks French to a detector; the Bulgarian variant it matched knows better.
+      const lang = stated ?? (detected.confidence < UNSURE_DETECTION && top.keyword ? top.keyword.lang : detected.lang);
       const entry = this.entries.get(top.entryId);
       if (entry) {
         return {
@@ -179,7 +194,7 @@ export class AnswerEngine {
     const first = unique([detected, ...(stated ? [stated] : [])]);
     let keyword = this.keywordCandidates(text, first);
     if ((keyword[0]?.confidence ?? 0) < this.options.answerThreshold) {
-      const rest = SCRIPT_GROUPS.filter((g) => first.some((l) => g.includes(l))).flat().filter((l) => !first.includes(l));
+      const rest = fallbackLanguages(first).filter((l) => !first.includes(l));
       keyword = mergeByEntry([...keyword, ...this.keywordCandidates(text, rest)]);
     }
     if (!this.dense) return keyword;

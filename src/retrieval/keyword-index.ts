@@ -1,13 +1,13 @@
-import MiniSearch, { type SearchOptions } from 'minisearch';
+import SearchableMap from 'minisearch/SearchableMap';
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import { LANGUAGES, type Lang } from '../languages.js';
-import { processTerm, termsOf, tokenize } from './text.js';
+import { processTerm, tokenize } from './text.js';
 
 /** One candidate entry found by keyword search in one language. */
 export interface KeywordHit {
   readonly entryId: string;
   readonly lang: Lang;
-  /** BM25+ score from MiniSearch: orders hits, not comparable across queries. */
+  /** BM25 score: orders hits, not comparable across queries. */
   readonly score: number;
   /**
    * Share of the query's information (IDF-weighted terms) that the entry's questions and
@@ -16,135 +16,307 @@ export interface KeywordHit {
   readonly coverage: number;
 }
 
+/** One entry in one language: its distinct terms (as sorted term ids), split by where they occur. */
 interface IndexedDoc {
-  id: string;
-  question: string;
-  variants: string;
-  answer: string;
-  tags: string;
+  readonly entryId: string;
+  /** Terms of the question, variants and tags: what people ask. Searched. */
+  readonly asked: Uint32Array;
+  /** Terms only in the answer: not searched, but they count toward coverage. */
+  readonly answerOnly: Uint32Array;
 }
 
-/** Terms of one entry in one language, kept to weigh matches and to update document frequencies. */
-interface DocTerms {
-  /** Terms of the question, variants and tags: what people ask. */
-  readonly asked: ReadonlySet<string>;
-  /** Terms of the answer only. */
-  readonly answered: ReadonlySet<string>;
-}
-
-const SEARCH_OPTIONS: SearchOptions = {
-  boost: { question: 2, variants: 1.5, tags: 1, answer: 0.3 },
-  // Typos and inflections: one edit in words of five letters or more, prefixes from four.
-  fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
-  prefix: (term) => term.length >= 4,
-  weights: { fuzzy: 0.5, prefix: 0.6 },
-  combineWith: 'OR',
-};
-
-/** Weight of a query term found only in an entry's answer, relative to one found in its questions. */
+// BM25 with binary term frequency (each distinct term once per document: in texts this short,
+// repetition says little), so a posting is just a document slot.
+const K1 = 1.2;
+const B = 0.75;
+/** Score factor of a vocabulary term reached by one typo or as the longer form of a query word. */
+const TYPO_FACTOR = 0.5;
+const INFLECTION_FACTOR = 0.6;
+/** Longer forms considered for one unknown query word. */
+const MAX_INFLECTIONS = 24;
+/** Weight, in coverage, of a query term found only in an entry's answer. */
 const ANSWER_ONLY_WEIGHT = 0.4;
-/** Weight of a query term matched by prefix or typo tolerance rather than exactly. */
+/** Weight, in coverage, of a query term matched by a typo or an inflection rather than exactly. */
 const APPROXIMATE_WEIGHT = 0.7;
+/**
+ * A term in more documents than this (and than 2% of them) adds to the scores of documents
+ * rarer terms found but does not bring in new ones: on a large knowledge base, walking its long
+ * postings would cost most of the query and change little (its IDF is low).
+ */
+const COMMON_TERM_MIN_DOCS = 50;
+const COMMON_TERM_SHARE = 0.02;
+/** Distinct query terms considered (a bit mask tracks which ones a document matched). */
+const MAX_QUERY_TERMS = 31;
+/** Processed words remembered per language; bounded so odd user input cannot grow it forever. */
+const TERM_CACHE_LIMIT = 200_000;
 
-/** One language's index: MiniSearch over the entries' text in that language. */
+interface Expansion {
+  /** Index of the query term this vocabulary term stands for. */
+  readonly queryTerm: number;
+  readonly termId: number;
+  readonly factor: number;
+}
+
+/**
+ * One language's index: an inverted index over the entries' `asked` terms, with MiniSearch's
+ * radix tree (SearchableMap) as the vocabulary for typo and prefix lookups. Written for this
+ * job rather than using MiniSearch's full search: see DESIGN.md for the measurements.
+ */
 class LanguageIndex {
-  private readonly search: MiniSearch<IndexedDoc>;
-  private readonly docs = new Map<string, DocTerms>();
-  /** In how many entries each term occurs (questions, variants, tags and answer). */
-  private readonly documentFrequency = new Map<string, number>();
+  /** Every term seen (asked or answered) and its id, both ways. */
+  private readonly termIds = new Map<string, number>();
+  private readonly termById: string[] = [];
+  /** Searchable terms (those in some entry's `asked`), for typo and prefix lookups. */
+  private readonly vocabulary = new SearchableMap<number>();
+  /** By term id: slots of the documents whose `asked` terms include it. */
+  private readonly postings: number[][] = [];
+  /** By term id: in how many documents the term occurs (asked or answered), for IDF. */
+  private readonly documentFrequency: number[] = [];
+  private readonly docs: (IndexedDoc | undefined)[] = [];
+  private readonly slotOf = new Map<string, number>();
+  private readonly freeSlots: number[] = [];
+  private readonly termCache = new Map<string, string | null>();
+  private totalAskedLength = 0;
+  // Per-query scratch space, reused: scores and matched-term masks by slot.
+  private scores = new Float64Array(64);
+  private matched = new Uint32Array(64);
+  /** BM25 length normalisation by slot; recomputed on the first query after a change. */
+  private lengthNorms = new Float64Array(0);
+  private lengthNormsStale = true;
 
-  constructor(readonly lang: Lang) {
-    this.search = new MiniSearch<IndexedDoc>({
-      fields: ['question', 'variants', 'answer', 'tags'],
-      tokenize: (text) => tokenize(text, lang),
-      processTerm: (term) => processTerm(term, lang),
-      searchOptions: SEARCH_OPTIONS,
-    });
-  }
+  constructor(readonly lang: Lang) {}
 
   get size(): number {
-    return this.docs.size;
+    return this.slotOf.size;
+  }
+
+  /** Search terms of a text in this language, in order (the stemmer is the costly part: cached). */
+  terms(text: string): string[] {
+    const terms: string[] = [];
+    for (const word of tokenize(text, this.lang)) {
+      let term = this.termCache.get(word);
+      if (term === undefined) {
+        term = processTerm(word, this.lang);
+        if (this.termCache.size >= TERM_CACHE_LIMIT) this.termCache.clear();
+        this.termCache.set(word, term);
+      }
+      if (term) terms.push(term);
+    }
+    return terms;
+  }
+
+  private idOf(term: string): number {
+    let id = this.termIds.get(term);
+    if (id === undefined) {
+      id = this.postings.length;
+      this.termIds.set(term, id);
+      this.termById.push(term);
+      this.postings.push([]);
+      this.documentFrequency.push(0);
+    }
+    return id;
   }
 
   add(entry: KnowledgeEntry): void {
     const t = entry.languages[this.lang];
-    const doc: IndexedDoc = {
-      id: entry.id,
-      question: t.question,
-      variants: t.variants.join('\n'),
-      answer: t.answer,
-      tags: entry.tags.join(' ').replace(/-/g, ' '),
-    };
-    const asked = new Set(termsOf(`${doc.question}\n${doc.variants}\n${doc.tags}`, this.lang));
-    const answered = new Set(termsOf(doc.answer, this.lang));
-    this.docs.set(entry.id, { asked, answered });
-    for (const term of new Set([...asked, ...answered])) {
-      this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
+    const askedTerms = new Set([
+      ...this.terms(t.question),
+      ...t.variants.flatMap((v) => this.terms(v)),
+      ...this.terms(entry.tags.join(' ').replace(/-/g, ' ')),
+    ]);
+    const answerOnlyTerms = new Set(this.terms(t.answer).filter((term) => !askedTerms.has(term)));
+    const slot = this.freeSlots.pop() ?? this.docs.length;
+    const asked = Uint32Array.from(askedTerms, (term) => this.idOf(term)).sort();
+    const answerOnly = Uint32Array.from(answerOnlyTerms, (term) => this.idOf(term)).sort();
+    this.docs[slot] = { entryId: entry.id, asked, answerOnly };
+    this.slotOf.set(entry.id, slot);
+    this.totalAskedLength += asked.length;
+    this.lengthNormsStale = true;
+    for (const term of askedTerms) {
+      const id = this.idOf(term);
+      if ((this.postings[id] as number[]).push(slot) === 1) this.vocabulary.set(term, id);
     }
-    this.search.add(doc);
+    for (const id of asked) this.documentFrequency[id] = (this.documentFrequency[id] ?? 0) + 1;
+    for (const id of answerOnly) this.documentFrequency[id] = (this.documentFrequency[id] ?? 0) + 1;
   }
 
   remove(entryId: string): void {
-    const terms = this.docs.get(entryId);
-    if (!terms) return;
-    for (const term of new Set([...terms.asked, ...terms.answered])) {
-      const df = (this.documentFrequency.get(term) ?? 1) - 1;
-      if (df > 0) this.documentFrequency.set(term, df);
-      else this.documentFrequency.delete(term);
+    const slot = this.slotOf.get(entryId);
+    const doc = slot === undefined ? undefined : this.docs[slot];
+    if (slot === undefined || !doc) return;
+    for (const id of doc.asked) {
+      const remaining = (this.postings[id] ?? []).filter((s) => s !== slot);
+      this.postings[id] = remaining;
+      if (remaining.length === 0) this.vocabulary.delete(this.termById[id] ?? '');
     }
-    this.docs.delete(entryId);
-    this.search.discard(entryId);
+    for (const id of doc.asked) this.documentFrequency[id] = (this.documentFrequency[id] ?? 1) - 1;
+    for (const id of doc.answerOnly) this.documentFrequency[id] = (this.documentFrequency[id] ?? 1) - 1;
+    this.totalAskedLength -= doc.asked.length;
+    this.lengthNormsStale = true;
+    this.docs[slot] = undefined;
+    this.slotOf.delete(entryId);
+    this.freeSlots.push(slot);
+  }
+
+  private df(term: string): number {
+    const id = this.termIds.get(term);
+    return id === undefined ? 0 : (this.documentFrequency[id] ?? 0);
   }
 
   /** Inverse document frequency; a term the language has never seen weighs most. */
-  idf(term: string): number {
-    return Math.log(1 + this.docs.size / ((this.documentFrequency.get(term) ?? 0) + 0.5));
+  private idf(df: number): number {
+    return Math.log(1 + this.size / (df + 0.5));
   }
 
   /** IDF-weighted share of the query's terms this language's knowledge contains at all. */
-  vocabularyCoverage(queryTerms: readonly string[]): number {
+  vocabularyCoverage(text: string): number {
     let total = 0;
     let known = 0;
-    for (const term of queryTerms) {
-      const w = this.idf(term);
+    for (const term of new Set(this.terms(text))) {
+      const df = this.df(term);
+      const w = this.idf(df);
       total += w;
-      if (this.documentFrequency.has(term)) known += w;
+      if (df > 0) known += w;
     }
     return total === 0 ? 0 : known / total;
   }
 
   query(text: string, limit: number): KeywordHit[] {
-    const queryTerms = [...new Set(termsOf(text, this.lang))];
-    if (queryTerms.length === 0) return [];
-    const results = this.search.search(text);
-    const hits: KeywordHit[] = [];
-    for (const r of results.slice(0, limit)) {
-      const id = String(r.id);
-      hits.push({ entryId: id, lang: this.lang, score: r.score, coverage: this.coverage(queryTerms, r.queryTerms, id) });
+    const queryTerms = [...new Set(this.terms(text))].slice(0, MAX_QUERY_TERMS);
+    if (queryTerms.length === 0 || this.size === 0) return [];
+    const expansions = queryTerms.flatMap((term, i) => this.expand(term, i));
+    const postingsOf = (e: Expansion) => this.postings[e.termId] ?? [];
+    // Rarest first: they pick the candidates; common terms then only add to those.
+    expansions.sort((a, b) => postingsOf(a).length - postingsOf(b).length);
+
+    if (this.scores.length < this.docs.length) {
+      this.scores = new Float64Array(this.docs.length * 2);
+      this.matched = new Uint32Array(this.docs.length * 2);
+    }
+    const { scores, matched } = this;
+    const norms = this.currentLengthNorms();
+    const touched: number[] = [];
+    const common = Math.max(COMMON_TERM_MIN_DOCS, this.size * COMMON_TERM_SHARE);
+
+    for (const e of expansions) {
+      const slots = postingsOf(e);
+      const weight = this.idf(this.documentFrequency[e.termId] ?? 0) * (K1 + 1) * e.factor;
+      const bit = 1 << e.queryTerm;
+      const onlyFound = slots.length > common && touched.length > 0;
+      if (onlyFound && slots.length > touched.length) {
+        // Fewer documents found than the term has: look the term up in each of them.
+        for (const slot of touched) {
+          if (!includes(this.docs[slot]?.asked, e.termId)) continue;
+          scores[slot] = (scores[slot] ?? 0) + weight / (norms[slot] ?? 1);
+          matched[slot] = (matched[slot] ?? 0) | bit;
+        }
+        continue;
+      }
+      for (const slot of slots) {
+        if (matched[slot] === 0) {
+          if (onlyFound) continue;
+          touched.push(slot);
+        }
+        scores[slot] = (scores[slot] ?? 0) + weight / (norms[slot] ?? 1);
+        matched[slot] = (matched[slot] ?? 0) | bit;
+      }
+    }
+
+    const best = topSlots(touched, scores, limit);
+    const hits = best.map((slot) => {
+      const doc = this.docs[slot] as IndexedDoc;
+      return { entryId: doc.entryId, lang: this.lang, score: scores[slot] ?? 0, coverage: this.coverage(queryTerms, matched[slot] ?? 0, doc) };
+    });
+    for (const slot of touched) {
+      scores[slot] = 0;
+      matched[slot] = 0;
     }
     return hits;
   }
 
-  private coverage(queryTerms: readonly string[], matched: readonly string[], entryId: string): number {
-    const doc = this.docs.get(entryId);
-    if (!doc) return 0;
-    const matchedSet = new Set(matched);
+  private currentLengthNorms(): Float64Array {
+    if (this.lengthNormsStale) {
+      const avgLength = this.totalAskedLength / Math.max(1, this.size);
+      this.lengthNorms = new Float64Array(this.docs.length);
+      this.docs.forEach((doc, slot) => {
+        if (doc) this.lengthNorms[slot] = 1 + K1 * (1 - B + (B * doc.asked.length) / avgLength);
+      });
+      this.lengthNormsStale = false;
+    }
+    return this.lengthNorms;
+  }
+
+  /**
+   * The vocabulary terms a query term stands for: itself when known; otherwise the known words
+   * one typo away (five letters or more) and the longer words it begins (four or more: fa, ps,
+   * ur and ku have no stemmer, so "کشور" must find "کشورم").
+   */
+  private expand(term: string, queryTerm: number): Expansion[] {
+    const exact = this.vocabulary.get(term);
+    if (exact !== undefined) return [{ queryTerm, termId: exact, factor: 1 }];
+    const found = new Map<number, Expansion>();
+    if (term.length >= 5) {
+      for (const [termId] of this.vocabulary.fuzzyGet(term, 1).values()) {
+        found.set(termId, { queryTerm, termId, factor: TYPO_FACTOR });
+      }
+    }
+    if (term.length >= 4) {
+      let n = 0;
+      for (const termId of this.vocabulary.atPrefix(term).values()) {
+        if (n++ >= MAX_INFLECTIONS) break;
+        if (!found.has(termId)) found.set(termId, { queryTerm, termId, factor: INFLECTION_FACTOR });
+      }
+    }
+    return [...found.values()];
+  }
+
+  private coverage(queryTerms: readonly string[], matchedMask: number, doc: IndexedDoc): number {
     let total = 0;
     let found = 0;
-    for (const term of queryTerms) {
-      const w = this.idf(term);
+    queryTerms.forEach((term, i) => {
+      const id = this.termIds.get(term);
+      const w = this.idf(id === undefined ? 0 : (this.documentFrequency[id] ?? 0));
       total += w;
-      if (doc.asked.has(term)) found += w;
-      else if (doc.answered.has(term)) found += w * ANSWER_ONLY_WEIGHT;
-      else if (matchedSet.has(term)) found += w * APPROXIMATE_WEIGHT;
-    }
+      if (id !== undefined && includes(doc.asked, id)) found += w;
+      else if (id !== undefined && includes(doc.answerOnly, id)) found += w * ANSWER_ONLY_WEIGHT;
+      else if (matchedMask & (1 << i)) found += w * APPROXIMATE_WEIGHT;
+    });
     return total === 0 ? 0 : found / total;
   }
 }
 
+/** Binary search in a sorted id array. */
+function includes(sorted: Uint32Array | undefined, id: number): boolean {
+  if (!sorted) return false;
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid] as number;
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** The `limit` best-scoring slots, best first, without sorting every candidate. */
+function topSlots(candidates: readonly number[], scores: Float64Array, limit: number): number[] {
+  const top: number[] = [];
+  for (const slot of candidates) {
+    const score = scores[slot] ?? 0;
+    if (top.length === limit && score <= (scores[top[top.length - 1] as number] ?? 0)) continue;
+    let i = top.length;
+    while (i > 0 && (scores[top[i - 1] as number] ?? 0) < score) i--;
+    top.splice(i, 0, slot);
+    if (top.length > limit) top.pop();
+  }
+  return top;
+}
+
 /**
- * Multilingual keyword search over the knowledge base: one MiniSearch index per language, so
- * each language gets its own stemming and a search in one language does not pay for the others.
+ * Multilingual keyword search over the knowledge base: one index per language, so each
+ * language gets its own stemming and a search in one language does not pay for the others.
  */
 export class KeywordIndex {
   private readonly byLang: ReadonlyMap<Lang, LanguageIndex>;
@@ -182,7 +354,7 @@ export class KeywordIndex {
 
   /** How much of `text`, read as `lang`, is vocabulary the knowledge base has in that language. */
   vocabularyCoverage(text: string, lang: Lang): number {
-    return this.language(lang).vocabularyCoverage([...new Set(termsOf(text, lang))]);
+    return this.language(lang).vocabularyCoverage(text);
   }
 
   private language(lang: Lang): LanguageIndex {

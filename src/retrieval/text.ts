@@ -70,10 +70,29 @@ function segmenterFor(lang: string): Intl.Segmenter {
   return s;
 }
 
-/** Words of a text, by Unicode word segmentation (handles scripts without spaces too). */
+/** Scripts written without spaces between words: only a dictionary segmenter can split them. */
+const UNSPACED_SCRIPTS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+
+/**
+ * The word rule of Unicode word segmentation (UAX #29) for space-separated scripts: letters,
+ * marks and digits, joined across an apostrophe, dot or colon between letters ("l'aide") and
+ * across a dot, comma or apostrophe between digits. A test holds it equal to Intl.Segmenter on
+ * the whole knowledge base and evaluation set; it is ten times faster, which is what index
+ * building spends its time on.
+ */
+const SPACED_WORD = /[\p{L}\p{N}_][\p{L}\p{M}\p{N}_]*(?:(?<=[\p{L}\p{M}])['’.:·](?=\p{L})[\p{L}\p{M}\p{N}_]+|(?<=\p{N})[.,'’](?=\p{N})[\p{L}\p{M}\p{N}_]+)*/gu;
+
+/** Words of a text, by Unicode word segmentation (Intl.Segmenter where a script needs it). */
 export function tokenize(text: string, lang: Lang | 'und' = 'und'): string[] {
+  const clean = text.normalize('NFKC').replace(INVISIBLES, '');
+  if (!UNSPACED_SCRIPTS.test(clean)) return clean.match(SPACED_WORD) ?? [];
+  return segmentWords(clean, lang);
+}
+
+/** Word-like segments by Intl.Segmenter (UAX #29 with dictionaries). */
+export function segmentWords(text: string, lang: Lang | 'und' = 'und'): string[] {
   const words: string[] = [];
-  for (const seg of segmenterFor(lang).segment(text.normalize('NFKC').replace(INVISIBLES, ''))) {
+  for (const seg of segmenterFor(lang).segment(text)) {
     if (seg.isWordLike) words.push(seg.segment);
   }
   return words;

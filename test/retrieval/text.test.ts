@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldText, termsOf } from '../../src/retrieval/text.js';
+import { foldText, segmentWords, termsOf, tokenize } from '../../src/retrieval/text.js';
 
 describe('text folding for search', () => {
   it('makes Arabic-keyboard and Persian-keyboard spellings meet', () => {
@@ -36,5 +36,29 @@ describe('the Bulgarian stemmer', () => {
   it('stems words it rewrites letters in (a regression: it threw on strings)', () => {
     expect(termsOf('междуправителствена организация', 'bg')).toHaveLength(2);
     expect(termsOf('документи', 'bg')[0]).toBe(termsOf('документ', 'bg')[0]);
+  });
+});
+
+describe('word segmentation', () => {
+  it('splits exactly as Intl.Segmenter does, on every knowledge text and eval question', async () => {
+    const { loadKnowledgeBase } = await import('../../src/knowledge/load.js');
+    const { readEvalFile } = await import('../../src/eval/evaluate.js');
+    const { KNOWLEDGE_DIR, EVAL_FILE } = await import('../support/paths.js');
+    const kb = await loadKnowledgeBase(KNOWLEDGE_DIR);
+    const texts = [...kb.entries.values()].flatMap((e) =>
+      Object.entries(e.languages).flatMap(([lang, t]) => [t.question, ...t.variants, t.answer].map((text) => ({ lang, text }))));
+    for (const item of await readEvalFile(EVAL_FILE)) texts.push({ lang: item.lang ?? 'en', text: item.q });
+    texts.push(...["l'aide d'urgence", "112'yi arayın", '1,000.50 лв', 'e.g. ✉️ {{contact.email}}', 'می‌خواهم—برگردم'].map((text) => ({ lang: 'en', text })));
+    const differing = texts.filter(({ lang, text }) => {
+      const clean = text.normalize('NFKC').replace(/[\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '');
+      return tokenize(text, lang as never).join('|') !== segmentWords(clean, lang as never).join('|');
+    });
+    expect(texts.length).toBeGreaterThan(2500);
+    expect(differing).toEqual([]);
+  });
+
+  it('hands scripts without spaces to Intl.Segmenter', () => {
+    expect(tokenize('我想回家')).toEqual(segmentWords('我想回家'));
+    expect(tokenize('我想回家').length).toBeGreaterThan(1);
   });
 });

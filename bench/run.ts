@@ -1,0 +1,174 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { spawn } from 'node:child_process';
+import autocannon from 'autocannon';
+import { loadConfig } from '../src/config.js';
+import { readEvalFile } from '../src/eval/evaluate.js';
+import { loadKnowledgeBase } from '../src/knowledge/load.js';
+import { KeywordIndex } from '../src/retrieval/keyword-index.js';
+import { loadAnswerEngine, useLocalModelIfPresent } from '../src/retrieval/load-engine.js';
+import { freePort } from '../test/support/process.js';
+import { syntheticKnowledge, syntheticQueries } from './synthetic.js';
+
+/**
+ * `npm run bench`: retrieval latency and throughput on the shipped and synthetic knowledge bases,
+ * index build, start-up, memory, and /api/ask over loopback HTTP against a bare Fastify route.
+ * Figures vary with the machine's load (2 shared cores here): compare ratios within one run.
+ */
+const ROOT = path.resolve(import.meta.dirname, '..');
+const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
+const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
+const rows: string[][] = [];
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+const ms = (n: number) => n.toFixed(3);
+
+function latency(name: string, run: (i: number) => unknown, iterations: number) {
+  for (let i = 0; i < Math.min(200, iterations); i++) run(i); // warm-up
+  const times: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < iterations; i++) {
+    const t = performance.now();
+    run(i);
+    times.push(performance.now() - t);
+  }
+  const total = performance.now() - start;
+  times.sort((a, b) => a - b);
+  const figures = { p50ms: percentile(times, 50), p99ms: percentile(times, 99), perSecond: Math.round((iterations / total) * 1000) };
+  rows.push([name, `p50 ${ms(figures.p50ms)} ms`, `p99 ${ms(figures.p99ms)} ms`, `${figures.perSecond}/s`]);
+  return figures;
+}
+
+// --- keyword retrieval ---------------------------------------------------------------------
+const kb = await loadKnowledgeBase(path.join(ROOT, 'knowledge'));
+const shipped = [...kb.entries.values()];
+const evalItems = await readEvalFile(path.join(ROOT, 'test/eval/eval.yaml'));
+const keyword: Record<string, unknown> = {};
+{
+  const t = performance.now();
+  const index = KeywordIndex.build(shipped);
+  const buildMs = performance.now() - t;
+  const queries = evalItems.map((e) => ({ text: e.q, lang: (e.lang ?? 'en') as never }));
+  keyword.shipped = { entries: shipped.length, buildMs, ...latency(`keyword search, shipped (${shipped.length} entries)`, (i) => { const q = queries[i % queries.length]!; index.search(q.text, q.lang); }, 5000) };
+}
+for (const size of [1000, 10000]) {
+  const entries = syntheticKnowledge(shipped, size);
+  const rssBefore = process.memoryUsage().rss;
+  const t = performance.now();
+  const index = KeywordIndex.build(entries);
+  const buildMs = performance.now() - t;
+  const rssMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+  rows.push([`index build, ${size} entries x 11 languages`, `${(buildMs / 1000).toFixed(2)} s`, `+${rssMb.toFixed(0)} MB RSS`, '']);
+  const queries = syntheticQueries(entries, 2000);
+  keyword[`synthetic${size}`] = { entries: size, buildMs, rssMb, ...latency(`keyword search, ${size} entries x 11`, (i) => { const q = queries[i % queries.length]!; index.search(q.text, q.lang); }, 3000) };
+}
+results.keyword = keyword;
+
+// --- the whole engine, in process --------------------------------------------------------------
+{
+  const config = loadConfig({ LOG_LEVEL: 'silent' }, ROOT);
+  const t = performance.now();
+  const engine = await loadAnswerEngine(config);
+  const loadMs = performance.now() - t;
+  rows.push(['engine load (knowledge, locales, index)', `${loadMs.toFixed(0)} ms`, '', '']);
+  const asks: number[] = [];
+  for (const item of evalItems) {
+    const s = performance.now();
+    await engine.ask({ text: item.q });
+    asks.push(performance.now() - s);
+  }
+  asks.sort((a, b) => a - b);
+  rows.push(['engine.ask, eval questions, language detected', `p50 ${ms(percentile(asks, 50))} ms`, `p99 ${ms(percentile(asks, 99))} ms`, '']);
+  results.engine = { loadMs, askP50ms: percentile(asks, 50), askP99ms: percentile(asks, 99) };
+
+  const models = await useLocalModelIfPresent(engine, config);
+  if (engine.mode === 'hybrid') {
+    const hybrid: number[] = [];
+    for (const item of evalItems) {
+      const s = performance.now();
+      await engine.ask({ text: item.q });
+      hybrid.push(performance.now() - s);
+    }
+    hybrid.sort((a, b) => a - b);
+    rows.push(['engine.ask, hybrid (embedding + fusion)', `p50 ${ms(percentile(hybrid, 50))} ms`, `p99 ${ms(percentile(hybrid, 99))} ms`, '']);
+    results.hybrid = { p50ms: percentile(hybrid, 50), p99ms: percentile(hybrid, 99) };
+  } else {
+    rows.push(['hybrid retrieval', 'skipped: no embedding model in MODELS_DIR', '', '']);
+  }
+  await models.close();
+}
+
+// --- server processes over loopback HTTP ---------------------------------------------------------
+interface Child { url: string; pid: number; readyMs: number; stop(): Promise<void> }
+
+async function startProcess(script: string, env: Record<string, string>): Promise<Child> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"msg":"ready"')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  const readyMs = performance.now() - started;
+  return {
+    url: `http://127.0.0.1:${port}`, pid: child.pid ?? 0, readyMs,
+    stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }),
+  };
+}
+
+async function rssMbOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function load(url: string) {
+  const requests = evalItems.slice(0, 40).map((item) => ({ method: 'POST' as const, path: '/api/ask', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: item.q }) }));
+  const r = await autocannon({ url, connections: 32, duration: HTTP_SECONDS, requests });
+  return { requestsPerSecond: r.requests.average, p50ms: r.latency.p50, p99ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+}
+
+const dataDir = await mkdtemp(path.join(tmpdir(), 'rahnama-bench-'));
+const serverEnv = { LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000000', MODEL_DOWNLOAD: 'false', DATA_DIR: dataDir };
+try {
+  const startups: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s = await startProcess('src/main.ts', { ...serverEnv, LOG_LEVEL: 'info' });
+    startups.push(s.readyMs);
+    await s.stop();
+  }
+  startups.sort((a, b) => a - b);
+  rows.push(['start-up to ready (process spawn to listening, keyword mode)', `median ${startups[1]?.toFixed(0)} ms`, '', '']);
+  results.startupMs = startups[1];
+
+  const bare = await startProcess('bench/bare-server.ts', {});
+  const bareLoad = await load(bare.url);
+  await bare.stop();
+  const real = await startProcess('src/main.ts', serverEnv);
+  const realLoad = await load(real.url);
+  const serverRssMb = await rssMbOf(real.pid);
+  await real.stop();
+  const ratio = realLoad.requestsPerSecond / bareLoad.requestsPerSecond;
+  rows.push(['bare Fastify route (same validation, fixed answer)', `${bareLoad.requestsPerSecond.toFixed(0)} req/s`, `p50 ${bareLoad.p50ms} ms`, `p99 ${bareLoad.p99ms} ms`]);
+  rows.push(['/api/ask over loopback, 32 connections', `${realLoad.requestsPerSecond.toFixed(0)} req/s`, `p50 ${realLoad.p50ms} ms`, `p99 ${realLoad.p99ms} ms`]);
+  rows.push(['/api/ask throughput / bare route', `${(ratio * 100).toFixed(0)} %`, '', '']);
+  rows.push(['server resident memory after load', `${serverRssMb.toFixed(0)} MB`, '', '']);
+  results.http = { bare: bareLoad, ask: realLoad, ratio, serverRssMb };
+} finally {
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
+await mkdir(path.join(ROOT, 'bench'), { recursive: true });
+await writeFile(path.join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log('\nwritten: bench/results.json');
