@@ -22,5 +22,5 @@ app.post('/api/ask', {
     response: { 200: AskResponseSchema },
   },
 }, async () => fixed);
+app.get('/readyz', async () => ({ status: 'ready' }));
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
-console.log('{"msg":"ready"}');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.js';
 import { readEvalFile } from '../src/eval/evaluate.js';
@@ -19,8 +20,13 @@ import { syntheticKnowledge, syntheticQueries } from './synthetic.js';
  */
 const ROOT = path.resolve(import.meta.dirname, '..');
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
+/** `npm run bench -- --only keyword,engine,http` runs some suites (all by default). */
+const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
+const suites = new Set((args.only ?? 'keyword,engine,http').split(','));
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 const rows: string[][] = [];
+
+const progress = (what: string) => process.stderr.write(`bench: ${what}\n`);
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -48,14 +54,16 @@ const kb = await loadKnowledgeBase(path.join(ROOT, 'knowledge'));
 const shipped = [...kb.entries.values()];
 const evalItems = await readEvalFile(path.join(ROOT, 'test/eval/eval.yaml'));
 const keyword: Record<string, unknown> = {};
-{
+if (suites.has('keyword')) {
+  progress('keyword search on the shipped knowledge base');
   const t = performance.now();
   const index = KeywordIndex.build(shipped);
   const buildMs = performance.now() - t;
   const queries = evalItems.map((e) => ({ text: e.q, lang: (e.lang ?? 'en') as never }));
   keyword.shipped = { entries: shipped.length, buildMs, ...latency(`keyword search, shipped (${shipped.length} entries)`, (i) => { const q = queries[i % queries.length]!; index.search(q.text, q.lang); }, 5000) };
 }
-for (const size of [1000, 10000]) {
+for (const size of suites.has('keyword') ? [1000, 10000] : []) {
+  progress(`synthetic knowledge base of ${size} entries`);
   const entries = syntheticKnowledge(shipped, size);
   const rssBefore = process.memoryUsage().rss;
   const t = performance.now();
@@ -69,7 +77,8 @@ for (const size of [1000, 10000]) {
 results.keyword = keyword;
 
 // --- the whole engine, in process --------------------------------------------------------------
-{
+if (suites.has('engine')) {
+  progress('answer engine');
   const config = loadConfig({ LOG_LEVEL: 'silent' }, ROOT);
   const t = performance.now();
   const engine = await loadAnswerEngine(config);
@@ -107,22 +116,24 @@ interface Child { url: string; pid: number; readyMs: number; stop(): Promise<voi
 
 async function startProcess(script: string, env: Record<string, string>): Promise<Child> {
   const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'ignore', 'inherit'],
   });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('"msg":"ready"')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  // Ready means answering: poll until the readiness route (or, on the bare server, any route) responds.
+  for (;;) {
+    if (exited) throw new Error(`${script} exited before it was ready`);
+    const ok = await fetch(`${url}/readyz`).then(() => true, () => false);
+    if (ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   const readyMs = performance.now() - started;
   return {
-    url: `http://127.0.0.1:${port}`, pid: child.pid ?? 0, readyMs,
-    stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }),
+    url, pid: child.pid ?? 0, readyMs,
+    stop: () => new Promise((resolve) => { if (exited) resolve(); else { child.once('exit', () => resolve()); child.kill('SIGTERM'); } }),
   };
 }
 
@@ -140,10 +151,18 @@ async function load(url: string) {
 const dataDir = await mkdtemp(path.join(tmpdir(), 'rahnama-bench-'));
 const serverEnv = { LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000000', MODEL_DOWNLOAD: 'false', DATA_DIR: dataDir };
 try {
+  if (suites.has('http')) await httpSuite();
+} finally {
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+async function httpSuite() {
+  progress('start-up and HTTP');
   const startups: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const s = await startProcess('src/main.ts', { ...serverEnv, LOG_LEVEL: 'info' });
+    const s = await startProcess('src/main.ts', serverEnv);
     startups.push(s.readyMs);
+    progress(`started in ${s.readyMs.toFixed(0)} ms`);
     await s.stop();
   }
   startups.sort((a, b) => a - b);
@@ -151,9 +170,11 @@ try {
   results.startupMs = startups[1];
 
   const bare = await startProcess('bench/bare-server.ts', {});
+  progress('bare route under load');
   const bareLoad = await load(bare.url);
   await bare.stop();
   const real = await startProcess('src/main.ts', serverEnv);
+  progress('/api/ask under load');
   const realLoad = await load(real.url);
   const serverRssMb = await rssMbOf(real.pid);
   await real.stop();
@@ -163,8 +184,6 @@ try {
   rows.push(['/api/ask throughput / bare route', `${(ratio * 100).toFixed(0)} %`, '', '']);
   rows.push(['server resident memory after load', `${serverRssMb.toFixed(0)} MB`, '', '']);
   results.http = { bare: bareLoad, ask: realLoad, ratio, serverRssMb };
-} finally {
-  await rm(dataDir, { recursive: true, force: true });
 }
 
 const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));

@@ -10,14 +10,19 @@
 import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RahnamaError } from '../errors.js';
-import {
-  AutoModel,
-  AutoTokenizer,
-  FeatureExtractionPipeline,
-  env,
-  type PreTrainedModel,
-  type ProgressInfo,
-} from '@huggingface/transformers';
+import type { FeatureExtractionPipeline, PreTrainedModel, ProgressInfo } from '@huggingface/transformers';
+
+type Transformers = typeof import('@huggingface/transformers');
+let transformersLibrary: Promise<Transformers> | undefined;
+
+/**
+ * transformers.js (and ONNX Runtime with it) is loaded on first use: a server on keyword search
+ * alone never pays its start-up time or memory.
+ */
+function transformers(): Promise<Transformers> {
+  transformersLibrary ??= import('@huggingface/transformers');
+  return transformersLibrary;
+}
 
 
 export interface EmbedderOptions {
@@ -147,6 +152,7 @@ interface EnvSettings {
 
 function withTransformersEnv<T>(settings: EnvSettings, task: () => Promise<T>): Promise<T> {
   const run = async (): Promise<T> => {
+    const { env } = await transformers();
     const dir = resolve(settings.modelsDir);
     env.allowLocalModels = true;
     env.localModelPath = dir;
@@ -194,6 +200,7 @@ export async function loadLocalEmbedder(options: EmbedderOptions): Promise<Local
   } as const;
   const extractor = await withTransformersEnv({ modelsDir: options.modelsDir, allowRemote: false }, async () => {
     try {
+      const { AutoModel, AutoTokenizer, FeatureExtractionPipeline } = await transformers();
       const [tokenizer, model] = await Promise.all([
         AutoTokenizer.from_pretrained(options.modelId, loadOptions),
         AutoModel.from_pretrained(options.modelId, loadOptions),
@@ -300,6 +307,7 @@ export async function downloadModel(
     async () => {
       let model: PreTrainedModel | undefined;
       try {
+        const { AutoModel, AutoTokenizer } = await transformers();
         // Loading through transformers.js fetches exactly the files it will later need
         // and its file cache writes them to <modelsDir>/<modelId>/ (temp file + rename).
         await AutoTokenizer.from_pretrained(options.modelId, downloadOptions);

@@ -91,6 +91,7 @@ function fallbackLanguages(first: readonly Lang[]): Lang[] {
 /** Below this detection confidence, a clear keyword match in another language decides the reply language. */
 const UNSURE_DETECTION = 0.75;
 
+
 const EMERGENCY_ENTRY = 'emergency-help';
 const EMERGENCY_SUGGESTIONS = ['trafficking-help', 'contact-iom'];
 const KEYWORD_CANDIDATES = 10;
@@ -192,10 +193,12 @@ export class AnswerEngine {
    */
   private async rank(text: string, detected: Lang, stated: Lang | undefined): Promise<Candidate[]> {
     const first = unique([detected, ...(stated ? [stated] : [])]);
-    let keyword = this.keywordCandidates(text, first);
+    let keyword = this.keywordCandidates(text, first, true);
     if ((keyword[0]?.confidence ?? 0) < this.options.answerThreshold) {
       const rest = fallbackLanguages(first).filter((l) => !first.includes(l));
-      keyword = mergeByEntry([...keyword, ...this.keywordCandidates(text, rest)]);
+      // Typo tolerance only in the languages the message was read as: elsewhere it costs much
+      // and finds little but noise.
+      keyword = mergeByEntry([...keyword, ...this.keywordCandidates(text, rest, false)]);
     }
     if (!this.dense) return keyword;
 
@@ -217,12 +220,12 @@ export class AnswerEngine {
     return order.flatMap((id) => byId.get(id) ?? []);
   }
 
-  private keywordCandidates(text: string, langs: readonly Lang[]): Candidate[] {
+  private keywordCandidates(text: string, langs: readonly Lang[], typos: boolean): Candidate[] {
     const all: Candidate[] = [];
     for (const lang of langs) {
-      const hits = this.deps.keyword.search(text, lang, KEYWORD_CANDIDATES);
+      const hits = this.deps.keyword.search(text, lang, { limit: KEYWORD_CANDIDATES, typos });
       const topScore = hits[0]?.score ?? 1;
-      for (const h of hits) {
+      hits.forEach((h) => {
         // Coverage says whether the question is about this entry at all; the score relative to
         // the best hit keeps a weak runner-up from looking as sure as the winner.
         all.push({
@@ -230,7 +233,7 @@ export class AnswerEngine {
           confidence: h.coverage * (0.5 + 0.5 * (h.score / topScore)),
           keyword: { lang, coverage: round(h.coverage), score: round(h.score) },
         });
-      }
+      });
     }
     return mergeByEntry(all);
   }

@@ -21,6 +21,8 @@ interface IndexedDoc {
   readonly entryId: string;
   /** Terms of the question, variants and tags: what people ask. Searched. */
   readonly asked: Uint32Array;
+  /** Terms of the canonical question: they weigh more (`QUESTION_BOOST`). */
+  readonly question: Uint32Array;
   /** Terms only in the answer: not searched, but they count toward coverage. */
   readonly answerOnly: Uint32Array;
 }
@@ -29,6 +31,8 @@ interface IndexedDoc {
 // repetition says little), so a posting is just a document slot.
 const K1 = 1.2;
 const B = 0.75;
+/** Weight of a term of the canonical question against one only in variants or tags. */
+const QUESTION_BOOST = 1.5;
 /** Score factor of a vocabulary term reached by one typo or as the longer form of a query word. */
 const TYPO_FACTOR = 0.5;
 const INFLECTION_FACTOR = 0.6;
@@ -68,7 +72,10 @@ class LanguageIndex {
   private readonly termById: string[] = [];
   /** Searchable terms (those in some entry's `asked`), for typo and prefix lookups. */
   private readonly vocabulary = new SearchableMap<number>();
-  /** By term id: slots of the documents whose `asked` terms include it. */
+  /**
+   * By term id: the documents whose `asked` terms include it, each as `slot << 1 | inQuestion`
+   * so scoring needs no second look-up for the question boost.
+   */
   private readonly postings: number[][] = [];
   /** By term id: in how many documents the term occurs (asked or answered), for IDF. */
   private readonly documentFrequency: number[] = [];
@@ -119,8 +126,9 @@ class LanguageIndex {
 
   add(entry: KnowledgeEntry): void {
     const t = entry.languages[this.lang];
+    const questionTerms = new Set(this.terms(t.question));
     const askedTerms = new Set([
-      ...this.terms(t.question),
+      ...questionTerms,
       ...t.variants.flatMap((v) => this.terms(v)),
       ...this.terms(entry.tags.join(' ').replace(/-/g, ' ')),
     ]);
@@ -128,13 +136,14 @@ class LanguageIndex {
     const slot = this.freeSlots.pop() ?? this.docs.length;
     const asked = Uint32Array.from(askedTerms, (term) => this.idOf(term)).sort();
     const answerOnly = Uint32Array.from(answerOnlyTerms, (term) => this.idOf(term)).sort();
-    this.docs[slot] = { entryId: entry.id, asked, answerOnly };
+    const question = Uint32Array.from(questionTerms, (term) => this.idOf(term)).sort();
+    this.docs[slot] = { entryId: entry.id, asked, question, answerOnly };
     this.slotOf.set(entry.id, slot);
     this.totalAskedLength += asked.length;
     this.lengthNormsStale = true;
     for (const term of askedTerms) {
       const id = this.idOf(term);
-      if ((this.postings[id] as number[]).push(slot) === 1) this.vocabulary.set(term, id);
+      if ((this.postings[id] as number[]).push((slot << 1) | (questionTerms.has(term) ? 1 : 0)) === 1) this.vocabulary.set(term, id);
     }
     for (const id of asked) this.documentFrequency[id] = (this.documentFrequency[id] ?? 0) + 1;
     for (const id of answerOnly) this.documentFrequency[id] = (this.documentFrequency[id] ?? 0) + 1;
@@ -145,7 +154,7 @@ class LanguageIndex {
     const doc = slot === undefined ? undefined : this.docs[slot];
     if (slot === undefined || !doc) return;
     for (const id of doc.asked) {
-      const remaining = (this.postings[id] ?? []).filter((s) => s !== slot);
+      const remaining = (this.postings[id] ?? []).filter((posting) => posting >> 1 !== slot);
       this.postings[id] = remaining;
       if (remaining.length === 0) this.vocabulary.delete(this.termById[id] ?? '');
     }
@@ -181,11 +190,11 @@ class LanguageIndex {
     return total === 0 ? 0 : known / total;
   }
 
-  query(text: string, limit: number): KeywordHit[] {
+  query(text: string, limit: number, typos: boolean): KeywordHit[] {
     const queryTerms = [...new Set(this.terms(text))].slice(0, MAX_QUERY_TERMS);
     if (queryTerms.length === 0 || this.size === 0) return [];
-    const expansions = queryTerms.flatMap((term, i) => this.expand(term, i));
-    const postingsOf = (e: Expansion) => this.postings[e.termId] ?? [];
+    const expansions = queryTerms.flatMap((term, i) => this.expand(term, i, typos));
+    const postingsOf = (e: Expansion): readonly number[] => this.postings[e.termId] ?? [];
     // Rarest first: they pick the candidates; common terms then only add to those.
     expansions.sort((a, b) => postingsOf(a).length - postingsOf(b).length);
 
@@ -199,25 +208,29 @@ class LanguageIndex {
     const common = Math.max(COMMON_TERM_MIN_DOCS, this.size * COMMON_TERM_SHARE);
 
     for (const e of expansions) {
-      const slots = postingsOf(e);
+      const postings = postingsOf(e);
       const weight = this.idf(this.documentFrequency[e.termId] ?? 0) * (K1 + 1) * e.factor;
       const bit = 1 << e.queryTerm;
-      const onlyFound = slots.length > common && touched.length > 0;
-      if (onlyFound && slots.length > touched.length) {
+      const onlyFound = postings.length > common && touched.length > 0;
+      if (onlyFound && postings.length > touched.length) {
         // Fewer documents found than the term has: look the term up in each of them.
         for (const slot of touched) {
-          if (!includes(this.docs[slot]?.asked, e.termId)) continue;
-          scores[slot] = (scores[slot] ?? 0) + weight / (norms[slot] ?? 1);
+          const doc = this.docs[slot];
+          if (!includes(doc?.asked, e.termId)) continue;
+          const boost = includes(doc?.question, e.termId) ? QUESTION_BOOST : 1;
+          scores[slot] = (scores[slot] ?? 0) + (weight * boost) / (norms[slot] ?? 1);
           matched[slot] = (matched[slot] ?? 0) | bit;
         }
         continue;
       }
-      for (const slot of slots) {
+      for (const posting of postings) {
+        const slot = posting >> 1;
         if (matched[slot] === 0) {
           if (onlyFound) continue;
           touched.push(slot);
         }
-        scores[slot] = (scores[slot] ?? 0) + weight / (norms[slot] ?? 1);
+        const boost = posting & 1 ? QUESTION_BOOST : 1;
+        scores[slot] = (scores[slot] ?? 0) + (weight * boost) / (norms[slot] ?? 1);
         matched[slot] = (matched[slot] ?? 0) | bit;
       }
     }
@@ -251,11 +264,11 @@ class LanguageIndex {
    * one typo away (five letters or more) and the longer words it begins (four or more: fa, ps,
    * ur and ku have no stemmer, so "کشور" must find "کشورم").
    */
-  private expand(term: string, queryTerm: number): Expansion[] {
+  private expand(term: string, queryTerm: number, typos: boolean): Expansion[] {
     const exact = this.vocabulary.get(term);
     if (exact !== undefined) return [{ queryTerm, termId: exact, factor: 1 }];
     const found = new Map<number, Expansion>();
-    if (term.length >= 5) {
+    if (typos && term.length >= 5) {
       for (const [termId] of this.vocabulary.fuzzyGet(term, 1).values()) {
         found.set(termId, { queryTerm, termId, factor: TYPO_FACTOR });
       }
@@ -347,9 +360,12 @@ export class KeywordIndex {
     return this.language('en').size;
   }
 
-  /** Best hits for `text` read as language `lang`, most relevant first. */
-  search(text: string, lang: Lang, limit = 10): KeywordHit[] {
-    return this.language(lang).query(text, limit);
+  /**
+   * Best hits for `text` read as language `lang`, most relevant first. `typos: false` skips
+   * typo tolerance, the costliest part, for a search that is only a fallback.
+   */
+  search(text: string, lang: Lang, options: { limit?: number; typos?: boolean } = {}): KeywordHit[] {
+    return this.language(lang).query(text, options.limit ?? 10, options.typos ?? true);
   }
 
   /** How much of `text`, read as `lang`, is vocabulary the knowledge base has in that language. */

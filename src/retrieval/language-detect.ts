@@ -74,9 +74,12 @@ export function detectLanguage(text: string, vocabulary: VocabularySource, fallb
     if (!rule.pattern.test(lower)) continue;
     for (const lang of candidates) scores.set(lang, (scores.get(lang) ?? 0) + (rule.weights[lang] ?? 0));
   }
-  for (const [code, score] of francAll(text, { only: FRANC_ONLY[script], minLength: 1 })) {
-    const lang = FRANC_CODES[code];
-    if (lang && scores.has(lang)) scores.set(lang, (scores.get(lang) ?? 0) + 0.5 * score);
+  // franc weighs in only when vocabulary and letters leave it open: it is the slow part.
+  if (scoreLead(scores) < DECISIVE_MARGIN) {
+    for (const [code, score] of francAll(text, { only: FRANC_ONLY[script], minLength: 1 })) {
+      const lang = FRANC_CODES[code];
+      if (lang && scores.has(lang)) scores.set(lang, (scores.get(lang) ?? 0) + FRANC_WEIGHT * score);
+    }
   }
   const ranked = [...scores].sort((a, b) => b[1] - a[1]);
   const [best, second] = ranked;
@@ -84,6 +87,15 @@ export function detectLanguage(text: string, vocabulary: VocabularySource, fallb
   // Softmax over the two best, so a clear winner approaches 1 and a tie gives 0.5.
   const margin = best[1] - (second?.[1] ?? best[1] - 1);
   return { lang: best[0], confidence: round(1 / (1 + Math.exp(-4 * margin))) };
+}
+
+/** franc's share of the score, and the lead at which it could no longer change the winner. */
+const FRANC_WEIGHT = 0.5;
+const DECISIVE_MARGIN = FRANC_WEIGHT + 0.1;
+
+function scoreLead(scores: ReadonlyMap<Lang, number>): number {
+  const [best = 0, second = 0] = [...scores.values()].sort((a, b) => b - a);
+  return best - second;
 }
 
 function dominantScript(text: string): Script | undefined {

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import { RahnamaError } from '../errors.js';
@@ -22,7 +22,7 @@ export async function buildApp({ config, engine, modelStatus, logger }: AppDeps)
     logger: logger ?? { level: config.logLevel },
     trustProxy: config.trustProxy,
     // Per-request logs would carry client addresses; errors are still logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
