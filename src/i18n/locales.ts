@@ -74,9 +74,10 @@ export async function loadLocales(dir: string): Promise<Locales> {
   });
 
   const objectOf = <T>(lang: Lang, ns: Namespace): T => resources[lang]?.[ns] as T;
+  const fixed = new Map(LANGUAGES.map((lang) => [lang, instance.getFixedT(lang, 'common')]));
   return {
     i18n: instance,
-    t: (lang, key, options) => instance.getFixedT(lang, 'common')(key, options ?? {}) as string,
+    t: (lang, key, options) => fixed.get(lang)?.(key, options ?? {}) as string,
     smallTalk: (lang) => objectOf(lang, 'smalltalk'),
     emergencyPatterns: (lang) => objectOf<{ patterns: string[] }>(lang, 'emergency').patterns,
   };

@@ -94,7 +94,7 @@ const UNSURE_DETECTION = 0.75;
 
 const EMERGENCY_ENTRY = 'emergency-help';
 const EMERGENCY_SUGGESTIONS = ['trafficking-help', 'contact-iom'];
-const KEYWORD_CANDIDATES = 10;
+const KEYWORD_CANDIDATES = 5;
 
 export interface AnswerEngineDeps {
   readonly knowledge: KnowledgeBase;
@@ -196,8 +196,8 @@ export class AnswerEngine {
     let keyword = this.keywordCandidates(text, first, true);
     if ((keyword[0]?.confidence ?? 0) < this.options.answerThreshold) {
       const rest = fallbackLanguages(first).filter((l) => !first.includes(l));
-      // Typo tolerance only in the languages the message was read as: elsewhere it costs much
-      // and finds little but noise.
+      // Typo and inflection matching only in the languages the message was read as: elsewhere
+      // it costs much and finds little but noise.
       keyword = mergeByEntry([...keyword, ...this.keywordCandidates(text, rest, false)]);
     }
     if (!this.dense) return keyword;
@@ -220,10 +220,10 @@ export class AnswerEngine {
     return order.flatMap((id) => byId.get(id) ?? []);
   }
 
-  private keywordCandidates(text: string, langs: readonly Lang[], typos: boolean): Candidate[] {
+  private keywordCandidates(text: string, langs: readonly Lang[], approximate: boolean): Candidate[] {
     const all: Candidate[] = [];
     for (const lang of langs) {
-      const hits = this.deps.keyword.search(text, lang, { limit: KEYWORD_CANDIDATES, typos });
+      const hits = this.deps.keyword.search(text, lang, { limit: KEYWORD_CANDIDATES, approximate });
       const topScore = hits[0]?.score ?? 1;
       hits.forEach((h) => {
         // Coverage says whether the question is about this entry at all; the score relative to

@@ -9,25 +9,38 @@ export interface IntentMatch<T extends string> {
   readonly langs: readonly Lang[];
 }
 
-const MAX_PHRASE_WORDS = 6;
 /** Words a small-talk message may have beyond the phrase ("hi there", "thanks a lot"). */
 const SMALL_TALK_SLACK = 2;
 
 /** Folded words of a text, so phrases match whatever the case, diacritics or punctuation. */
-function words(text: string): string[] {
-  return tokenize(text).map(foldText).filter((w) => w.length > 0);
+function words(text: string): readonly string[] {
+  return tokenize(foldText(text));
+}
+
+interface Phrase<T extends string> {
+  readonly words: readonly string[];
+  readonly intent: T;
+  readonly langs: Lang[];
 }
 
 /** Looks up the phrases of the locale files (emergency and small talk) in messages. */
 export class PhraseMatcher<T extends string> {
-  private readonly phrases = new Map<string, { intent: T; langs: Lang[] }>();
+  /** Phrases by their first word, longest first. */
+  private readonly byFirstWord = new Map<string, Phrase<T>[]>();
 
   add(phrase: string, intent: T, lang: Lang): void {
-    const key = words(phrase).join(' ');
-    if (!key) return;
-    const known = this.phrases.get(key);
-    if (!known) this.phrases.set(key, { intent, langs: [lang] });
-    else if (!known.langs.includes(lang)) known.langs.push(lang);
+    const phraseWords = words(phrase);
+    const [first] = phraseWords;
+    if (!first) return;
+    const list = this.byFirstWord.get(first) ?? [];
+    const known = list.find((p) => p.words.join(' ') === phraseWords.join(' '));
+    if (known) {
+      if (!known.langs.includes(lang)) known.langs.push(lang);
+      return;
+    }
+    list.push({ words: phraseWords, intent, langs: [lang] });
+    list.sort((a, b) => b.words.length - a.words.length);
+    this.byFirstWord.set(first, list);
   }
 
   /**
@@ -36,14 +49,15 @@ export class PhraseMatcher<T extends string> {
    */
   find(text: string, maxExtraWords = Infinity): IntentMatch<T> | undefined {
     const tokens = words(text);
-    const longest = Math.min(MAX_PHRASE_WORDS, tokens.length);
-    for (let n = longest; n >= 1 && tokens.length - n <= maxExtraWords; n--) {
-      for (let i = 0; i + n <= tokens.length; i++) {
-        const found = this.phrases.get(tokens.slice(i, i + n).join(' '));
-        if (found) return found;
+    let best: Phrase<T> | undefined;
+    tokens.forEach((token, i) => {
+      for (const phrase of this.byFirstWord.get(token) ?? []) {
+        if (best && best.words.length >= phrase.words.length) break;
+        if (tokens.length - phrase.words.length > maxExtraWords) break;
+        if (phrase.words.every((w, k) => tokens[i + k] === w)) best = phrase;
       }
-    }
-    return undefined;
+    });
+    return best && { intent: best.intent, langs: best.langs };
   }
 }
 

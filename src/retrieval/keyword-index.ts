@@ -190,10 +190,10 @@ class LanguageIndex {
     return total === 0 ? 0 : known / total;
   }
 
-  query(text: string, limit: number, typos: boolean): KeywordHit[] {
+  query(text: string, limit: number, approximate: boolean): KeywordHit[] {
     const queryTerms = [...new Set(this.terms(text))].slice(0, MAX_QUERY_TERMS);
     if (queryTerms.length === 0 || this.size === 0) return [];
-    const expansions = queryTerms.flatMap((term, i) => this.expand(term, i, typos));
+    const expansions = queryTerms.flatMap((term, i) => this.expand(term, i, approximate));
     const postingsOf = (e: Expansion): readonly number[] => this.postings[e.termId] ?? [];
     // Rarest first: they pick the candidates; common terms then only add to those.
     expansions.sort((a, b) => postingsOf(a).length - postingsOf(b).length);
@@ -236,9 +236,11 @@ class LanguageIndex {
     }
 
     const best = topSlots(touched, scores, limit);
+    const ids = queryTerms.map((term) => this.termIds.get(term));
+    const weights = ids.map((id) => this.idf(id === undefined ? 0 : (this.documentFrequency[id] ?? 0)));
     const hits = best.map((slot) => {
       const doc = this.docs[slot] as IndexedDoc;
-      return { entryId: doc.entryId, lang: this.lang, score: scores[slot] ?? 0, coverage: this.coverage(queryTerms, matched[slot] ?? 0, doc) };
+      return { entryId: doc.entryId, lang: this.lang, score: scores[slot] ?? 0, coverage: coverage(ids, weights, matched[slot] ?? 0, doc) };
     });
     for (const slot of touched) {
       scores[slot] = 0;
@@ -264,11 +266,12 @@ class LanguageIndex {
    * one typo away (five letters or more) and the longer words it begins (four or more: fa, ps,
    * ur and ku have no stemmer, so "کشور" must find "کشورم").
    */
-  private expand(term: string, queryTerm: number, typos: boolean): Expansion[] {
-    const exact = this.vocabulary.get(term);
-    if (exact !== undefined) return [{ queryTerm, termId: exact, factor: 1 }];
+  private expand(term: string, queryTerm: number, approximate: boolean): Expansion[] {
+    const exact = this.termIds.get(term);
+    if (exact !== undefined && (this.postings[exact]?.length ?? 0) > 0) return [{ queryTerm, termId: exact, factor: 1 }];
+    if (!approximate) return [];
     const found = new Map<number, Expansion>();
-    if (typos && term.length >= 5) {
+    if (term.length >= 5) {
       for (const [termId] of this.vocabulary.fuzzyGet(term, 1).values()) {
         found.set(termId, { queryTerm, termId, factor: TYPO_FACTOR });
       }
@@ -282,20 +285,23 @@ class LanguageIndex {
     }
     return [...found.values()];
   }
+}
 
-  private coverage(queryTerms: readonly string[], matchedMask: number, doc: IndexedDoc): number {
-    let total = 0;
-    let found = 0;
-    queryTerms.forEach((term, i) => {
-      const id = this.termIds.get(term);
-      const w = this.idf(id === undefined ? 0 : (this.documentFrequency[id] ?? 0));
-      total += w;
-      if (id !== undefined && includes(doc.asked, id)) found += w;
-      else if (id !== undefined && includes(doc.answerOnly, id)) found += w * ANSWER_ONLY_WEIGHT;
-      else if (matchedMask & (1 << i)) found += w * APPROXIMATE_WEIGHT;
-    });
-    return total === 0 ? 0 : found / total;
-  }
+/**
+ * IDF-weighted share of the query terms (`ids`, with their `weights`) the entry contains: fully
+ * in what it is asked by, partly in its answer or through a typo or inflection (`matchedMask`).
+ */
+function coverage(ids: readonly (number | undefined)[], weights: readonly number[], matchedMask: number, doc: IndexedDoc): number {
+  let total = 0;
+  let found = 0;
+  ids.forEach((id, i) => {
+    const w = weights[i] ?? 0;
+    total += w;
+    if (id !== undefined && includes(doc.asked, id)) found += w;
+    else if (id !== undefined && includes(doc.answerOnly, id)) found += w * ANSWER_ONLY_WEIGHT;
+    else if (matchedMask & (1 << i)) found += w * APPROXIMATE_WEIGHT;
+  });
+  return total === 0 ? 0 : found / total;
 }
 
 /** Binary search in a sorted id array. */
@@ -361,11 +367,12 @@ export class KeywordIndex {
   }
 
   /**
-   * Best hits for `text` read as language `lang`, most relevant first. `typos: false` skips
-   * typo tolerance, the costliest part, for a search that is only a fallback.
+   * Best hits for `text` read as language `lang`, most relevant first. `approximate: false`
+   * matches known words exactly (no typo or inflection look-ups, the costly part), for a search
+   * that is only a fallback.
    */
-  search(text: string, lang: Lang, options: { limit?: number; typos?: boolean } = {}): KeywordHit[] {
-    return this.language(lang).query(text, options.limit ?? 10, options.typos ?? true);
+  search(text: string, lang: Lang, options: { limit?: number; approximate?: boolean } = {}): KeywordHit[] {
+    return this.language(lang).query(text, options.limit ?? 10, options.approximate ?? true);
   }
 
   /** How much of `text`, read as `lang`, is vocabulary the knowledge base has in that language. */

@@ -11,8 +11,19 @@ export class AnswerRenderer {
     private readonly contacts: ResolvedContacts,
   ) {}
 
+  /** Rendered answers by entry version (an edited entry is a new object) and language. */
+  private readonly rendered = new WeakMap<KnowledgeEntry, Map<Lang, string>>();
+
   /** An entry's answer with contacts filled in and the notes its status calls for. */
   entry(entry: KnowledgeEntry, lang: Lang): string {
+    let byLang = this.rendered.get(entry);
+    if (!byLang) this.rendered.set(entry, (byLang = new Map()));
+    let text = byLang.get(lang);
+    if (text === undefined) byLang.set(lang, (text = this.renderEntry(entry, lang)));
+    return text;
+  }
+
+  private renderEntry(entry: KnowledgeEntry, lang: Lang): string {
     const t = entry.languages[lang];
     const notes: string[] = [];
     if (hasContactPlaceholder(t.answer) && !this.contacts.verified) notes.push(this.locales.t(lang, 'answer.contactUnverified'));

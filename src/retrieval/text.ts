@@ -82,11 +82,17 @@ const UNSPACED_SCRIPTS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\
  */
 const SPACED_WORD = /[\p{L}\p{N}_][\p{L}\p{M}\p{N}_]*(?:(?<=[\p{L}\p{M}])['’.:·](?=\p{L})[\p{L}\p{M}\p{N}_]+|(?<=\p{N})[.,'’](?=\p{N})[\p{L}\p{M}\p{N}_]+)*/gu;
 
+// One message is split several times (language detection, each language searched, phrases):
+// the last result is remembered.
+let lastTokenized = { text: '', lang: '', words: [] as readonly string[] };
+
 /** Words of a text, by Unicode word segmentation (Intl.Segmenter where a script needs it). */
-export function tokenize(text: string, lang: Lang | 'und' = 'und'): string[] {
+export function tokenize(text: string, lang: Lang | 'und' = 'und'): readonly string[] {
+  if (text === lastTokenized.text && lang === lastTokenized.lang) return lastTokenized.words;
   const clean = text.normalize('NFKC').replace(INVISIBLES, '');
-  if (!UNSPACED_SCRIPTS.test(clean)) return clean.match(SPACED_WORD) ?? [];
-  return segmentWords(clean, lang);
+  const words = UNSPACED_SCRIPTS.test(clean) ? segmentWords(clean, lang) : (clean.match(SPACED_WORD) ?? []);
+  lastTokenized = { text, lang, words };
+  return words;
 }
 
 /** Word-like segments by Intl.Segmenter (UAX #29 with dictionaries). */
