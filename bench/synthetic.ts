@@ -1,20 +1,9 @@
 import type { KnowledgeEntry } from '../src/knowledge/schema.js';
 import { LANGUAGES, type Lang } from '../src/languages.js';
 import { tokenize } from '../src/retrieval/text.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 const INVENTED_WORD_SHARE = 0.05;
-
-/** A small seeded PRNG (mulberry32), so every run benchmarks the same synthetic data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A knowledge base of `size` entries in all eleven languages, built from the shipped entries'

@@ -1,44 +1,68 @@
 import path from 'node:path';
-import { Type, type Static, type TSchema } from 'typebox';
-import Value from 'typebox/value';
 import { RahnamaError } from './errors.js';
 
+/** Reads one variable's text into a value, or says what is wrong with it. */
+type Parse<T> = (raw: string) => { value: T } | { error: string };
+
+const integer = (min: number, max: number): Parse<number> => (raw) => {
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= min && n <= max ? { value: n } : { error: `must be a whole number from ${min} to ${max}` };
+};
+const decimal = (min: number, max: number): Parse<number> => (raw) => {
+  const n = Number(raw);
+  return raw !== '' && Number.isFinite(n) && n >= min && n <= max ? { value: n } : { error: `must be a number from ${min} to ${max}` };
+};
+const boolean: Parse<boolean> = (raw) =>
+  /^(true|1|yes)$/i.test(raw) ? { value: true } : /^(false|0|no)$/i.test(raw) ? { value: false } : { error: 'must be true or false' };
+const text = (pattern?: RegExp, hint?: string): Parse<string> => (raw) =>
+  !pattern || pattern.test(raw) ? { value: raw } : { error: hint ?? `must match ${pattern}` };
+const oneOf = <T extends string>(...choices: T[]): Parse<T> => (raw) =>
+  (choices as string[]).includes(raw) ? { value: raw as T } : { error: `must be one of ${choices.join(', ')}` };
+
+interface Variable<T> {
+  readonly parse: Parse<T>;
+  readonly default: T;
+  /** What it does: the README's configuration table says the same. */
+  readonly doc: string;
+}
+const variable = <T>(parse: Parse<T>, defaultValue: T, doc: string): Variable<T> => ({ parse, default: defaultValue, doc });
+
 /**
- * Every environment variable Rahnama reads, with its schema, default and meaning, in one place.
+ * Every environment variable Rahnama reads, with its parser, default and meaning, in one place.
  * The README's configuration table documents exactly these (a test keeps them in step).
  */
 export const ENV_VARIABLES = {
-  PORT: { schema: Type.Integer({ minimum: 0, maximum: 65535 }), default: 3000, doc: 'TCP port of the HTTP server.' },
-  HOST: { schema: Type.String({ minLength: 1 }), default: '127.0.0.1', doc: 'Interface to listen on (`0.0.0.0` to accept outside connections; the Docker image sets it).' },
-  LOG_LEVEL: { schema: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]), default: 'info', doc: 'pino log level. Message text is only logged at `debug` and below, never with user identifiers.' },
-  DATA_DIR: { schema: Type.String({ minLength: 1 }), default: './data', doc: 'Folder for state written at run time (embedding cache, later conversation state).' },
-  MODELS_DIR: { schema: Type.String({ minLength: 1 }), default: './models', doc: 'Folder holding embedding models, as `<MODELS_DIR>/<model id>/`.' },
-  KNOWLEDGE_DIR: { schema: Type.String({ minLength: 1 }), default: './knowledge', doc: 'Folder of the knowledge base YAML files and `contacts.yaml`.' },
-  LOCALES_DIR: { schema: Type.String({ minLength: 1 }), default: './locales', doc: 'Folder of the i18next locale files (`<lang>/<namespace>.json`).' },
-  EMBEDDINGS: { schema: Type.Boolean(), default: true, doc: 'Use dense embeddings (hybrid retrieval) when the model is available. `false` keeps keyword search only.' },
-  EMBEDDING_MODEL: { schema: Type.String({ minLength: 1 }), default: 'Xenova/multilingual-e5-small', doc: 'Hugging Face id of the sentence-embedding model.' },
-  EMBEDDING_DTYPE: { schema: Type.Union([Type.Literal('q8'), Type.Literal('fp32')]), default: 'q8', doc: 'Model weights: `q8` (quantized, smaller, faster) or `fp32`.' },
-  EMBEDDING_QUERY_PREFIX: { schema: Type.String(), default: 'query: ', doc: 'Text put before a question when embedding it (E5 models expect `query: `).' },
-  EMBEDDING_PASSAGE_PREFIX: { schema: Type.String(), default: 'passage: ', doc: 'Text put before a knowledge passage when embedding it (E5 models expect `passage: `).' },
-  MODEL_REMOTE_HOST: { schema: Type.String({ pattern: '^https?://' }), default: 'https://huggingface.co/', doc: 'Where models are downloaded from: the Hugging Face Hub or a mirror of it.' },
-  MODEL_DOWNLOAD: { schema: Type.Boolean(), default: true, doc: 'Fetch a missing model in the background at start-up; on failure the server stays on keyword search.' },
-  MAX_QUESTION_LENGTH: { schema: Type.Integer({ minimum: 10, maximum: 100000 }), default: 1000, doc: 'Longest question accepted, in characters; longer ones get a 400.' },
-  ANSWER_THRESHOLD: { schema: Type.Number({ minimum: 0, maximum: 1 }), default: 0.5, doc: 'Confidence (0–1) below which the bot does not answer but offers suggestions and the contact route.' },
-  RATE_LIMIT_MAX: { schema: Type.Integer({ minimum: 1 }), default: 60, doc: 'Requests per client IP and minute on public endpoints.' },
-  TRUST_PROXY: { schema: Type.Boolean(), default: false, doc: 'Trust `X-Forwarded-*` headers (set when behind a reverse proxy, so rate limits see real client addresses).' },
-  RETENTION_DAYS: { schema: Type.Integer({ minimum: 1, maximum: 3650 }), default: 90, doc: 'Days after which stored questions and feedback are deleted; shown to users in the privacy answer.' },
-  CONTACT_ORGANISATION: { schema: Type.String(), default: '', doc: 'Overrides `contact.organisation` in `knowledge/contacts.yaml`.' },
-  CONTACT_ADDRESS: { schema: Type.String(), default: '', doc: 'Overrides `contact.address`.' },
-  CONTACT_PHONE: { schema: Type.String(), default: '', doc: 'Overrides `contact.phone`.' },
-  CONTACT_EMAIL: { schema: Type.String(), default: '', doc: 'Overrides `contact.email`.' },
-  CONTACT_HOURS: { schema: Type.String(), default: '', doc: 'Overrides `contact.hours`.' },
-  CONTACT_WEBSITE: { schema: Type.String(), default: '', doc: 'Overrides `contact.website`.' },
-  CONTACT_VERIFIED: { schema: Type.Union([Type.Boolean(), Type.Literal('')]), default: '', doc: 'Overrides `verified` in `contacts.yaml` (`true` once an operator has checked every contact detail).' },
-} as const satisfies Record<string, { schema: TSchema; default: unknown; doc: string }>;
+  PORT: variable(integer(0, 65535), 3000, 'TCP port of the HTTP server.'),
+  HOST: variable(text(/\S/, 'must not be empty'), '127.0.0.1', 'Interface to listen on (`0.0.0.0` to accept outside connections; the Docker image sets it).'),
+  LOG_LEVEL: variable(oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'info', 'pino log level. Message text is only logged at `debug` and below, never with user identifiers.'),
+  DATA_DIR: variable(text(/\S/, 'must not be empty'), './data', 'Folder for state written at run time (embedding cache, later conversation state).'),
+  MODELS_DIR: variable(text(/\S/, 'must not be empty'), './models', 'Folder holding embedding models, as `<MODELS_DIR>/<model id>/`.'),
+  KNOWLEDGE_DIR: variable(text(/\S/, 'must not be empty'), './knowledge', 'Folder of the knowledge base YAML files and `contacts.yaml`.'),
+  LOCALES_DIR: variable(text(/\S/, 'must not be empty'), './locales', 'Folder of the i18next locale files (`<lang>/<namespace>.json`).'),
+  EMBEDDINGS: variable(boolean, true, 'Use dense embeddings (hybrid retrieval) when the model is available. `false` keeps keyword search only.'),
+  EMBEDDING_MODEL: variable(text(/\S/, 'must not be empty'), 'Xenova/multilingual-e5-small', 'Hugging Face id of the sentence-embedding model.'),
+  EMBEDDING_DTYPE: variable(oneOf('q8', 'fp32'), 'q8', 'Model weights: `q8` (quantized, smaller, faster) or `fp32`.'),
+  EMBEDDING_QUERY_PREFIX: variable(text(), 'query: ', 'Text put before a question when embedding it (E5 models expect `query: `).'),
+  EMBEDDING_PASSAGE_PREFIX: variable(text(), 'passage: ', 'Text put before a knowledge passage when embedding it (E5 models expect `passage: `).'),
+  MODEL_REMOTE_HOST: variable(text(/^https?:\/\//, 'must be an http(s):// address'), 'https://huggingface.co/', 'Where models are downloaded from: the Hugging Face Hub or a mirror of it.'),
+  MODEL_DOWNLOAD: variable(boolean, true, 'Fetch a missing model in the background at start-up; on failure the server stays on keyword search.'),
+  MAX_QUESTION_LENGTH: variable(integer(10, 100000), 1000, 'Longest question accepted, in characters; longer ones get a 400.'),
+  ANSWER_THRESHOLD: variable(decimal(0, 1), 0.5, 'Confidence (0–1) below which the bot does not answer but offers suggestions and the contact route.'),
+  RATE_LIMIT_MAX: variable(integer(1, Number.MAX_SAFE_INTEGER), 60, 'Requests per client IP and minute on public endpoints.'),
+  TRUST_PROXY: variable(boolean, false, 'Trust `X-Forwarded-*` headers (set when behind a reverse proxy, so rate limits see real client addresses).'),
+  RETENTION_DAYS: variable(integer(1, 3650), 90, 'Days after which stored questions and feedback are deleted; shown to users in the privacy answer.'),
+  CONTACT_ORGANISATION: variable(text(), '', 'Overrides `contact.organisation` in `knowledge/contacts.yaml`.'),
+  CONTACT_ADDRESS: variable(text(), '', 'Overrides `contact.address`.'),
+  CONTACT_PHONE: variable(text(), '', 'Overrides `contact.phone`.'),
+  CONTACT_EMAIL: variable(text(), '', 'Overrides `contact.email`.'),
+  CONTACT_HOURS: variable(text(), '', 'Overrides `contact.hours`.'),
+  CONTACT_WEBSITE: variable(text(), '', 'Overrides `contact.website`.'),
+  CONTACT_VERIFIED: variable<boolean | undefined>(boolean, undefined, 'Overrides `verified` in `contacts.yaml` (`true` once an operator has checked every contact detail).'),
+};
 
 type EnvVariables = typeof ENV_VARIABLES;
 export type EnvName = keyof EnvVariables;
-type EnvValues = { readonly [K in EnvName]: Static<EnvVariables[K]['schema']> };
+type EnvValues = { readonly [K in EnvName]: EnvVariables[K] extends Variable<infer T> ? T : never };
 
 /** The validated, frozen configuration the server runs with. */
 export interface Config {
@@ -82,19 +106,15 @@ export interface Config {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const values: Record<string, unknown> = {};
   const problems: string[] = [];
-  for (const [name, spec] of Object.entries(ENV_VARIABLES) as [EnvName, EnvVariables[EnvName]][]) {
+  for (const [name, spec] of Object.entries(ENV_VARIABLES) as [EnvName, Variable<unknown>][]) {
     const raw = env[name];
     if (raw === undefined || raw === '') {
       values[name] = spec.default;
       continue;
     }
-    const converted = Value.Convert(spec.schema, raw.trim());
-    if (!Value.Check(spec.schema, converted)) {
-      const [first] = Value.Errors(spec.schema, converted);
-      problems.push(`${name}=${JSON.stringify(raw)}: ${first?.message ?? 'invalid value'}`);
-      continue;
-    }
-    values[name] = converted;
+    const parsed = spec.parse(raw.trim());
+    if ('error' in parsed) problems.push(`${name}=${JSON.stringify(raw)}: ${parsed.error}`);
+    else values[name] = parsed.value;
   }
   if (problems.length > 0) throw new RahnamaError('RAHNAMA_CONFIG_INVALID', [problems.join('; ')]);
   const v = values as EnvValues;
@@ -128,7 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       email: v.CONTACT_EMAIL,
       hours: v.CONTACT_HOURS,
       website: v.CONTACT_WEBSITE,
-      verified: v.CONTACT_VERIFIED === '' ? undefined : v.CONTACT_VERIFIED,
+      verified: v.CONTACT_VERIFIED,
     },
   });
 }

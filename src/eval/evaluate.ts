@@ -1,15 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { Type, type Static } from 'typebox';
-import Value from 'typebox/value';
 import { parse } from 'yaml';
 import type { AnswerEngine, AskResult } from '../retrieval/engine.js';
 
-export const EvalItemSchema = Type.Object(
-  { q: Type.String({ minLength: 1 }), lang: Type.Optional(Type.String()), expect: Type.String({ minLength: 1 }) },
-  { additionalProperties: false },
-);
-export type EvalItem = Static<typeof EvalItemSchema>;
+/** One evaluation question: the text, optionally its language, and the entry id (or "none") expected. */
+export interface EvalItem {
+  q: string;
+  lang?: string;
+  expect: string;
+}
+
+function evalItemProblem(item: unknown): string | undefined {
+  if (item === null || typeof item !== 'object') return 'must be an object { q, lang?, expect }';
+  const { q, lang, expect, ...rest } = item as Record<string, unknown>;
+  if (typeof q !== 'string' || !q.trim()) return '`q` must be a non-empty string';
+  if (lang !== undefined && typeof lang !== 'string') return '`lang` must be a string';
+  if (typeof expect !== 'string' || !expect.trim()) return '`expect` must be an entry id or "none"';
+  const extra = Object.keys(rest);
+  return extra.length > 0 ? `unknown field(s): ${extra.join(', ')}` : undefined;
+}
 
 export interface EvalFigures {
   /** Items counted (in scope and out of scope). */
@@ -40,8 +49,8 @@ export async function readEvalFile(file: string): Promise<EvalItem[]> {
   const data: unknown = parse(await readFile(file, 'utf8'));
   if (!Array.isArray(data)) throw new Error(`${file}: expected a YAML list of { q, lang?, expect }`);
   data.forEach((item, i) => {
-    const [error] = Value.Errors(EvalItemSchema, item);
-    if (error) throw new Error(`${file}: item ${i + 1}${error.instancePath}: ${error.message}`);
+    const problem = evalItemProblem(item);
+    if (problem) throw new Error(`${file}: item ${i + 1}: ${problem}`);
   });
   return data as EvalItem[];
 }

@@ -1,17 +1,16 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { TSchema } from 'typebox';
-import Value from 'typebox/value';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { RahnamaError } from '../errors.js';
 import { LANGUAGES } from '../languages.js';
 import { unknownPlaceholders } from './placeholders.js';
-import {
-  ContactsFileSchema,
-  EntryFileSchema,
-  type ContactsFile,
-  type KnowledgeEntry,
-} from './schema.js';
+import { contactsFileSchema, entryFileSchema, type ContactsFile, type KnowledgeEntry } from './schema.js';
+
+// Compiled once; every error is collected so a staff member sees all problems at once.
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validateEntryFile = ajv.compile<KnowledgeEntry>(entryFileSchema);
+const validateContactsFile = ajv.compile<ContactsFile>(contactsFileSchema);
 
 /** One thing wrong with the knowledge base, said so that a staff member can fix it. */
 export interface KnowledgeProblem {
@@ -83,7 +82,7 @@ export function validateKnowledge(sources: readonly KnowledgeSource[]): {
     const data = parseYaml(file, text, problems);
     if (data === undefined) continue;
     if (file === CONTACTS_FILE) {
-      if (checkSchema(file, ContactsFileSchema, data, problems)) contacts = data as ContactsFile;
+      if (checkSchema(file, validateContactsFile, data, problems)) contacts = data as ContactsFile;
       continue;
     }
     // Identity first, so duplicates are found even in files with other problems.
@@ -97,7 +96,7 @@ export function validateKnowledge(sources: readonly KnowledgeSource[]): {
       else fileOfId.set(id, file);
       duplicate = !!other;
     }
-    if (!checkSchema(file, EntryFileSchema, data, problems) || duplicate) continue;
+    if (!checkSchema(file, validateEntryFile, data, problems) || duplicate) continue;
     const entry = data as KnowledgeEntry;
     checkTranslations(file, entry, problems);
     entries.set(entry.id, entry);
@@ -149,41 +148,33 @@ function normaliseForDuplicates(text: string): string {
   return text.normalize('NFKC').toLocaleLowerCase().replace(/[\s\p{P}]+/gu, ' ').trim();
 }
 
-/** Validates against a schema; turns TypeBox's errors into file/field/reason problems. */
-function checkSchema(file: string, schema: TSchema, data: unknown, problems: KnowledgeProblem[]): boolean {
-  if (Value.Check(schema, data)) return true;
-  const before = problems.length;
-  for (const error of Value.Errors(schema, data)) {
-    const parent = pointerToField(error.instancePath);
-    const params = error.params as { requiredProperties?: string[]; additionalProperties?: string[] };
-    if (error.keyword === 'boolean') continue; // reported once more as additionalProperties
-    if (error.keyword === 'required') {
-      for (const name of params.requiredProperties ?? []) {
-        if (hasOwn(data, error.instancePath, name)) continue;
-        problems.push({ file, field: join(parent, name), message: parent === 'languages' ? `missing language "${name}"` : 'is missing' });
-      }
-    } else if (error.keyword === 'additionalProperties') {
-      for (const name of params.additionalProperties ?? []) {
-        problems.push({
-          file,
-          field: join(parent, name),
-          message: parent === 'languages'
-            ? `unknown language code "${name}" (expected one of ${LANGUAGES.join(', ')})`
-            : 'is not a known field',
-        });
-      }
-    } else if (error.keyword === 'minLength' || (error.keyword === 'pattern' && /\\S/.test(String((error.params as { pattern?: string }).pattern)))) {
-      problems.push({ file, field: parent, message: 'must not be empty' });
-    } else if (error.keyword === 'minItems') {
-      problems.push({ file, field: parent, message: 'must not be empty' });
-    } else if (error.keyword === 'pattern') {
-      problems.push({ file, field: parent, message: describePattern(parent) });
-    } else {
-      problems.push({ file, field: parent || undefined, message: error.message });
-    }
-  }
-  if (problems.length === before) problems.push({ file, message: 'does not match the expected structure' });
+/** Validates against a compiled schema; turns Ajv's errors into file/field/reason problems. */
+function checkSchema(file: string, validate: ValidateFunction, data: unknown, problems: KnowledgeProblem[]): boolean {
+  if (validate(data)) return true;
+  for (const error of validate.errors ?? []) problems.push({ file, ...describeError(error) });
   return false;
+}
+
+function describeError(error: ErrorObject): { field?: string; message: string } {
+  const parent = pointerToField(error.instancePath);
+  const params = error.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[]; pattern?: string };
+  switch (error.keyword) {
+    case 'required':
+      return { field: join(parent, params.missingProperty ?? ''), message: parent === 'languages' ? `missing language "${params.missingProperty}"` : 'is missing' };
+    case 'additionalProperties':
+      return parent === 'languages'
+        ? { field: join(parent, params.additionalProperty ?? ''), message: `unknown language code "${params.additionalProperty}" (expected one of ${LANGUAGES.join(', ')})` }
+        : { field: join(parent, params.additionalProperty ?? ''), message: 'is not a known field' };
+    case 'minLength':
+    case 'minItems':
+      return { field: parent, message: 'must not be empty' };
+    case 'pattern':
+      return { field: parent, message: params.pattern === '\\S' ? 'must not be empty' : describePattern(parent) };
+    case 'enum':
+      return { field: parent, message: `must be one of ${(params.allowedValues ?? []).join(', ')}` };
+    default:
+      return { field: parent || undefined, message: error.message ?? 'is invalid' };
+  }
 }
 
 function describePattern(field: string): string {
@@ -202,12 +193,4 @@ function pointerToField(pointer: string): string {
 
 function join(parent: string, name: string): string {
   return parent ? `${parent}.${name}` : name;
-}
-
-function hasOwn(root: unknown, pointer: string, name: string): boolean {
-  let node: unknown = root;
-  for (const part of pointer.split('/').slice(1)) {
-    node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
-  }
-  return !!node && typeof node === 'object' && Object.hasOwn(node, name);
 }

@@ -1,5 +1,4 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import { RahnamaError } from '../errors.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
@@ -24,7 +23,7 @@ export async function buildApp({ config, engine, modelStatus, logger }: AppDeps)
     // Per-request logs would carry client addresses; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: false } },
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  });
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof RahnamaError) {

@@ -11,6 +11,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { seededRandom } from './seeded-random.js';
 
 const { onnx } = onnxProto;
 
@@ -71,18 +72,6 @@ export function tinyVocabulary(): string[] {
     ...CYRILLIC_LETTERS.map((c) => `##${c}`),
   ].map((token) => (token.startsWith('##') ? `##${normaliseLikeBert(token.slice(2))}` : normaliseLikeBert(token)));
   return [...SPECIAL_TOKENS, ...new Set(entries)];
-}
-
-/** mulberry32: tiny seeded PRNG so the embedding table is identical on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

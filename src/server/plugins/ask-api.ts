@@ -1,6 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import type { FastifyPluginAsync } from 'fastify';
 import { LANGUAGES, type Lang } from '../../languages.js';
 
 export interface AskApiOptions {
@@ -10,38 +9,57 @@ export interface AskApiOptions {
   rateLimitMax: number;
 }
 
-const LangSchema = Type.Unsafe<Lang>({ type: 'string', enum: [...LANGUAGES] });
+export interface AskBody {
+  text: string;
+  lang?: Lang;
+}
 
-export const AskResponseSchema = Type.Object({
-  lang: LangSchema,
-  detectedLang: LangSchema,
-  detectedConfidence: Type.Number(),
-  kind: Type.Union([Type.Literal('answer'), Type.Literal('fallback'), Type.Literal('smalltalk'), Type.Literal('emergency')]),
-  entryId: Type.Union([Type.String(), Type.Null()]),
-  answer: Type.String(),
-  confidence: Type.Number(),
-  suggestions: Type.Array(Type.Object({ entryId: Type.String(), question: Type.String() })),
-  mode: Type.Union([Type.Literal('keyword'), Type.Literal('hybrid')]),
-});
+const langSchema = { type: 'string', enum: [...LANGUAGES] } as const;
+
+export function askBodySchema(maxQuestionLength: number) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['text'],
+    properties: {
+      text: { type: 'string', minLength: 1, maxLength: maxQuestionLength, pattern: '\\S' },
+      lang: langSchema,
+    },
+  } as const;
+}
+
+/** The reply of `POST /api/ask`, as documented in the README. */
+export const askResponseSchema = {
+  type: 'object',
+  required: ['lang', 'detectedLang', 'detectedConfidence', 'kind', 'entryId', 'answer', 'confidence', 'suggestions', 'mode'],
+  properties: {
+    lang: langSchema,
+    detectedLang: langSchema,
+    detectedConfidence: { type: 'number' },
+    kind: { type: 'string', enum: ['answer', 'fallback', 'smalltalk', 'emergency'] },
+    entryId: { type: ['string', 'null'] },
+    answer: { type: 'string' },
+    confidence: { type: 'number' },
+    suggestions: {
+      type: 'array',
+      items: { type: 'object', required: ['entryId', 'question'], properties: { entryId: { type: 'string' }, question: { type: 'string' } } },
+    },
+    mode: { type: 'string', enum: ['keyword', 'hybrid'] },
+  },
+} as const;
 
 /** `POST /api/ask`: one question in, one answer (or an honest fallback) out. */
-const askApi: FastifyPluginAsyncTypebox<AskApiOptions> = async (app, opts) => {
+const askApi: FastifyPluginAsync<AskApiOptions> = async (app, opts) => {
   await app.register(rateLimit, { global: false });
 
-  app.post(
+  app.post<{ Body: AskBody }>(
     '/api/ask',
     {
       bodyLimit: 4 * opts.maxQuestionLength + 1024,
       config: { rateLimit: { max: opts.rateLimitMax, timeWindow: '1 minute' } },
       schema: {
-        body: Type.Object(
-          {
-            text: Type.String({ minLength: 1, maxLength: opts.maxQuestionLength, pattern: '\\S' }),
-            lang: Type.Optional(LangSchema),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: AskResponseSchema },
+        body: askBodySchema(opts.maxQuestionLength),
+        response: { 200: askResponseSchema },
       },
       // The schema documents the reply; V8's JSON.stringify writes its long non-ASCII answers
       // faster than a compiled serializer (measured: ~50 µs a reply).
