@@ -7,7 +7,7 @@ import type { DenseRetriever } from './dense.js';
 import { fuseRankings } from './fusion.js';
 import { buildIntentRecognisers, type IntentRecognisers } from './intents.js';
 import type { KeywordIndex } from './keyword-index.js';
-import { detectLanguage } from './language-detect.js';
+import { detectLanguage, type LanguageGuess } from './language-detect.js';
 import type { AnswerRenderer } from './render.js';
 
 export type RetrievalMode = 'keyword' | 'hybrid';
@@ -90,11 +90,14 @@ function fallbackLanguages(first: readonly Lang[]): Lang[] {
 
 /** Below this detection confidence, a clear keyword match in another language decides the reply language. */
 const UNSURE_DETECTION = 0.75;
+/** From this detection confidence, a message is not searched in other languages. */
+const CLEAR_DETECTION = 0.9;
 
 
 const EMERGENCY_ENTRY = 'emergency-help';
 const EMERGENCY_SUGGESTIONS = ['trafficking-help', 'contact-iom'];
-const KEYWORD_CANDIDATES = 5;
+/** Candidates taken from each ranked list (keyword per language, dense). */
+const CANDIDATES_PER_LIST = 5;
 
 export interface AnswerEngineDeps {
   readonly knowledge: KnowledgeBase;
@@ -151,17 +154,17 @@ export class AnswerEngine {
       };
     }
 
-    const candidates = await this.rank(text, detected.lang, stated);
+    const candidates = await this.rank(text, detected, stated);
     const [top] = candidates;
     if (top && top.confidence >= this.options.answerThreshold) {
       // "ako se varna v Bulgaria" looks French to a detector; the Bulgarian variant it matched knows better.
-      const lang = stated ?? (detected.confidence < UNSURE_DETECTION && top.keyword ? top.keyword.lang : detected.lang);
+      const replyLang = stated ?? (detected.confidence < UNSURE_DETECTION && top.keyword ? top.keyword.lang : detected.lang);
       const entry = this.entries.get(top.entryId);
       if (entry) {
         return {
-          ...base, lang, kind: 'answer', entryId: entry.id, confidence: round(top.confidence),
-          answer: renderer.entry(entry, lang),
-          suggestions: this.suggestionsFor(candidates.slice(1).filter((c) => c.confidence >= this.options.suggestionThreshold).map((c) => c.entryId), lang, 2),
+          ...base, lang: replyLang, kind: 'answer', entryId: entry.id, confidence: round(top.confidence),
+          answer: renderer.entry(entry, replyLang),
+          suggestions: this.suggestionsFor(candidates.slice(1).filter((c) => c.confidence >= this.options.suggestionThreshold).map((c) => c.entryId), replyLang, 2),
           ...(opts.explain ? { candidates } : {}),
         };
       }
@@ -188,13 +191,16 @@ export class AnswerEngine {
 
   /**
    * Candidates best first. Keyword search runs in the detected (and chosen) language first and,
-   * when that finds nothing convincing, in the other languages of the same script: people often
-   * write in a second language. Dense search is multilingual by itself.
+   * when that finds nothing convincing, in the fallback languages (`fallbackLanguages`): people
+   * often write in a second language. Dense search is multilingual by itself.
    */
-  private async rank(text: string, detected: Lang, stated: Lang | undefined): Promise<Candidate[]> {
-    const first = unique([detected, ...(stated ? [stated] : [])]);
+  private async rank(text: string, detected: LanguageGuess, stated: Lang | undefined): Promise<Candidate[]> {
+    const first = unique([detected.lang, ...(stated ? [stated] : [])]);
     let keyword = this.keywordCandidates(text, first, true);
-    if ((keyword[0]?.confidence ?? 0) < this.options.answerThreshold) {
+    // A message surely in one language that its knowledge cannot answer is out of scope, not
+    // in another language: the fallback search is for mixed, transliterated or unclear text.
+    const unclear = detected.confidence < CLEAR_DETECTION || first.length > 1;
+    if (unclear && (keyword[0]?.confidence ?? 0) < this.options.answerThreshold) {
       const rest = fallbackLanguages(first).filter((l) => !first.includes(l));
       // Typo and inflection matching only in the languages the message was read as: elsewhere
       // it costs much and finds little but noise.
@@ -202,7 +208,7 @@ export class AnswerEngine {
     }
     if (!this.dense) return keyword;
 
-    const denseHits = await this.dense.search(text, KEYWORD_CANDIDATES);
+    const denseHits = await this.dense.search(text, CANDIDATES_PER_LIST);
     const { denseSimilarityFloor: lo, denseSimilarityCeiling: hi } = this.options;
     const dense: Candidate[] = denseHits.map((h) => ({
       entryId: h.entryId,
@@ -223,7 +229,7 @@ export class AnswerEngine {
   private keywordCandidates(text: string, langs: readonly Lang[], approximate: boolean): Candidate[] {
     const all: Candidate[] = [];
     for (const lang of langs) {
-      const hits = this.deps.keyword.search(text, lang, { limit: KEYWORD_CANDIDATES, approximate });
+      const hits = this.deps.keyword.search(text, lang, { limit: CANDIDATES_PER_LIST, approximate });
       const topScore = hits[0]?.score ?? 1;
       hits.forEach((h) => {
         // Coverage says whether the question is about this entry at all; the score relative to
