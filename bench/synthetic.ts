@@ -17,7 +17,7 @@ export function syntheticKnowledge(shipped: readonly KnowledgeEntry[], size: num
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const vocab = new Map<Lang, string[]>(LANGUAGES.map((lang) => [lang, shipped.flatMap((e) => {
     const t = e.languages[lang];
-    return tokenize([t.question, ...t.variants, t.answer].join(' '), lang);
+    return tokenize([t.question, ...t.variants, t.answer].join(' '));
   })]));
   const invented = (lang: Lang) => {
     const base = pick(vocab.get(lang) ?? ['x']);

@@ -100,7 +100,7 @@ class LanguageIndex {
   /** Search terms of a text in this language, in order (the stemmer is the costly part: cached). */
   terms(text: string): string[] {
     const terms: string[] = [];
-    for (const word of tokenize(text, this.lang)) {
+    for (const word of tokenize(text)) {
       let term = this.termCache.get(word);
       if (term === undefined) {
         term = processTerm(word, this.lang);

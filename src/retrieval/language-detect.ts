@@ -52,12 +52,6 @@ const LETTER_RULES: readonly { pattern: RegExp; weights: Partial<Record<Lang, nu
   { pattern: /[éèàùâôœ]/, weights: { fr: 1.0, ku: -0.4, tr: -0.4, en: -0.6 } },
 ];
 
-const SCRIPT_PATTERNS: Readonly<Record<Script, RegExp>> = {
-  arabic: /\p{Script=Arabic}/gu,
-  cyrillic: /\p{Script=Cyrillic}/gu,
-  latin: /\p{Script=Latin}/gu,
-};
-
 /**
  * Guesses the language of a user's message. The script narrows the candidates; among those,
  * three signals are summed: how much of the text is vocabulary of the knowledge base in that
@@ -102,17 +96,23 @@ function scoreLead(scores: ReadonlyMap<Lang, number>): number {
   return best - second;
 }
 
+/** The script most letters of the text are in, counted in one pass over the code points. */
 function dominantScript(text: string): Script | undefined {
-  let best: Script | undefined;
-  let bestCount = 0;
-  for (const script of Object.keys(SCRIPT_PATTERNS) as Script[]) {
-    const count = text.match(SCRIPT_PATTERNS[script])?.length ?? 0;
-    if (count > bestCount) {
-      best = script;
-      bestCount = count;
-    }
+  let arabic = 0;
+  let cyrillic = 0;
+  let latin = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) latin++;
+    } else if ((c >= 0x600 && c <= 0x6ff) || (c >= 0x750 && c <= 0x77f) || (c >= 0x8a0 && c <= 0x8ff) || (c >= 0xfb50 && c <= 0xfdff) || (c >= 0xfe70 && c <= 0xfeff)) {
+      if (/\p{L}/u.test(text[i] ?? '')) arabic++;
+    } else if (c >= 0x400 && c <= 0x52f) cyrillic++;
+    else if ((c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7) || (c >= 0x1e00 && c <= 0x1eff)) latin++;
   }
-  return best;
+  const best = Math.max(arabic, cyrillic, latin);
+  if (best === 0) return undefined;
+  return best === arabic ? 'arabic' : best === cyrillic ? 'cyrillic' : 'latin';
 }
 
 function round(n: number): number {

@@ -13,6 +13,7 @@ export class AnswerRenderer {
 
   /** Rendered answers by entry version (an edited entry is a new object) and language. */
   private readonly rendered = new WeakMap<KnowledgeEntry, Map<Lang, string>>();
+  private readonly fallbacks = new Map<Lang, string>();
 
   /** An entry's answer with contacts filled in and the notes its status calls for. */
   entry(entry: KnowledgeEntry, lang: Lang): string {
@@ -50,9 +51,13 @@ export class AnswerRenderer {
     return parts.join('\n');
   }
 
+  /** The honest "I don't know" with the contact route; the same for every question, so kept. */
   fallback(lang: Lang): string {
-    return `${this.locales.t(lang, 'answer.fallback')}\n\n${this.contactRoute(lang)}`;
+    let text = this.fallbacks.get(lang);
+    if (text === undefined) this.fallbacks.set(lang, (text = `${this.locales.t(lang, 'answer.fallback')}\n\n${this.contactRoute(lang)}`));
+    return text;
   }
+
 
   emergency(lang: Lang, emergencyEntry: KnowledgeEntry | undefined): string {
     const intro = `**${this.locales.t(lang, 'emergency.intro')}**`;

@@ -59,16 +59,7 @@ export function foldText(text: string): string {
     .normalize('NFC');
 }
 
-const segmenters = new Map<string, Intl.Segmenter>();
-
-function segmenterFor(lang: string): Intl.Segmenter {
-  let s = segmenters.get(lang);
-  if (!s) {
-    s = new Intl.Segmenter(lang, { granularity: 'word' });
-    segmenters.set(lang, s);
-  }
-  return s;
-}
+const segmenter = new Intl.Segmenter('und', { granularity: 'word' });
 
 /** Scripts written without spaces between words: only a dictionary segmenter can split them. */
 const UNSPACED_SCRIPTS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
@@ -84,21 +75,24 @@ const SPACED_WORD = /[\p{L}\p{N}_][\p{L}\p{M}\p{N}_]*(?:(?<=[\p{L}\p{M}])['’.:
 
 // One message is split several times (language detection, each language searched, phrases):
 // the last result is remembered.
-let lastTokenized = { text: '', lang: '', words: [] as readonly string[] };
+let lastTokenized = { text: '', words: [] as readonly string[] };
 
-/** Words of a text, by Unicode word segmentation (Intl.Segmenter where a script needs it). */
-export function tokenize(text: string, lang: Lang | 'und' = 'und'): readonly string[] {
-  if (text === lastTokenized.text && lang === lastTokenized.lang) return lastTokenized.words;
+/**
+ * Words of a text, by Unicode word segmentation (Intl.Segmenter where a script needs it; its
+ * dictionaries for those scripts do not depend on the locale).
+ */
+export function tokenize(text: string): readonly string[] {
+  if (text === lastTokenized.text) return lastTokenized.words;
   const clean = text.normalize('NFKC').replace(INVISIBLES, '');
-  const words = UNSPACED_SCRIPTS.test(clean) ? segmentWords(clean, lang) : (clean.match(SPACED_WORD) ?? []);
-  lastTokenized = { text, lang, words };
+  const words = UNSPACED_SCRIPTS.test(clean) ? segmentWords(clean) : (clean.match(SPACED_WORD) ?? []);
+  lastTokenized = { text, words };
   return words;
 }
 
 /** Word-like segments by Intl.Segmenter (UAX #29 with dictionaries). */
-export function segmentWords(text: string, lang: Lang | 'und' = 'und'): string[] {
+export function segmentWords(text: string): string[] {
   const words: string[] = [];
-  for (const seg of segmenterFor(lang).segment(text)) {
+  for (const seg of segmenter.segment(text)) {
     if (seg.isWordLike) words.push(seg.segment);
   }
   return words;
@@ -125,7 +119,7 @@ function stripApostropheAffix(word: string, lang: Lang): string {
 /** Tokenize and process in one go: the terms the index sees for a text in `lang`. */
 export function termsOf(text: string, lang: Lang): string[] {
   const terms: string[] = [];
-  for (const word of tokenize(text, lang)) {
+  for (const word of tokenize(text)) {
     const term = processTerm(word, lang);
     if (term) terms.push(term);
   }
