@@ -3,9 +3,6 @@ export const LANGUAGES = ['en', 'bg', 'ar', 'fa', 'ps', 'ur', 'ku', 'tr', 'uk', 
 
 export type Lang = (typeof LANGUAGES)[number];
 
-/** Languages written right to left. */
-export const RTL_LANGUAGES: ReadonlySet<Lang> = new Set<Lang>(['ar', 'fa', 'ps', 'ur']);
-
 const languageSet: ReadonlySet<string> = new Set(LANGUAGES);
 
 export function isLang(value: unknown): value is Lang {

@@ -1,7 +1,7 @@
 import SearchableMap from 'minisearch/SearchableMap';
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import { LANGUAGES, type Lang } from '../languages.js';
-import { processTerm, tokenize } from './text.js';
+import { foldText, processTerm, tokenize } from './text.js';
 
 /** One candidate entry found by keyword search in one language. */
 export interface KeywordHit {
@@ -82,7 +82,12 @@ class LanguageIndex {
   private readonly docs: (IndexedDoc | undefined)[] = [];
   private readonly slotOf = new Map<string, number>();
   private readonly freeSlots: number[] = [];
-  private readonly termCache = new Map<string, string | null>();
+  private readonly termCache = new Map<string, { term: string | null; spelling: string }>();
+  /**
+   * Folded but unstemmed spellings of asked words and their term ids: typos are looked up here,
+   * since a stemmer maps a misspelled word to a stem far from the right one.
+   */
+  private readonly spellings = new SearchableMap<number>();
   private totalAskedLength = 0;
   // Per-query scratch space, reused: scores and matched-term masks by slot.
   private scores = new Float64Array(64);
@@ -97,19 +102,33 @@ class LanguageIndex {
     return this.slotOf.size;
   }
 
-  /** Search terms of a text in this language, in order (the stemmer is the costly part: cached). */
+  /** A word's search term (stemmed, folded) and spelling (folded only); the stemmer is the costly part: cached. */
+  private analyse(word: string): { term: string | null; spelling: string } {
+    let analysed = this.termCache.get(word);
+    if (analysed === undefined) {
+      analysed = { term: processTerm(word, this.lang), spelling: foldText(word) };
+      if (this.termCache.size >= TERM_CACHE_LIMIT) this.termCache.clear();
+      this.termCache.set(word, analysed);
+    }
+    return analysed;
+  }
+
+  /** Search terms of a text in this language, in order. */
   terms(text: string): string[] {
     const terms: string[] = [];
     for (const word of tokenize(text)) {
-      let term = this.termCache.get(word);
-      if (term === undefined) {
-        term = processTerm(word, this.lang);
-        if (this.termCache.size >= TERM_CACHE_LIMIT) this.termCache.clear();
-        this.termCache.set(word, term);
-      }
+      const { term } = this.analyse(word);
       if (term) terms.push(term);
     }
     return terms;
+  }
+
+  /** Remembers how the words of an asked text are spelled, for typo look-ups. */
+  private addSpellings(text: string): void {
+    for (const word of tokenize(text)) {
+      const { term, spelling } = this.analyse(word);
+      if (term) this.spellings.set(spelling, this.idOf(term));
+    }
   }
 
   private idOf(term: string): number {
@@ -133,6 +152,7 @@ class LanguageIndex {
       ...this.terms(entry.tags.join(' ').replace(/-/g, ' ')),
     ]);
     const answerOnlyTerms = new Set(this.terms(t.answer).filter((term) => !askedTerms.has(term)));
+    for (const text of [t.question, ...t.variants]) this.addSpellings(text);
     const slot = this.freeSlots.pop() ?? this.docs.length;
     const asked = Uint32Array.from(askedTerms, (term) => this.idOf(term)).sort();
     const answerOnly = Uint32Array.from(answerOnlyTerms, (term) => this.idOf(term)).sort();
@@ -191,9 +211,14 @@ class LanguageIndex {
   }
 
   query(text: string, limit: number, approximate: boolean): KeywordHit[] {
-    const queryTerms = [...new Set(this.terms(text))].slice(0, MAX_QUERY_TERMS);
+    const spellingOf = new Map<string, string>();
+    for (const word of tokenize(text)) {
+      const { term, spelling } = this.analyse(word);
+      if (term && !spellingOf.has(term)) spellingOf.set(term, spelling);
+    }
+    const queryTerms = [...spellingOf.keys()].slice(0, MAX_QUERY_TERMS);
     if (queryTerms.length === 0 || this.size === 0) return [];
-    const expansions = queryTerms.flatMap((term, i) => this.expand(term, i, approximate));
+    const expansions = queryTerms.flatMap((term, i) => this.expand(term, spellingOf.get(term) ?? term, i, approximate));
     const postingsOf = (e: Expansion): readonly number[] => this.postings[e.termId] ?? [];
     // Rarest first: they pick the candidates; common terms then only add to those.
     expansions.sort((a, b) => postingsOf(a).length - postingsOf(b).length);
@@ -262,18 +287,19 @@ class LanguageIndex {
   }
 
   /**
-   * The vocabulary terms a query term stands for: itself when known; otherwise the known words
-   * one typo away (five letters or more) and the longer words it begins (four or more: fa, ps,
-   * ur and ku have no stemmer, so "کشور" must find "کشورم").
+   * The vocabulary terms a query term stands for: itself when known; otherwise the terms of
+   * asked words spelled one typo away (five letters or more) and the longer terms it begins
+   * (four or more: fa, ps, ur and ku have no stemmer, so "کشور" must find "کشورم").
    */
-  private expand(term: string, queryTerm: number, approximate: boolean): Expansion[] {
+  private expand(term: string, spelling: string, queryTerm: number, approximate: boolean): Expansion[] {
+    const searchable = (id: number | undefined): id is number => id !== undefined && (this.postings[id]?.length ?? 0) > 0;
     const exact = this.termIds.get(term);
-    if (exact !== undefined && (this.postings[exact]?.length ?? 0) > 0) return [{ queryTerm, termId: exact, factor: 1 }];
+    if (searchable(exact)) return [{ queryTerm, termId: exact, factor: 1 }];
     if (!approximate) return [];
     const found = new Map<number, Expansion>();
-    if (term.length >= 5) {
-      for (const [termId] of this.vocabulary.fuzzyGet(term, 1).values()) {
-        found.set(termId, { queryTerm, termId, factor: TYPO_FACTOR });
+    if (spelling.length >= 5) {
+      for (const [termId] of this.spellings.fuzzyGet(spelling, 1).values()) {
+        if (searchable(termId)) found.set(termId, { queryTerm, termId, factor: TYPO_FACTOR });
       }
     }
     if (term.length >= 4) {

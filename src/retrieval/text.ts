@@ -126,4 +126,3 @@ export function termsOf(text: string, lang: Lang): string[] {
   return terms;
 }
 
-export const STEMMED_LANGUAGES = LANGUAGES.filter((l) => STEMMERS[l]);
