@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
+import { exitQuietlyOnClosedPipe } from './output.js';
 import { loadConfig } from '../config.js';
 import { loadAnswerEngine, useLocalModelIfPresent } from '../retrieval/load-engine.js';
+
+exitQuietlyOnClosedPipe();
 
 /** `npm run ask -- "question" [--lang xx]`: the answer, then the candidates with their scores. */
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { lang: { type: 'string' } } });

@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
+import { exitQuietlyOnClosedPipe } from './output.js';
 import { loadConfig } from '../config.js';
 import { readEvalFile, runEval, type EvalFigures } from '../eval/evaluate.js';
 import { loadAnswerEngine, useLocalModelIfPresent } from '../retrieval/load-engine.js';
+
+exitQuietlyOnClosedPipe();
 
 /**
  * `npm run eval -- FILE.yaml [--json] [--detect] [--failures]`: accuracy of the engine on a

@@ -149,7 +149,8 @@ class LanguageIndex {
     const askedTerms = new Set([
       ...questionTerms,
       ...t.variants.flatMap((v) => this.terms(v)),
-      ...this.terms(entry.tags.join(' ').replace(/-/g, ' ')),
+      // Tags are English keywords: in other languages they would pass English for that language.
+      ...(this.lang === 'en' ? this.terms(entry.tags.join(' ').replace(/-/g, ' ')) : []),
     ]);
     const answerOnlyTerms = new Set(this.terms(t.answer).filter((term) => !askedTerms.has(term)));
     for (const text of [t.question, ...t.variants]) this.addSpellings(text);

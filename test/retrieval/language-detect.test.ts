@@ -30,6 +30,10 @@ describe('language detection of short messages', () => {
     expect(detectLanguage('ممکن کمک', index).lang).toBe('fa');
   });
 
+  it('is not swayed by English keywords (tags) present in every language (a regression)', () => {
+    expect(detectLanguage('IOM phone number', index).lang).toBe('en');
+  });
+
   it('falls back, with no confidence, on text without letters', () => {
     expect(detectLanguage('👍 ?!', index, 'fr')).toEqual({ lang: 'fr', confidence: 0 });
   });
