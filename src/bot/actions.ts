@@ -1,0 +1,30 @@
+/**
+ * What a button press means. Buttons send their value as the message text (`postBack`), so the
+ * value is a short typed string: it must fit Telegram's 64-byte callback data.
+ */
+export type ButtonAction =
+  | { readonly kind: 'lang'; readonly lang: string }
+  | { readonly kind: 'entry'; readonly entryId: string }
+  | { readonly kind: 'feedback'; readonly helpful: boolean; readonly entryId: string }
+  | { readonly kind: 'person' }
+  | { readonly kind: 'language-menu' };
+
+export function encodeAction(action: ButtonAction): string {
+  switch (action.kind) {
+    case 'lang': return `lang:${action.lang}`;
+    case 'entry': return `entry:${action.entryId}`;
+    case 'feedback': return `fb:${action.helpful ? 'up' : 'down'}:${action.entryId}`;
+    case 'person': return 'person';
+    case 'language-menu': return 'lang';
+  }
+}
+
+export function decodeAction(value: string): ButtonAction | undefined {
+  const [kind, a, b] = value.trim().split(':');
+  if (kind === 'lang' && a) return { kind: 'lang', lang: a };
+  if (kind === 'lang' && a === undefined) return { kind: 'language-menu' };
+  if (kind === 'entry' && a) return { kind: 'entry', entryId: a };
+  if (kind === 'fb' && (a === 'up' || a === 'down') && b) return { kind: 'feedback', helpful: a === 'up', entryId: b };
+  if (kind === 'person' && a === undefined) return { kind: 'person' };
+  return undefined;
+}

@@ -1,0 +1,161 @@
+import {
+  ActionTypes,
+  ActivityHandler,
+  MessageFactory,
+  type CardAction,
+  type ConversationState,
+  type StatePropertyAccessor,
+  type TurnContext,
+  type UserState,
+} from 'botbuilder';
+import type { Locales } from '../i18n/locales.js';
+import { isLang, LANGUAGES, type Lang } from '../languages.js';
+import type { AnswerEngine, AskResult } from '../retrieval/engine.js';
+import { decodeAction, encodeAction, type ButtonAction } from './actions.js';
+
+/** What the bot keeps about a user: small on purpose (no message text, no identity). */
+export interface UserProfile {
+  lang?: Lang;
+}
+
+/** What the bot keeps about a conversation: the entries last shown, for follow-ups. */
+export interface ConversationData {
+  lastEntries?: string[];
+}
+
+export interface RahnamaBotDeps {
+  engine: AnswerEngine;
+  locales: Locales;
+  conversationState: ConversationState;
+  userState: UserState;
+}
+
+const PRIVACY_ENTRY = 'bot-privacy';
+const MAX_RELATED = 3;
+
+/**
+ * The conversation logic every channel shares. The subclass is thin (botbuilder's advice to
+ * the contrary notwithstanding): each turn is a few small functions composed in `onMessage`.
+ */
+export class RahnamaBot extends ActivityHandler {
+  private readonly profile: StatePropertyAccessor<UserProfile>;
+  private readonly conversation: StatePropertyAccessor<ConversationData>;
+
+  constructor(private readonly deps: RahnamaBotDeps) {
+    super();
+    this.profile = deps.userState.createProperty<UserProfile>('profile');
+    this.conversation = deps.conversationState.createProperty<ConversationData>('conversation');
+
+    this.onMembersAdded(async (context, next) => {
+      const joined = (context.activity.membersAdded ?? []).some((m) => m.id !== context.activity.recipient.id);
+      if (joined) await this.welcome(context, await this.languageOf(context));
+      await next();
+    });
+
+    this.onMessage(async (context, next) => {
+      const text = (context.activity.text ?? '').trim();
+      const action = decodeAction(text);
+      if (action) await this.onButton(context, action);
+      else if (text) await this.answer(context, text);
+      await next();
+    });
+
+    // State is saved once per turn, after every handler ran.
+    this.onTurn(async (context, next) => {
+      await next();
+      await deps.conversationState.saveChanges(context);
+      await deps.userState.saveChanges(context);
+    });
+  }
+
+  private async languageOf(context: TurnContext): Promise<Lang> {
+    const profile = await this.profile.get(context, {});
+    if (profile.lang) return profile.lang;
+    const locale = context.activity.locale?.slice(0, 2);
+    return isLang(locale) ? locale : 'en';
+  }
+
+  private t(lang: Lang, key: string, options?: Record<string, unknown>): string {
+    return this.deps.locales.t(lang, key, options);
+  }
+
+  /** First contact: who the bot is, what it can do, privacy in one line, and the language choice. */
+  private async welcome(context: TurnContext, lang: Lang): Promise<void> {
+    const privacy = this.deps.engine.entries.get(PRIVACY_ENTRY)?.languages[lang].question;
+    await context.sendActivity(MessageFactory.text(`${this.t(lang, 'bot.welcome')}\n\n${this.t(lang, 'bot.capabilities')}`));
+    await context.sendActivity(MessageFactory.suggestedActions(
+      privacy ? [this.button(privacy, { kind: 'entry', entryId: PRIVACY_ENTRY })] : [],
+      this.t(lang, 'bot.privacyNotice'),
+    ));
+    await this.offerLanguages(context, lang);
+  }
+
+  private async offerLanguages(context: TurnContext, lang: Lang): Promise<void> {
+    const buttons = LANGUAGES.map((l) => this.button(this.t(l, 'language.name'), { kind: 'lang', lang: l }));
+    await context.sendActivity(MessageFactory.suggestedActions(buttons, this.t(lang, 'bot.chooseLanguage')));
+  }
+
+  private async onButton(context: TurnContext, action: ButtonAction): Promise<void> {
+    const lang = await this.languageOf(context);
+    switch (action.kind) {
+      case 'lang': {
+        if (!isLang(action.lang)) return this.offerLanguages(context, lang);
+        (await this.profile.get(context, {})).lang = action.lang;
+        await context.sendActivity(MessageFactory.text(this.t(action.lang, 'bot.languageChanged')));
+        return;
+      }
+      case 'language-menu':
+        return this.offerLanguages(context, lang);
+      case 'person': {
+        const contact = this.deps.engine.entries.get('contact-iom');
+        const result = contact ? await this.deps.engine.ask({ text: contact.languages[lang].question, lang }) : undefined;
+        await context.sendActivity(MessageFactory.text(result?.answer ?? this.t(lang, 'answer.contactMissing')));
+        return;
+      }
+      case 'entry': {
+        const entry = this.deps.engine.entries.get(action.entryId);
+        if (!entry) return;
+        return this.reply(context, await this.deps.engine.ask({ text: entry.languages[lang].question, lang }));
+      }
+      case 'feedback':
+        await context.sendActivity(MessageFactory.text(this.t(lang, action.helpful ? 'bot.feedbackThanksUp' : 'bot.feedbackThanksDown')));
+        return;
+    }
+  }
+
+  private async answer(context: TurnContext, text: string): Promise<void> {
+    const profile = await this.profile.get(context, {});
+    const result = await this.deps.engine.ask({ text, lang: profile.lang });
+    // The first message decides the language until the user chooses one.
+    profile.lang ??= result.lang;
+    await this.reply(context, result);
+  }
+
+  /** An answer with its buttons: did-you-mean or related questions, feedback, a person. */
+  private async reply(context: TurnContext, result: AskResult): Promise<void> {
+    const { lang } = result;
+    const person = this.button(this.t(lang, 'bot.buttonTalkToPerson'), { kind: 'person' });
+    if (result.kind === 'answer' && result.entryId) {
+      const entry = this.deps.engine.entries.get(result.entryId);
+      const related = (entry?.related ?? []).slice(0, MAX_RELATED).flatMap((id) => {
+        const question = this.deps.engine.entries.get(id)?.languages[lang].question;
+        return question ? [this.button(question, { kind: 'entry', entryId: id })] : [];
+      });
+      (await this.conversation.get(context, {})).lastEntries = [result.entryId];
+      await context.sendActivity(MessageFactory.suggestedActions(related, result.answer));
+      await context.sendActivity(MessageFactory.suggestedActions([
+        this.button(this.t(lang, 'bot.buttonYes'), { kind: 'feedback', helpful: true, entryId: result.entryId }),
+        this.button(this.t(lang, 'bot.buttonNo'), { kind: 'feedback', helpful: false, entryId: result.entryId }),
+        person,
+      ], this.t(lang, 'bot.feedbackPrompt')));
+      return;
+    }
+    const suggestions = result.suggestions.map((s) => this.button(s.question, { kind: 'entry', entryId: s.entryId }));
+    const text = suggestions.length > 0 ? `${result.answer}\n\n${this.t(lang, 'answer.didYouMean')}` : result.answer;
+    await context.sendActivity(MessageFactory.suggestedActions(result.kind === 'smalltalk' ? suggestions : [...suggestions, person], text));
+  }
+
+  private button(title: string, action: ButtonAction): CardAction {
+    return { type: ActionTypes.PostBack, title, value: encodeAction(action) };
+  }
+}

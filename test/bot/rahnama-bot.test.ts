@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, UserState, type Activity, type Storage } from 'botbuilder';
+import { describe, expect, it } from 'vitest';
+import { RahnamaBot } from '../../src/bot/rahnama-bot.js';
+import { loadLocales } from '../../src/i18n/locales.js';
+import { JsonFileStorage } from '../../src/storage/json-file-storage.js';
+import { shippedEngine } from '../support/engine.js';
+import { LOCALES_DIR } from '../support/paths.js';
+import { useTempDir } from '../support/temp-dir.js';
+
+const locales = await loadLocales(LOCALES_DIR);
+const tempDir = useTempDir();
+
+async function botOn(storage: Storage = new MemoryStorage()) {
+  const bot = new RahnamaBot({
+    engine: await shippedEngine(),
+    locales,
+    conversationState: new ConversationState(storage),
+    userState: new UserState(storage),
+  });
+  const adapter = new TestAdapter(async (context) => bot.run(context));
+  return { adapter, bot };
+}
+
+/** Sends one message and collects every reply of that turn. */
+async function turn(adapter: TestAdapter, text: string): Promise<Partial<Activity>[]> {
+  const before = adapter.activeQueue.length;
+  await adapter.send(text).startTest();
+  return adapter.activeQueue.splice(before);
+}
+
+const buttons = (a: Partial<Activity> | undefined) => (a?.suggestedActions?.actions ?? []).map((b) => ({ title: b.title, value: b.value as string }));
+
+describe('the bot core', () => {
+  it('welcomes a new user with what it can do, a privacy link and a choice of eleven languages', async () => {
+    const { adapter } = await botOn();
+    const replies: Partial<Activity>[] = [];
+    await adapter.processActivity({
+      type: ActivityTypes.ConversationUpdate,
+      membersAdded: [{ id: 'user', name: 'user' }],
+      recipient: { id: 'bot', name: 'bot' },
+    } as Partial<Activity>);
+    replies.push(...adapter.activeQueue.splice(0));
+    expect(replies[0]?.text).toMatch(/Rahnama/);
+    expect(buttons(replies[1])).toEqual([{ title: expect.any(String), value: 'entry:bot-privacy' }]);
+    expect(buttons(replies[2]).map((b) => b.value)).toEqual(['lang:en', 'lang:bg', 'lang:ar', 'lang:fa', 'lang:ps', 'lang:ur', 'lang:ku', 'lang:tr', 'lang:uk', 'lang:ru', 'lang:fr']);
+    expect(buttons(replies[2])[2]?.title).toBe('العربية');
+  });
+
+  it('answers in the language of the question, with related questions and a feedback prompt', async () => {
+    const { adapter } = await botOn();
+    const [answer, feedback] = await turn(adapter, 'هل يمكنني العودة إلى بلدي إذا رُفض طلب اللجوء؟');
+    expect(answer?.text).toMatch(/[\u0600-\u06ff]/);
+    expect(buttons(answer).every((b) => b.value.startsWith('entry:'))).toBe(true);
+    expect(buttons(feedback).map((b) => b.value)).toEqual(['fb:up:avrr-rejected-asylum', 'fb:down:avrr-rejected-asylum', 'person']);
+  });
+
+  it('keeps the chosen language, even for questions typed in another', async () => {
+    const { adapter } = await botOn();
+    const [changed] = await turn(adapter, 'lang:fa');
+    expect(changed?.text).toBe(locales.t('fa', 'bot.languageChanged'));
+    const [answer] = await turn(adapter, 'How long does the return take?');
+    expect(answer?.text).toBe((await (await shippedEngine()).ask({ text: 'How long does the return take?', lang: 'fa' })).answer);
+  });
+
+  it('answers a suggested question when its button is pressed, and thanks for feedback', async () => {
+    const { adapter } = await botOn();
+    const [answer] = await turn(adapter, 'entry:avrr-cost');
+    expect(answer?.text).toBe((await (await shippedEngine()).ask({ text: 'Does voluntary return cost me anything?', lang: 'en' })).answer);
+    const [thanks] = await turn(adapter, 'fb:down:avrr-cost');
+    expect(thanks?.text).toBe(locales.t('en', 'bot.feedbackThanksDown'));
+  });
+
+  it('falls back honestly, with "did you mean" buttons and a way to a person', async () => {
+    const { adapter } = await botOn();
+    const [reply] = await turn(adapter, 'question about family money');
+    expect(reply?.text).toMatch(/Did you mean/);
+    expect(buttons(reply).map((b) => b.value)).toContain('person');
+    const [person] = await turn(adapter, 'person');
+    expect(person?.text).toMatch(/IOM/);
+  });
+
+  it('remembers the language in its storage across restarts', async () => {
+    const file = path.join(await tempDir(), 'state.json');
+    const first = await botOn(await JsonFileStorage.open(file));
+    await turn(first.adapter, 'lang:uk');
+    const second = await botOn(await JsonFileStorage.open(file));
+    const [reply] = await turn(second.adapter, 'hello');
+    expect(reply?.text).toBe(locales.smallTalk('uk').greeting.reply);
+  });
+});
