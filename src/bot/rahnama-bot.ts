@@ -11,6 +11,7 @@ import {
 import type { Locales } from '../i18n/locales.js';
 import { isLang, LANGUAGES, type Lang } from '../languages.js';
 import type { AnswerEngine, AskResult } from '../retrieval/engine.js';
+import type { InsightsStore } from '../storage/insights-store.js';
 import { decodeAction, encodeAction, type ButtonAction } from './actions.js';
 
 /** What the bot keeps about a user: small on purpose (no message text, no identity). */
@@ -28,6 +29,8 @@ export interface RahnamaBotDeps {
   locales: Locales;
   conversationState: ConversationState;
   userState: UserState;
+  /** Where unanswered questions and feedback go, anonymously, for staff. */
+  insights: InsightsStore;
 }
 
 const PRIVACY_ENTRY = 'bot-privacy';
@@ -118,6 +121,9 @@ export class RahnamaBot extends ActivityHandler {
         return this.reply(context, await this.deps.engine.ask({ text: entry.languages[lang].question, lang }));
       }
       case 'feedback':
+        if (this.deps.engine.entries.has(action.entryId)) {
+          await this.deps.insights.recordFeedback({ entryId: action.entryId, helpful: action.helpful, lang });
+        }
         await context.sendActivity(MessageFactory.text(this.t(lang, action.helpful ? 'bot.feedbackThanksUp' : 'bot.feedbackThanksDown')));
         return;
     }
@@ -128,6 +134,9 @@ export class RahnamaBot extends ActivityHandler {
     const result = await this.deps.engine.ask({ text, lang: profile.lang });
     // The first message decides the language until the user chooses one.
     profile.lang ??= result.lang;
+    if (result.kind === 'fallback') {
+      await this.deps.insights.recordUnanswered({ text, lang: result.lang, bestEntryId: result.suggestions[0]?.entryId ?? null, bestConfidence: result.confidence });
+    }
     await this.reply(context, result);
   }
 

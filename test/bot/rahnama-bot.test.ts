@@ -3,6 +3,7 @@ import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, UserState
 import { describe, expect, it } from 'vitest';
 import { RahnamaBot } from '../../src/bot/rahnama-bot.js';
 import { loadLocales } from '../../src/i18n/locales.js';
+import { InsightsStore } from '../../src/storage/insights-store.js';
 import { JsonFileStorage } from '../../src/storage/json-file-storage.js';
 import { shippedEngine } from '../support/engine.js';
 import { LOCALES_DIR } from '../support/paths.js';
@@ -12,14 +13,16 @@ const locales = await loadLocales(LOCALES_DIR);
 const tempDir = useTempDir();
 
 async function botOn(storage: Storage = new MemoryStorage()) {
+  const insights = await InsightsStore.open(path.join(await tempDir(), 'insights.json'));
   const bot = new RahnamaBot({
     engine: await shippedEngine(),
     locales,
     conversationState: new ConversationState(storage),
     userState: new UserState(storage),
+    insights,
   });
   const adapter = new TestAdapter(async (context) => bot.run(context));
-  return { adapter, bot };
+  return { adapter, bot, insights };
 }
 
 /** Sends one message and collects every reply of that turn. */
@@ -63,17 +66,21 @@ describe('the bot core', () => {
     expect(answer?.text).toBe((await (await shippedEngine()).ask({ text: 'How long does the return take?', lang: 'fa' })).answer);
   });
 
-  it('answers a suggested question when its button is pressed, and thanks for feedback', async () => {
-    const { adapter } = await botOn();
+  it('answers a suggested question when its button is pressed, and records feedback anonymously', async () => {
+    const { adapter, insights } = await botOn();
     const [answer] = await turn(adapter, 'entry:avrr-cost');
     expect(answer?.text).toBe((await (await shippedEngine()).ask({ text: 'Does voluntary return cost me anything?', lang: 'en' })).answer);
     const [thanks] = await turn(adapter, 'fb:down:avrr-cost');
     expect(thanks?.text).toBe(locales.t('en', 'bot.feedbackThanksDown'));
+    expect(insights.feedback).toEqual([{ entryId: 'avrr-cost', helpful: false, lang: 'en', at: expect.any(String) }]);
   });
 
-  it('falls back honestly, with "did you mean" buttons and a way to a person', async () => {
-    const { adapter } = await botOn();
+  it('falls back honestly, with "did you mean" buttons and a way to a person, and keeps the question for staff', async () => {
+    const { adapter, insights } = await botOn();
     const [reply] = await turn(adapter, 'question about family money');
+    expect(insights.unanswered).toEqual([{ text: 'question about family money', lang: 'en', at: expect.any(String), bestEntryId: 'avrr-family', bestConfidence: expect.any(Number) }]);
+    // No user or conversation identifier is stored with it.
+    expect(JSON.stringify(insights.unanswered)).not.toMatch(/user|convo/i);
     expect(reply?.text).toMatch(/Did you mean/);
     expect(buttons(reply).map((b) => b.value)).toContain('person');
     const [person] = await turn(adapter, 'person');
