@@ -51,6 +51,8 @@ export const ENV_VARIABLES = {
   RATE_LIMIT_MAX: variable(integer(1, Number.MAX_SAFE_INTEGER), 60, 'Requests per client IP and minute on public endpoints.'),
   TRUST_PROXY: variable(boolean, false, 'Trust `X-Forwarded-*` headers (set when behind a reverse proxy, so rate limits see real client addresses).'),
   RETENTION_DAYS: variable(integer(1, 3650), 90, 'Days after which stored questions and feedback are deleted; shown to users in the privacy answer.'),
+  DIRECTLINE_SECRET: variable(text(/^.{32,}$/, 'must be at least 32 characters'), '', 'Secret that signs web chat conversation tokens (Direct Line). Set the same on every instance; when empty, one is generated once and kept in `DATA_DIR/directline-secret`.'),
+  DIRECTLINE_TOKEN_TTL: variable(integer(60, 86400), 1800, 'Seconds a web chat conversation token stays valid; clients refresh it before then.'),
   CONTACT_ORGANISATION: variable(text(), '', 'Overrides `contact.organisation` in `knowledge/contacts.yaml`.'),
   CONTACT_ADDRESS: variable(text(), '', 'Overrides `contact.address`.'),
   CONTACT_PHONE: variable(text(), '', 'Overrides `contact.phone`.'),
@@ -87,6 +89,11 @@ export interface Config {
   readonly rateLimitMax: number;
   readonly trustProxy: boolean;
   readonly retentionDays: number;
+  readonly directLine: {
+    /** Empty: generated and kept under DATA_DIR. */
+    readonly secret: string;
+    readonly tokenTtlSeconds: number;
+  };
   /** Contact overrides from the environment; empty strings mean "take contacts.yaml". */
   readonly contactOverrides: {
     readonly organisation: string;
@@ -141,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     rateLimitMax: v.RATE_LIMIT_MAX,
     trustProxy: v.TRUST_PROXY,
     retentionDays: v.RETENTION_DAYS,
+    directLine: { secret: v.DIRECTLINE_SECRET, tokenTtlSeconds: v.DIRECTLINE_TOKEN_TTL },
     contactOverrides: {
       organisation: v.CONTACT_ORGANISATION,
       address: v.CONTACT_ADDRESS,

@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   RAHNAMA_LOCALES_INVALID: { status: 500, message: 'Invalid locale file: %s' },
   RAHNAMA_UNSUPPORTED_LANGUAGE: { status: 400, message: 'Unsupported language "%s"' },
   RAHNAMA_TEXT_EMPTY: { status: 400, message: 'The question is empty' },
+  RAHNAMA_TOKEN_INVALID: { status: 403, message: 'Invalid conversation token' },
+  RAHNAMA_TOKEN_EXPIRED: { status: 403, message: 'The conversation token has expired' },
   RAHNAMA_MODEL_ID_INVALID: { status: 500, message: '%s' },
   RAHNAMA_MODEL_MISSING: { status: 500, message: '%s' },
   RAHNAMA_MODEL_LOAD_FAILED: { status: 500, message: '%s' },

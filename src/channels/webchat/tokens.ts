@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { createSigner, createVerifier, TokenError } from 'fast-jwt';
+import type { Config } from '../../config.js';
+import { RahnamaError } from '../../errors.js';
+
+const SECRET_FILE = 'directline-secret';
+
+/**
+ * The secret that signs conversation tokens: DIRECTLINE_SECRET when set (several instances
+ * must share it), otherwise one generated on first start and kept, readable by the owner
+ * only, under DATA_DIR.
+ */
+export async function loadDirectLineSecret(config: Pick<Config, 'directLine' | 'dataDir'>): Promise<string> {
+  if (config.directLine.secret) return config.directLine.secret;
+  const file = path.join(config.dataDir, SECRET_FILE);
+  const existing = await readFile(file, 'utf8').catch(() => '');
+  if (existing.trim().length >= 32) return existing.trim();
+  const secret = randomBytes(32).toString('base64url');
+  await mkdir(config.dataDir, { recursive: true });
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temp, 'w', 0o600);
+  try {
+    await handle.writeFile(secret);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+  return secret;
+}
+
+/** A signed conversation token and how long it lives, as Direct Line returns them. */
+export interface IssuedToken {
+  readonly token: string;
+  readonly conversationId: string;
+  readonly expiresIn: number;
+}
+
+/**
+ * Conversation tokens: HS256 JWTs naming one conversation, so a client can read and post only
+ * there. Short-lived; a valid token can be exchanged for a fresh one (refresh).
+ */
+export class ConversationTokens {
+  private readonly sign: (payload: { conv: string }) => string;
+  private readonly verify: (token: string) => { conv?: unknown };
+
+  constructor(secret: string, private readonly ttlSeconds: number) {
+    this.sign = createSigner({ key: secret, algorithm: 'HS256', expiresIn: ttlSeconds * 1000 });
+    this.verify = createVerifier({ key: secret, algorithms: ['HS256'], cache: true });
+  }
+
+  issue(conversationId: string): IssuedToken {
+    return { token: this.sign({ conv: conversationId }), conversationId, expiresIn: this.ttlSeconds };
+  }
+
+  /** The conversation a token is for; throws RAHNAMA_TOKEN_EXPIRED or RAHNAMA_TOKEN_INVALID. */
+  conversationOf(token: string): string {
+    let payload: { conv?: unknown };
+    try {
+      payload = this.verify(token);
+    } catch (error) {
+      const expired = error instanceof TokenError && error.code === TokenError.codes.expired;
+      throw new RahnamaError(expired ? 'RAHNAMA_TOKEN_EXPIRED' : 'RAHNAMA_TOKEN_INVALID', [], { cause: error });
+    }
+    if (typeof payload.conv !== 'string' || !payload.conv) throw new RahnamaError('RAHNAMA_TOKEN_INVALID');
+    return payload.conv;
+  }
+
+  /** A new token for the same conversation, from one that is still valid. */
+  refresh(token: string): IssuedToken {
+    return this.issue(this.conversationOf(token));
+  }
+}
