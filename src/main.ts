@@ -1,3 +1,4 @@
+import { createWebChat } from './channels/webchat/setup.js';
 import { loadConfig } from './config.js';
 import { RahnamaError } from './errors.js';
 import { loadAnswerEngine } from './retrieval/load-engine.js';
@@ -8,7 +9,8 @@ import { buildApp } from './server/app.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const engine = await loadAnswerEngine(config);
-  const app = await buildApp({ config, engine, modelStatus: () => models.status() });
+  const webChat = await createWebChat(config, engine);
+  const app = await buildApp({ config, engine, webChat, modelStatus: () => models.status() });
   const models = new ModelManager(config, app.log);
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ entries: engine.entries.size, mode: engine.mode }, 'ready');

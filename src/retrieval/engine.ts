@@ -129,6 +129,11 @@ export class AnswerEngine {
     return this.deps.knowledge.entries;
   }
 
+  /** The UI strings the answers are rendered with, for the channels' own messages. */
+  get locales(): Locales {
+    return this.deps.locales;
+  }
+
   /** Switches to hybrid retrieval once a model is ready (or back, with undefined). */
   setDenseRetriever(dense: DenseRetriever | undefined): void {
     this.dense = dense;

@@ -3,6 +3,8 @@ import type { Config } from '../config.js';
 import { RahnamaError } from '../errors.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
 import type { ModelStatus } from '../retrieval/model-manager.js';
+import { STATUS_CODES } from 'node:http';
+import directLine, { type DirectLineOptions } from '../channels/webchat/direct-line.js';
 import askApi from './plugins/ask-api.js';
 import enginePlugin from './plugins/engine.js';
 import health from './plugins/health.js';
@@ -11,12 +13,14 @@ export interface AppDeps {
   config: Pick<Config, 'logLevel' | 'maxQuestionLength' | 'rateLimitMax' | 'trustProxy'>;
   engine: AnswerEngine;
   modelStatus?: () => ModelStatus;
+  /** The self-hosted web chat (Direct Line subset); absent, no chat routes are served. */
+  webChat?: Omit<DirectLineOptions, 'maxQuestionLength' | 'rateLimitMax'>;
   /** Overrides the pino logger options (tests pass false). */
   logger?: FastifyServerOptions['logger'];
 }
 
 /** Builds the HTTP server: shared engine first, then one encapsulated plugin per area. */
-export async function buildApp({ config, engine, modelStatus, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, engine, modelStatus, webChat, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
     trustProxy: config.trustProxy,
@@ -27,7 +31,7 @@ export async function buildApp({ config, engine, modelStatus, logger }: AppDeps)
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof RahnamaError) {
-      return reply.status(error.statusCode).send({ statusCode: error.statusCode, code: error.code, error: 'Bad Request', message: error.message });
+      return reply.status(error.statusCode).send({ statusCode: error.statusCode, code: error.code, error: STATUS_CODES[error.statusCode], message: error.message });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
@@ -37,5 +41,6 @@ export async function buildApp({ config, engine, modelStatus, logger }: AppDeps)
   await app.register(enginePlugin, { engine, modelStatus: modelStatus ?? (() => ({ status: 'disabled' as const })) });
   await app.register(health);
   await app.register(askApi, { maxQuestionLength: config.maxQuestionLength, rateLimitMax: config.rateLimitMax });
+  if (webChat) await app.register(directLine, { ...webChat, maxQuestionLength: config.maxQuestionLength, rateLimitMax: config.rateLimitMax });
   return app;
 }

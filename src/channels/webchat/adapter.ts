@@ -1,0 +1,57 @@
+import {
+  BotAdapter,
+  TurnContext,
+  type Activity,
+  type ConversationReference,
+  type ResourceResponse,
+} from 'botbuilder';
+import type { ConversationStore } from './conversations.js';
+
+export const WEBCHAT_CHANNEL_ID = 'webchat';
+const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
+
+/**
+ * The botbuilder adapter of the self-hosted web chat: incoming activities run through the bot,
+ * and what the bot sends is appended to the conversation, where polling and the WebSocket
+ * stream pick it up.
+ */
+export class WebChatAdapter extends BotAdapter {
+  constructor(private readonly conversations: ConversationStore) {
+    super();
+  }
+
+  /** Runs one turn for an activity a client posted (already stored in the conversation). */
+  async processActivity(activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    await this.runMiddleware(new TurnContext(this, activity), logic);
+  }
+
+  async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const conversationId = context.activity.conversation.id;
+    return activities.map((activity) => {
+      if (activity.type === 'delay') return { id: '' };
+      const id = this.conversations.append(conversationId, {
+        ...activity,
+        channelId: WEBCHAT_CHANNEL_ID,
+        conversation: { id: conversationId },
+        from: BOT,
+        recipient: context.activity.from,
+        timestamp: new Date(),
+        replyToId: context.activity.id,
+      } as Activity);
+      return { id };
+    });
+  }
+
+  async updateActivity(): Promise<void> {
+    throw new Error('the web chat does not edit sent messages');
+  }
+
+  async deleteActivity(): Promise<void> {
+    throw new Error('the web chat does not delete sent messages');
+  }
+
+  async continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    const activity = TurnContext.applyConversationReference({ type: 'event', name: 'continueConversation' }, reference, true);
+    await this.runMiddleware(new TurnContext(this, activity), logic);
+  }
+}
