@@ -86,3 +86,31 @@ describe('the Direct Line subset of the web chat', () => {
     expect((await app.inject({ method: 'POST', url: '/v3/directline/tokens/generate', remoteAddress: '10.1.1.2' })).statusCode).toBe(200);
   });
 });
+
+describe('the web chat stream (WebSocket)', () => {
+  it('delivers the welcome and each reply as it happens, to the right conversation only', async () => {
+    const { default: WebSocket } = await import('ws');
+    await start();
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const { conversationId, token, streamUrl } = (await newConversation()) as unknown as { conversationId: string; token: string; streamUrl: string };
+    expect(streamUrl).toMatch(new RegExp(`^ws://.+/v3/directline/conversations/${conversationId}/stream\\?t=`));
+
+    const socket = new WebSocket(`ws://${base}/v3/directline/conversations/${conversationId}/stream?t=${token}`);
+    const received: { activities: { text?: string; from: { role: string } }[]; watermark: string }[] = [];
+    socket.on('message', (data) => received.push(JSON.parse(String(data))));
+    await new Promise((resolve) => socket.once('open', resolve));
+    await post(conversationId, token, { type: 'message', text: 'Will I get cash after I return?', from: { id: 'dl_u' } });
+    await expect.poll(() => received.flatMap((r) => r.activities).length).toBeGreaterThanOrEqual(3 + 3);
+    const all = received.flatMap((r) => r.activities);
+    expect(all.slice(0, 3).every((a) => a.from.role === 'bot')).toBe(true);
+    expect(all[3]).toMatchObject({ text: 'Will I get cash after I return?', from: { role: 'user' } });
+    expect(all[4]?.text).toBeTruthy();
+    socket.close();
+
+    const other = await newConversation();
+    const refused = new WebSocket(`ws://${base}/v3/directline/conversations/${conversationId}/stream?t=${other.token}`);
+    const status = await new Promise<number>((resolve) => refused.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(403);
+  });
+});

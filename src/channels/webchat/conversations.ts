@@ -55,6 +55,12 @@ export class ConversationStore {
     return { activities: conversation.activities.slice(start), watermark: conversation.offset + conversation.activities.length };
   }
 
+  /** The watermark of the latest activity. */
+  watermark(conversationId: string): number {
+    const conversation = this.get(conversationId);
+    return conversation.offset + conversation.activities.length;
+  }
+
   /** Calls `listener` with every new activity until the returned function is called. */
   subscribe(conversationId: string, listener: (activity: Activity) => void): () => void {
     const conversation = this.get(conversationId);

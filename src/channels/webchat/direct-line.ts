@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
 import type { ActivityHandler, Activity } from 'botbuilder';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { RahnamaError } from '../../errors.js';
@@ -32,12 +33,15 @@ const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
 const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
   const { tokens, conversations, adapter, bot } = opts;
   await app.register(rateLimit, { global: false });
+  await app.register(websocket, { options: { maxPayload: 4096 } });
   const limited = { rateLimit: { max: opts.rateLimitMax, timeWindow: '1 minute' } };
 
   const conversationOf = (request: FastifyRequest): string => {
-    const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
-    if (!match?.[1]) throw new RahnamaError('RAHNAMA_TOKEN_INVALID');
-    const conversationId = tokens.conversationOf(match[1]);
+    // The stream's URL carries the token (`t`), as Direct Line's does: browsers cannot set
+    // headers on a WebSocket.
+    const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? (request.query as { t?: string } | undefined)?.t;
+    if (!bearer) throw new RahnamaError('RAHNAMA_TOKEN_INVALID');
+    const conversationId = tokens.conversationOf(bearer);
     if (!conversations.has(conversationId)) conversations.create(conversationId);
     return conversationId;
   };
@@ -46,9 +50,10 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
     if (conversationId !== request.params.conversationId) throw new RahnamaError('RAHNAMA_TOKEN_INVALID');
     return conversationId;
   };
-  const issued = (conversationId: string) => {
+  const issued = (conversationId: string, request?: FastifyRequest) => {
     const { token, expiresIn } = tokens.issue(conversationId);
-    return { conversationId, token, expires_in: expiresIn };
+    const streamUrl = request && `${request.protocol === 'https' ? 'wss' : 'ws'}://${request.host}/v3/directline/conversations/${conversationId}/stream?t=${token}`;
+    return { conversationId, token, expires_in: expiresIn, ...(streamUrl ? { streamUrl } : {}) };
   };
 
   app.post('/v3/directline/tokens/generate', { config: limited }, async () => issued(conversations.create()));
@@ -57,7 +62,7 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
 
   app.post('/v3/directline/conversations', { config: limited }, async (request, reply) => {
     const conversationId = conversationOf(request);
-    const fresh = conversations.since(conversationId).watermark === 0;
+    const fresh = conversations.watermark(conversationId) === 0;
     if (fresh) {
       // The bot greets a new conversation as Bot Framework channels do: a member joined.
       await adapter.processActivity(
@@ -74,8 +79,32 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
         (context) => bot.run(context),
       );
     }
-    return reply.status(fresh ? 201 : 200).send(issued(conversationId));
+    return reply.status(fresh ? 201 : 200).send(issued(conversationId, request));
   });
+
+  // The stream: activities as they happen, each as an ActivitySet with its watermark.
+  app.get<{ Params: ConversationParams; Querystring: { watermark?: number; t?: string } }>(
+    '/v3/directline/conversations/:conversationId/stream',
+    {
+      websocket: true,
+      schema: { querystring: { type: 'object', properties: { watermark: { type: 'integer', minimum: 0 }, t: { type: 'string' } } } },
+      // Checked before the upgrade, so a bad token gets a plain 403.
+      preValidation: async (request) => {
+        ownConversation(request);
+      },
+    },
+    (socket, request) => {
+      const { conversationId } = request.params;
+      const backlog = conversations.since(conversationId, request.query.watermark ?? 0);
+      if (backlog.activities.length > 0) socket.send(JSON.stringify({ activities: backlog.activities, watermark: String(backlog.watermark) }));
+      const unsubscribe = conversations.subscribe(conversationId, (activity) => {
+        socket.send(JSON.stringify({ activities: [activity], watermark: String(conversations.watermark(conversationId)) }));
+      });
+      socket.on('close', unsubscribe);
+      // Clients only listen on this socket; anything they send is ignored.
+      socket.on('message', () => undefined);
+    },
+  );
 
   app.get<{ Params: ConversationParams; Querystring: { watermark?: number } }>(
     '/v3/directline/conversations/:conversationId/activities',
