@@ -53,6 +53,10 @@ export const ENV_VARIABLES = {
   RETENTION_DAYS: variable(integer(1, 3650), 90, 'Days after which stored questions and feedback are deleted; shown to users in the privacy answer.'),
   DIRECTLINE_SECRET: variable(text(/^.{32,}$/, 'must be at least 32 characters'), '', 'Secret that signs web chat conversation tokens (Direct Line). Set the same on every instance; when empty, one is generated once and kept in `DATA_DIR/directline-secret`.'),
   DIRECTLINE_TOKEN_TTL: variable(integer(60, 86400), 1800, 'Seconds a web chat conversation token stays valid; clients refresh it before then.'),
+  MicrosoftAppId: variable(text(), '', 'Azure Bot registration id. Set (with `MicrosoftAppPassword`) to enable `POST /api/messages` for Azure Bot Service channels; empty disables it.'),
+  MicrosoftAppPassword: variable(text(), '', 'Client secret of the Azure Bot registration.'),
+  MicrosoftAppType: variable(oneOf('MultiTenant', 'SingleTenant', 'UserAssignedMSI'), 'MultiTenant', 'Azure Bot app type.'),
+  MicrosoftAppTenantId: variable(text(), '', 'Tenant id, for `SingleTenant` and `UserAssignedMSI` bots.'),
   CONTACT_ORGANISATION: variable(text(), '', 'Overrides `contact.organisation` in `knowledge/contacts.yaml`.'),
   CONTACT_ADDRESS: variable(text(), '', 'Overrides `contact.address`.'),
   CONTACT_PHONE: variable(text(), '', 'Overrides `contact.phone`.'),
@@ -89,6 +93,8 @@ export interface Config {
   readonly rateLimitMax: number;
   readonly trustProxy: boolean;
   readonly retentionDays: number;
+  /** Azure Bot Service credentials; `appId` empty means /api/messages is off. */
+  readonly botFramework: { readonly appId: string; readonly appPassword: string; readonly appType: string; readonly tenantId: string };
   readonly directLine: {
     /** Empty: generated and kept under DATA_DIR. */
     readonly secret: string;
@@ -149,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     trustProxy: v.TRUST_PROXY,
     retentionDays: v.RETENTION_DAYS,
     directLine: { secret: v.DIRECTLINE_SECRET, tokenTtlSeconds: v.DIRECTLINE_TOKEN_TTL },
+    botFramework: { appId: v.MicrosoftAppId, appPassword: v.MicrosoftAppPassword, appType: v.MicrosoftAppType, tenantId: v.MicrosoftAppTenantId },
     contactOverrides: {
       organisation: v.CONTACT_ORGANISATION,
       address: v.CONTACT_ADDRESS,

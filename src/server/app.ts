@@ -4,13 +4,14 @@ import { RahnamaError } from '../errors.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
 import type { ModelStatus } from '../retrieval/model-manager.js';
 import { STATUS_CODES } from 'node:http';
+import botFrameworkMessages from '../channels/bot-framework/messages.js';
 import directLine, { type DirectLineOptions } from '../channels/webchat/direct-line.js';
 import askApi from './plugins/ask-api.js';
 import enginePlugin from './plugins/engine.js';
 import health from './plugins/health.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'logLevel' | 'maxQuestionLength' | 'rateLimitMax' | 'trustProxy'>;
+  config: Pick<Config, 'logLevel' | 'maxQuestionLength' | 'rateLimitMax' | 'trustProxy' | 'botFramework'>;
   engine: AnswerEngine;
   modelStatus?: () => ModelStatus;
   /** The self-hosted web chat (Direct Line subset); absent, no chat routes are served. */
@@ -42,5 +43,7 @@ export async function buildApp({ config, engine, modelStatus, webChat, logger }:
   await app.register(health);
   await app.register(askApi, { maxQuestionLength: config.maxQuestionLength, rateLimitMax: config.rateLimitMax });
   if (webChat) await app.register(directLine, { ...webChat, maxQuestionLength: config.maxQuestionLength, rateLimitMax: config.rateLimitMax });
+  // Azure Bot Service only when an app id is configured: no open endpoint otherwise.
+  if (webChat && config.botFramework.appId) await app.register(botFrameworkMessages, { credentials: config.botFramework, bot: webChat.bot });
   return app;
 }

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWebChat } from '../../src/channels/webchat/setup.js';
+import { buildApp } from '../../src/server/app.js';
+import { shippedEngine, testConfig } from '../support/engine.js';
+import { useTempDir } from '../support/temp-dir.js';
+
+const tempDir = useTempDir();
+let app: FastifyInstance | undefined;
+afterEach(() => app?.close());
+
+async function appWith(env: Record<string, string>) {
+  const config = testConfig({ DATA_DIR: await tempDir(), ...env });
+  const engine = await shippedEngine();
+  app = await buildApp({ config, engine, webChat: await createWebChat(config, engine), logger: false });
+  return app;
+}
+
+const activity = { type: 'message', text: 'hello', channelId: 'emulator', serviceUrl: 'http://127.0.0.1:9/', from: { id: 'u' }, recipient: { id: 'b' }, conversation: { id: 'c' } };
+
+describe('POST /api/messages (Azure Bot Service)', () => {
+  it('does not exist unless a Microsoft app id is configured', async () => {
+    const res = await (await appWith({})).inject({ method: 'POST', url: '/api/messages', payload: activity });
+    expect(res.statusCode).toBe(404);
+  });
+
+  it('refuses a request without a Bot Framework token when configured', async () => {
+    const res = await (await appWith({ MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'not-a-real-secret' }))
+      .inject({ method: 'POST', url: '/api/messages', payload: activity });
+    expect(res.statusCode).toBe(401);
+  });
+});
