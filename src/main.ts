@@ -16,6 +16,16 @@ async function main(): Promise<void> {
   app.log.info({ entries: engine.entries.size, mode: engine.mode }, 'ready');
   void models.start(engine);
 
+  // Retention, as the privacy answer promises: stored questions and feedback older than
+  // RETENTION_DAYS are deleted at start-up and every six hours.
+  const deleteExpired = () =>
+    webChat.insights.deleteOlderThan(config.retentionDays).then(
+      (removed) => removed > 0 && app.log.info({ removed }, 'deleted expired questions and feedback'),
+      (error: unknown) => app.log.warn({ err: error }, 'retention clean-up failed'),
+    );
+  void deleteExpired();
+  setInterval(deleteExpired, 6 * 60 * 60 * 1000).unref();
+
   const shutdown = (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     Promise.all([app.close(), models.close()]).then(() => process.exit(0), () => process.exit(1));

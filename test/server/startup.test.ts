@@ -1,4 +1,4 @@
-import { cp, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KNOWLEDGE_DIR } from '../support/paths.js';
@@ -25,6 +25,20 @@ describe('the server process', () => {
     }
     // Privacy: the question never reaches the info-level log.
     expect(server.output()).not.toContain('اللجوء');
+  });
+
+  it('deletes stored questions older than RETENTION_DAYS when it starts', async () => {
+    const dataDir = path.join(await tempDir(), 'data');
+    await mkdir(dataDir, { recursive: true });
+    const old = { text: 'old question', lang: 'en', at: '2020-01-01T00:00:00.000Z', bestEntryId: null, bestConfidence: 0 };
+    const recent = { ...old, text: 'recent question', at: new Date().toISOString() };
+    await writeFile(path.join(dataDir, 'insights.json'), JSON.stringify({ version: 1, unanswered: [old, recent], feedback: [] }));
+    const server = await startServer({ DATA_DIR: dataDir, MODELS_DIR: path.join(dataDir, 'models'), MODEL_DOWNLOAD: 'false', RETENTION_DAYS: '30' });
+    try {
+      await expect.poll(async () => JSON.parse(await readFile(path.join(dataDir, 'insights.json'), 'utf8')).unanswered.map((q: { text: string }) => q.text)).toEqual(['recent question']);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('refuses to start on an invalid knowledge base and says which file and field', async () => {
