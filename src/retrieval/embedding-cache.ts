@@ -17,9 +17,10 @@
  * A file with another version, another model key, a bad checksum or a wrong length
  * is ignored with a warning and rebuilt on the next flush.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomically } from '../storage/atomic-file.js';
 import type { Embedder, EmbedderOptions } from './embedder.js';
 
 /** Bump when the layout changes; older files are then ignored and rebuilt. */
@@ -124,39 +125,6 @@ function encode(modelKey: string, dimensions: number, entries: ReadonlyMap<strin
   return bytes;
 }
 
-/** Writes via a temp file in the same folder, fsync, then rename, so readers see the old or the new file, never a mix. */
-async function writeFileAtomic(path: string, bytes: Buffer): Promise<void> {
-  const tempPath = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const handle = await open(tempPath, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tempPath, path);
-  } catch (error) {
-    await unlink(tempPath).catch(() => undefined);
-    throw error;
-  }
-  await syncDirectory(dirname(path));
-}
-
-/** Makes the rename itself durable; not supported everywhere (e.g. Windows), hence best-effort. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Durability of the directory entry is a nicety; the data itself was fsynced.
-  }
-}
-
 export class EmbeddingCache {
   private readonly entries: Map<string, Float32Array>;
   private readonly touched = new Set<string>();
@@ -242,8 +210,7 @@ export class EmbeddingCache {
       const snapshot = new Map(this.entries);
       this.dirty = false;
       try {
-        await mkdir(dirname(this.filePath), { recursive: true });
-        await writeFileAtomic(this.filePath, encode(this.modelKey, this.vectorLength ?? 0, snapshot));
+        await writeFileAtomically(this.filePath, encode(this.modelKey, this.vectorLength ?? 0, snapshot));
       } catch (error) {
         this.dirty = true;
         throw error;

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import type { Config } from '../../config.js';
 import { RahnamaError } from '../../errors.js';
+import { writeFileAtomically } from '../../storage/atomic-file.js';
 
 const SECRET_FILE = 'directline-secret';
 
@@ -18,16 +19,7 @@ export async function loadDirectLineSecret(config: Pick<Config, 'directLine' | '
   const existing = await readFile(file, 'utf8').catch(() => '');
   if (existing.trim().length >= 32) return existing.trim();
   const secret = randomBytes(32).toString('base64url');
-  await mkdir(config.dataDir, { recursive: true });
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(secret);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
+  await writeFileAtomically(file, secret, 0o600);
   return secret;
 }
 
