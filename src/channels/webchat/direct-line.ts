@@ -70,9 +70,11 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
           type: 'conversationUpdate',
           channelId: WEBCHAT_CHANNEL_ID,
           conversation: { id: conversationId },
-          from: { id: 'user', role: 'user' },
+          // The client's own user id is not known before its first message: a per-conversation
+          // one keeps one visitor's welcome from reading another's state.
+          from: { id: `dl_${conversationId}`, role: 'user' },
           recipient: BOT,
-          membersAdded: [{ id: 'user', name: 'user' }],
+          membersAdded: [{ id: `dl_${conversationId}` }],
           locale: request.headers['accept-language']?.slice(0, 2),
           timestamp: new Date(),
         } as Activity,
