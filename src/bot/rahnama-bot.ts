@@ -11,6 +11,7 @@ import {
 import type { Locales } from '../i18n/locales.js';
 import { isLang, LANGUAGES, type Lang } from '../languages.js';
 import type { AnswerEngine, AskResult } from '../retrieval/engine.js';
+import { foldText } from '../retrieval/text.js';
 import type { InsightsStore } from '../storage/insights-store.js';
 import { decodeAction, encodeAction, type ButtonAction } from './actions.js';
 
@@ -57,7 +58,7 @@ export class RahnamaBot extends ActivityHandler {
 
     this.onMessage(async (context, next) => {
       const text = (context.activity.text ?? '').trim();
-      const action = decodeAction(text);
+      const action = decodeAction(text) ?? this.typedCommand(text, await this.languageOf(context));
       if (action) await this.onButton(context, action);
       else if (text) await this.answer(context, text);
       await next();
@@ -69,6 +70,18 @@ export class RahnamaBot extends ActivityHandler {
       await deps.conversationState.saveChanges(context);
       await deps.userState.saveChanges(context);
     });
+  }
+
+  /**
+   * "language" or "person" typed as the whole message, in the user's language or in English
+   * (with or without a slash, as on Telegram), works like the button.
+   */
+  private typedCommand(text: string, lang: Lang): ButtonAction | undefined {
+    const word = foldText(text).replace(/^\//, '').replace(/[\s\p{P}]+$/u, '');
+    const matches = (key: string) => [lang, 'en' as const].some((l) => foldText(this.t(l, key)) === word);
+    if (matches('commands.language')) return { kind: 'language-menu' };
+    if (matches('commands.person')) return { kind: 'person' };
+    return undefined;
   }
 
   private async languageOf(context: TurnContext): Promise<Lang> {

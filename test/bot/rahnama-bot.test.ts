@@ -66,6 +66,17 @@ describe('the bot core', () => {
     expect(answer?.text).toBe((await (await shippedEngine()).ask({ text: 'How long does the return take?', lang: 'fa' })).answer);
   });
 
+  it('offers the languages, or a person, when "language" or "person" is typed in the user\'s language', async () => {
+    const { adapter } = await botOn();
+    await turn(adapter, 'lang:ru');
+    const [menu] = await turn(adapter, 'Язык');
+    expect(buttons(menu)).toHaveLength(11);
+    const [slash] = await turn(adapter, '/language');
+    expect(buttons(slash)).toHaveLength(11);
+    const [person] = await turn(adapter, 'человек');
+    expect(person?.text).toMatch(/IOM|МОМ/);
+  });
+
   it('answers a suggested question when its button is pressed, and records feedback anonymously', async () => {
     const { adapter, insights } = await botOn();
     const [answer] = await turn(adapter, 'entry:avrr-cost');
