@@ -5,7 +5,7 @@ import { stemmer as stemFr } from '@orama/stemmers/french';
 import { stemmer as stemRu } from '@orama/stemmers/russian';
 import { stemmer as stemTr } from '@orama/stemmers/turkish';
 import { stemmer as stemUk } from '@orama/stemmers/ukrainian';
-import { LANGUAGES, type Lang } from '../languages.js';
+import type { Lang } from '../languages.js';
 
 /**
  * Text processing for search, per language: the index knows nothing about languages, it is
