@@ -16,6 +16,12 @@ const boolean: Parse<boolean> = (raw) =>
   /^(true|1|yes)$/i.test(raw) ? { value: true } : /^(false|0|no)$/i.test(raw) ? { value: false } : { error: 'must be true or false' };
 const text = (pattern?: RegExp, hint?: string): Parse<string> => (raw) =>
   !pattern || pattern.test(raw) ? { value: raw } : { error: hint ?? `must match ${pattern}` };
+const ORIGIN = /^https?:\/\/[^/\s?#]+$/;
+const originList: Parse<readonly string[]> = (raw) => {
+  const origins = raw.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean);
+  const bad = origins.filter((o) => o !== '*' && !ORIGIN.test(o));
+  return bad.length === 0 ? { value: origins } : { error: `${bad.join(', ')}: each must be an origin like https://www.example.org (scheme and host, no path), or *` };
+};
 const oneOf = <T extends string>(...choices: T[]): Parse<T> => (raw) =>
   (choices as string[]).includes(raw) ? { value: raw as T } : { error: `must be one of ${choices.join(', ')}` };
 
@@ -38,6 +44,7 @@ export const ENV_VARIABLES = {
   DATA_DIR: variable(text(/\S/, 'must not be empty'), './data', 'Folder for state written at run time (embedding cache, later conversation state).'),
   MODELS_DIR: variable(text(/\S/, 'must not be empty'), './models', 'Folder holding embedding models, as `<MODELS_DIR>/<model id>/`.'),
   KNOWLEDGE_DIR: variable(text(/\S/, 'must not be empty'), './knowledge', 'Folder of the knowledge base YAML files and `contacts.yaml`.'),
+  WIDGET_DIR: variable(text(/\S/, 'must not be empty'), './dist/widget', 'Folder of the built web chat widget (`npm run build:widget`; `npm start` rebuilds it when its sources changed).'),
   LOCALES_DIR: variable(text(/\S/, 'must not be empty'), './locales', 'Folder of the i18next locale files (`<lang>/<namespace>.json`).'),
   EMBEDDINGS: variable(boolean, true, 'Use dense embeddings (hybrid retrieval) when the model is available. `false` keeps keyword search only.'),
   EMBEDDING_MODEL: variable(text(/\S/, 'must not be empty'), 'Xenova/multilingual-e5-small', 'Hugging Face id of the sentence-embedding model.'),
@@ -48,11 +55,12 @@ export const ENV_VARIABLES = {
   MODEL_DOWNLOAD: variable(boolean, true, 'Fetch a missing model in the background at start-up; on failure the server stays on keyword search.'),
   MAX_QUESTION_LENGTH: variable(integer(10, 100000), 1000, 'Longest question accepted, in characters; longer ones get a 400.'),
   ANSWER_THRESHOLD: variable(decimal(0, 1), 0.5, 'Confidence (0–1) below which the bot does not answer but offers suggestions and the contact route.'),
-  RATE_LIMIT_MAX: variable(integer(1, Number.MAX_SAFE_INTEGER), 60, 'Requests per client IP and minute on public endpoints.'),
+  RATE_LIMIT_MAX: variable(integer(1, Number.MAX_SAFE_INTEGER), 60, 'Requests per client and minute on public endpoints: per IP address for `/api/ask` and new web chat conversations, per conversation for web chat messages (many people may share one address, e.g. in a reception centre).'),
   TRUST_PROXY: variable(boolean, false, 'Trust `X-Forwarded-*` headers (set when behind a reverse proxy, so rate limits see real client addresses).'),
-  RETENTION_DAYS: variable(integer(1, 3650), 90, 'Days after which stored questions and feedback are deleted; shown to users in the privacy answer.'),
+  RETENTION_DAYS: variable(integer(1, 3650), 90, 'Days after which stored questions and feedback, and the state of idle conversations and users, are deleted; shown to users in the privacy answer.'),
   DIRECTLINE_SECRET: variable(text(/^.{32,}$/, 'must be at least 32 characters'), '', 'Secret that signs web chat conversation tokens (Direct Line). Set the same on every instance; when empty, one is generated once and kept in `DATA_DIR/directline-secret`.'),
   DIRECTLINE_TOKEN_TTL: variable(integer(60, 86400), 1800, 'Seconds a web chat conversation token stays valid; clients refresh it before then.'),
+  WEBCHAT_ALLOWED_ORIGINS: variable(originList, [], 'Comma-separated origins (`https://www.example.org`) of other sites allowed to embed the web chat widget; `*` allows any. Empty: only pages served by Rahnama itself.'),
   MicrosoftAppId: variable(text(), '', 'Azure Bot registration id. Set (with `MicrosoftAppPassword`) to enable `POST /api/messages` for Azure Bot Service channels; empty disables it.'),
   MicrosoftAppPassword: variable(text(), '', 'Client secret of the Azure Bot registration.'),
   MicrosoftAppType: variable(oneOf('MultiTenant', 'SingleTenant', 'UserAssignedMSI'), 'MultiTenant', 'Azure Bot app type.'),
@@ -79,6 +87,7 @@ export interface Config {
   readonly modelsDir: string;
   readonly knowledgeDir: string;
   readonly localesDir: string;
+  readonly widgetDir: string;
   readonly embeddings: {
     readonly enabled: boolean;
     readonly modelId: string;
@@ -100,6 +109,8 @@ export interface Config {
     readonly secret: string;
     readonly tokenTtlSeconds: number;
   };
+  /** Origins of other sites that may embed the widget (`*`: any); the server's own is always allowed. */
+  readonly webChatAllowedOrigins: readonly string[];
   /** Contact overrides from the environment; empty strings mean "take contacts.yaml". */
   readonly contactOverrides: {
     readonly organisation: string;
@@ -140,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     modelsDir: dir(v.MODELS_DIR),
     knowledgeDir: dir(v.KNOWLEDGE_DIR),
     localesDir: dir(v.LOCALES_DIR),
+    widgetDir: dir(v.WIDGET_DIR),
     embeddings: {
       enabled: v.EMBEDDINGS,
       modelId: v.EMBEDDING_MODEL,
@@ -155,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     trustProxy: v.TRUST_PROXY,
     retentionDays: v.RETENTION_DAYS,
     directLine: { secret: v.DIRECTLINE_SECRET, tokenTtlSeconds: v.DIRECTLINE_TOKEN_TTL },
+    webChatAllowedOrigins: v.WEBCHAT_ALLOWED_ORIGINS,
     botFramework: { appId: v.MicrosoftAppId, appPassword: v.MicrosoftAppPassword, appType: v.MicrosoftAppType, tenantId: v.MicrosoftAppTenantId },
     contactOverrides: {
       organisation: v.CONTACT_ORGANISATION,

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   RAHNAMA_TEXT_EMPTY: { status: 400, message: 'The question is empty' },
   RAHNAMA_TOKEN_INVALID: { status: 403, message: 'Invalid conversation token' },
   RAHNAMA_TOKEN_EXPIRED: { status: 403, message: 'The conversation token has expired' },
+  RAHNAMA_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Origin %s may not use this web chat (see WEBCHAT_ALLOWED_ORIGINS)' },
   RAHNAMA_MODEL_ID_INVALID: { status: 500, message: '%s' },
   RAHNAMA_MODEL_MISSING: { status: 500, message: '%s' },
   RAHNAMA_MODEL_LOAD_FAILED: { status: 500, message: '%s' },

@@ -1,4 +1,5 @@
 import { createWebChat } from './channels/webchat/setup.js';
+import { ensureWidget } from './channels/webchat/widget-build.js';
 import { loadConfig } from './config.js';
 import { RahnamaError } from './errors.js';
 import { loadAnswerEngine } from './retrieval/load-engine.js';
@@ -10,19 +11,29 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const engine = await loadAnswerEngine(config);
   const webChat = await createWebChat(config, engine);
-  const app = await buildApp({ config, engine, webChat, modelStatus: () => models.status() });
+  // A source checkout rebuilds a changed widget here; an image has it built already.
+  const widgetBuilt = await ensureWidget(config.widgetDir);
+  const app = await buildApp({ config, engine, webChat, widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
+  if (!widgetBuilt) app.log.error({ widgetDir: config.widgetDir }, 'no web chat widget: run npm run build:widget (the Direct Line routes still work)');
   const models = new ModelManager(config, app.log);
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ entries: engine.entries.size, mode: engine.mode }, 'ready');
   void models.start(engine);
 
   // Retention, as the privacy answer promises: stored questions and feedback older than
-  // RETENTION_DAYS are deleted at start-up and every six hours.
+  // RETENTION_DAYS, and the state of conversations and users idle that long, are deleted at
+  // start-up and every six hours.
   const deleteExpired = () =>
-    webChat.insights.deleteOlderThan(config.retentionDays).then(
-      (removed) => removed > 0 && app.log.info({ removed }, 'deleted expired questions and feedback'),
-      (error: unknown) => app.log.warn({ err: error }, 'retention clean-up failed'),
-    );
+    Promise.all([
+      webChat.insights.deleteOlderThan(config.retentionDays).then(
+        (removed) => removed > 0 && app.log.info({ removed }, 'deleted expired questions and feedback'),
+        (error: unknown) => app.log.warn({ err: error }, 'retention clean-up failed'),
+      ),
+      webChat.storage.deleteOlderThan(config.retentionDays).then(
+        (removed) => removed > 0 && app.log.info({ removed }, 'deleted state of idle conversations and users'),
+        (error: unknown) => app.log.warn({ err: error }, 'state retention clean-up failed'),
+      ),
+    ]);
   void deleteExpired();
   setInterval(deleteExpired, 6 * 60 * 60 * 1000).unref();
 

@@ -64,9 +64,16 @@ export class RahnamaBot extends ActivityHandler {
       await next();
     });
 
-    // State is saved once per turn, after every handler ran.
     this.onTurn(async (context, next) => {
+      // Every reply says its language, so a client can follow it (the widget switches its
+      // labels and text direction); answers set theirs, the rest take the user's.
+      context.onSendActivities(async (ctx, activities, send) => {
+        const lang = await this.languageOf(ctx);
+        for (const activity of activities) if (activity.type === 'message') activity.locale ??= lang;
+        return send();
+      });
       await next();
+      // State is saved once per turn, after every handler ran.
       await deps.conversationState.saveChanges(context);
       await deps.userState.saveChanges(context);
     });
@@ -95,20 +102,20 @@ export class RahnamaBot extends ActivityHandler {
     return this.deps.locales.t(lang, key, options);
   }
 
-  /** First contact: who the bot is, what it can do, privacy in one line, and the language choice. */
+  /**
+   * First contact: who the bot is and what it can do, then privacy in one line and the language
+   * choice. Clients show only the last message's buttons, so the privacy link is among them.
+   */
   private async welcome(context: TurnContext, lang: Lang): Promise<void> {
     const privacy = this.deps.engine.entries.get(PRIVACY_ENTRY)?.languages[lang].question;
     await context.sendActivity(MessageFactory.text(`${this.t(lang, 'bot.welcome')}\n\n${this.t(lang, 'bot.capabilities')}`));
-    await context.sendActivity(MessageFactory.suggestedActions(
-      privacy ? [this.button(privacy, { kind: 'entry', entryId: PRIVACY_ENTRY })] : [],
-      this.t(lang, 'bot.privacyNotice'),
-    ));
-    await this.offerLanguages(context, lang);
+    await this.offerLanguages(context, lang, privacy ? [this.button(privacy, { kind: 'entry', entryId: PRIVACY_ENTRY })] : [], this.t(lang, 'bot.privacyNotice'));
   }
 
-  private async offerLanguages(context: TurnContext, lang: Lang): Promise<void> {
+  private async offerLanguages(context: TurnContext, lang: Lang, before: CardAction[] = [], intro?: string): Promise<void> {
     const buttons = LANGUAGES.map((l) => this.button(this.t(l, 'language.name'), { kind: 'lang', lang: l }));
-    await context.sendActivity(MessageFactory.suggestedActions(buttons, this.t(lang, 'bot.chooseLanguage')));
+    const text = intro ? `${intro}\n\n${this.t(lang, 'bot.chooseLanguage')}` : this.t(lang, 'bot.chooseLanguage');
+    await context.sendActivity(MessageFactory.suggestedActions([...before, ...buttons], text));
   }
 
   private async onButton(context: TurnContext, action: ButtonAction): Promise<void> {
@@ -117,7 +124,7 @@ export class RahnamaBot extends ActivityHandler {
       case 'lang': {
         if (!isLang(action.lang)) return this.offerLanguages(context, lang);
         (await this.profile.get(context, {})).lang = action.lang;
-        await context.sendActivity(MessageFactory.text(this.t(action.lang, 'bot.languageChanged')));
+        await context.sendActivity({ ...MessageFactory.text(this.t(action.lang, 'bot.languageChanged')), locale: action.lang });
         return;
       }
       case 'language-menu':
@@ -153,7 +160,11 @@ export class RahnamaBot extends ActivityHandler {
     await this.reply(context, result);
   }
 
-  /** An answer with its buttons: did-you-mean or related questions, feedback, a person. */
+  /**
+   * An answer with its buttons: did-you-mean or related questions, feedback, a person. Clients
+   * show only the last message's suggested actions, so an answer's buttons all go on the
+   * feedback prompt that follows it.
+   */
   private async reply(context: TurnContext, result: AskResult): Promise<void> {
     const { lang } = result;
     const person = this.button(this.t(lang, 'bot.buttonTalkToPerson'), { kind: 'person' });
@@ -164,17 +175,22 @@ export class RahnamaBot extends ActivityHandler {
         return question ? [this.button(question, { kind: 'entry', entryId: id })] : [];
       });
       (await this.conversation.get(context, {})).lastEntries = [result.entryId];
-      await context.sendActivity(MessageFactory.suggestedActions(related, result.answer));
-      await context.sendActivity(MessageFactory.suggestedActions([
-        this.button(this.t(lang, 'bot.buttonYes'), { kind: 'feedback', helpful: true, entryId: result.entryId }),
-        this.button(this.t(lang, 'bot.buttonNo'), { kind: 'feedback', helpful: false, entryId: result.entryId }),
-        person,
-      ], this.t(lang, 'bot.feedbackPrompt')));
+      await context.sendActivity({ ...MessageFactory.text(result.answer), locale: lang });
+      const prompt = related.length > 0 ? `${this.t(lang, 'bot.feedbackPrompt')}\n\n${this.t(lang, 'bot.relatedQuestions')}` : this.t(lang, 'bot.feedbackPrompt');
+      await context.sendActivity({
+        ...MessageFactory.suggestedActions([
+          this.button(this.t(lang, 'bot.buttonYes'), { kind: 'feedback', helpful: true, entryId: result.entryId }),
+          this.button(this.t(lang, 'bot.buttonNo'), { kind: 'feedback', helpful: false, entryId: result.entryId }),
+          ...related,
+          person,
+        ], prompt),
+        locale: lang,
+      });
       return;
     }
     const suggestions = result.suggestions.map((s) => this.button(s.question, { kind: 'entry', entryId: s.entryId }));
     const text = suggestions.length > 0 ? `${result.answer}\n\n${this.t(lang, 'answer.didYouMean')}` : result.answer;
-    await context.sendActivity(MessageFactory.suggestedActions(result.kind === 'smalltalk' ? suggestions : [...suggestions, person], text));
+    await context.sendActivity({ ...MessageFactory.suggestedActions(result.kind === 'smalltalk' ? suggestions : [...suggestions, person], text), locale: lang });
   }
 
   private button(title: string, action: ButtonAction): CardAction {

@@ -5,7 +5,7 @@ import { RahnamaError } from '../errors.js';
 import { LANGUAGES, type Lang } from '../languages.js';
 
 /** The namespaces every language must have: `locales/<lang>/<namespace>.json`. */
-export const NAMESPACES = ['common', 'smalltalk', 'emergency'] as const;
+export const NAMESPACES = ['common', 'smalltalk', 'emergency', 'widget'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 
 export const SMALL_TALK_INTENTS = ['greeting', 'thanks', 'goodbye', 'human', 'capabilities'] as const;
@@ -23,6 +23,8 @@ export interface Locales {
   t(lang: Lang, key: string, options?: TOptions): string;
   smallTalk(lang: Lang): Readonly<Record<SmallTalkIntent, SmallTalkPhrases>>;
   emergencyPatterns(lang: Lang): readonly string[];
+  /** The web chat widget's strings, sent to the browser as they are. */
+  widget(lang: Lang): Readonly<Record<string, string>>;
 }
 
 type Json = { [key: string]: Json } | Json[] | string | number | boolean | null;
@@ -45,7 +47,9 @@ export async function loadLocales(dir: string): Promise<Locales> {
       }
     }
   }
-  const extra = (await readdir(dir).catch(() => [] as string[])).filter((name) => !LANGUAGES.includes(name as Lang) && !name.startsWith('.'));
+  // Folders only: a README beside the language folders is documentation, not a language.
+  const folders = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name);
+  const extra = folders.filter((name) => !LANGUAGES.includes(name as Lang) && !name.startsWith('.'));
   for (const name of extra) problems.push(`${name}: not a supported language code`);
   if (problems.length === 0) {
     for (const ns of NAMESPACES) {
@@ -80,6 +84,7 @@ export async function loadLocales(dir: string): Promise<Locales> {
     t: (lang, key, options) => fixed.get(lang)?.(key, options ?? {}) as string,
     smallTalk: (lang) => objectOf(lang, 'smalltalk'),
     emergencyPatterns: (lang) => objectOf<{ patterns: string[] }>(lang, 'emergency').patterns,
+    widget: (lang) => objectOf(lang, 'widget'),
   };
 }
 

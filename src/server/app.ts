@@ -5,23 +5,26 @@ import type { AnswerEngine } from '../retrieval/engine.js';
 import type { ModelStatus } from '../retrieval/model-manager.js';
 import { STATUS_CODES } from 'node:http';
 import botFrameworkMessages from '../channels/bot-framework/messages.js';
-import directLine, { type DirectLineOptions } from '../channels/webchat/direct-line.js';
+import type { DirectLineOptions } from '../channels/webchat/direct-line.js';
+import webChatPlugin from '../channels/webchat/plugin.js';
 import askApi from './plugins/ask-api.js';
 import enginePlugin from './plugins/engine.js';
 import health from './plugins/health.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'logLevel' | 'maxQuestionLength' | 'rateLimitMax' | 'trustProxy' | 'botFramework'>;
+  config: Pick<Config, 'logLevel' | 'maxQuestionLength' | 'rateLimitMax' | 'trustProxy' | 'botFramework' | 'webChatAllowedOrigins'>;
   engine: AnswerEngine;
   modelStatus?: () => ModelStatus;
   /** The self-hosted web chat (Direct Line subset); absent, no chat routes are served. */
   webChat?: Omit<DirectLineOptions, 'maxQuestionLength' | 'rateLimitMax'>;
+  /** The built widget's folder; absent, the widget and the demo page are not served. */
+  widgetDir?: string;
   /** Overrides the pino logger options (tests pass false). */
   logger?: FastifyServerOptions['logger'];
 }
 
 /** Builds the HTTP server: shared engine first, then one encapsulated plugin per area. */
-export async function buildApp({ config, engine, modelStatus, webChat, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, engine, modelStatus, webChat, widgetDir, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
     trustProxy: config.trustProxy,
@@ -42,7 +45,15 @@ export async function buildApp({ config, engine, modelStatus, webChat, logger }:
   await app.register(enginePlugin, { engine, modelStatus: modelStatus ?? (() => ({ status: 'disabled' as const })) });
   await app.register(health);
   await app.register(askApi, { maxQuestionLength: config.maxQuestionLength, rateLimitMax: config.rateLimitMax });
-  if (webChat) await app.register(directLine, { ...webChat, maxQuestionLength: config.maxQuestionLength, rateLimitMax: config.rateLimitMax });
+  if (webChat) {
+    await app.register(webChatPlugin, {
+      ...webChat,
+      maxQuestionLength: config.maxQuestionLength,
+      rateLimitMax: config.rateLimitMax,
+      allowedOrigins: config.webChatAllowedOrigins,
+      widget: widgetDir ? { widgetDir, locales: engine.locales, maxQuestionLength: config.maxQuestionLength } : undefined,
+    });
+  }
   // Azure Bot Service only when an app id is configured: no open endpoint otherwise.
   if (webChat && config.botFramework.appId) await app.register(botFrameworkMessages, { credentials: config.botFramework, bot: webChat.bot });
   return app;

@@ -44,18 +44,26 @@ describe('the bot core', () => {
       recipient: { id: 'bot', name: 'bot' },
     } as Partial<Activity>);
     replies.push(...adapter.activeQueue.splice(0));
+    expect(replies).toHaveLength(2);
     expect(replies[0]?.text).toMatch(/Rahnama/);
-    expect(buttons(replies[1])).toEqual([{ title: expect.any(String), value: 'entry:bot-privacy' }]);
-    expect(buttons(replies[2]).map((b) => b.value)).toEqual(['lang:en', 'lang:bg', 'lang:ar', 'lang:fa', 'lang:ps', 'lang:ur', 'lang:ku', 'lang:tr', 'lang:uk', 'lang:ru', 'lang:fr']);
-    expect(buttons(replies[2])[2]?.title).toBe('العربية');
+    expect(replies[1]?.text).toContain(locales.t('en', 'bot.privacyNotice'));
+    // The last message carries every button: clients show only the last one's.
+    expect(buttons(replies[1]).map((b) => b.value)).toEqual(['entry:bot-privacy', 'lang:en', 'lang:bg', 'lang:ar', 'lang:fa', 'lang:ps', 'lang:ur', 'lang:ku', 'lang:tr', 'lang:uk', 'lang:ru', 'lang:fr']);
+    expect(buttons(replies[1])[3]?.title).toBe('العربية');
   });
 
-  it('answers in the language of the question, with related questions and a feedback prompt', async () => {
+  it('answers in the language of the question, then asks for feedback with the related questions and a person as the last buttons', async () => {
     const { adapter } = await botOn();
     const [answer, feedback] = await turn(adapter, 'هل يمكنني العودة إلى بلدي إذا رُفض طلب اللجوء؟');
     expect(answer?.text).toMatch(/[\u0600-\u06ff]/);
-    expect(buttons(answer).every((b) => b.value.startsWith('entry:'))).toBe(true);
-    expect(buttons(feedback).map((b) => b.value)).toEqual(['fb:up:avrr-rejected-asylum', 'fb:down:avrr-rejected-asylum', 'person']);
+    expect(answer?.locale).toBe('ar');
+    // Clients show only the last message's buttons: all of them are there.
+    expect(buttons(answer)).toEqual([]);
+    const related = (await shippedEngine()).entries.get('avrr-rejected-asylum')?.related?.slice(0, 3) ?? [];
+    expect(related.length).toBeGreaterThan(0);
+    expect(buttons(feedback).map((b) => b.value)).toEqual(['fb:up:avrr-rejected-asylum', 'fb:down:avrr-rejected-asylum', ...related.map((id) => `entry:${id}`), 'person']);
+    expect(feedback?.text).toContain(locales.t('ar', 'bot.relatedQuestions'));
+    expect(feedback?.locale).toBe('ar');
   });
 
   it('keeps the chosen language, even for questions typed in another', async () => {

@@ -29,7 +29,7 @@ export class WebChatAdapter extends BotAdapter {
     const conversationId = context.activity.conversation.id;
     return activities.map((activity) => {
       if (activity.type === 'delay') return { id: '' };
-      const id = this.conversations.append(conversationId, {
+      const outgoing = {
         ...activity,
         channelId: WEBCHAT_CHANNEL_ID,
         conversation: { id: conversationId },
@@ -37,8 +37,13 @@ export class WebChatAdapter extends BotAdapter {
         recipient: context.activity.from,
         timestamp: new Date(),
         replyToId: context.activity.id,
-      } as Activity);
-      return { id };
+      } as Activity;
+      // "Typing" matters only while it is true: listeners get it, the history does not.
+      if (activity.type === 'typing') {
+        this.conversations.broadcast(conversationId, outgoing);
+        return { id: '' };
+      }
+      return { id: this.conversations.append(conversationId, outgoing) };
     });
   }
 

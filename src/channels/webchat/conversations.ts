@@ -14,20 +14,27 @@ interface Conversation {
 }
 
 /**
- * Direct Line conversations of the self-hosted web chat, in memory: each conversation's
- * activities (both ways) with a watermark, and listeners for the WebSocket stream.
- * Conversations idle longer than `idleMs` are forgotten.
+ * Direct Line conversations of the self-hosted web chat, in memory only (message text never
+ * goes to disk): each conversation's activities (both ways) with a watermark, so a reload can
+ * show them again, and listeners for the WebSocket stream. `sweep` forgets conversations idle
+ * longer than `idleMs` with no one listening.
  */
 export class ConversationStore {
   private readonly conversations = new Map<string, Conversation>();
 
   constructor(private readonly idleMs = 24 * 60 * 60 * 1000) {}
 
+  /** Starts a conversation, or marks an existing one as in use; returns its id. */
   create(id: string = randomUUID()): string {
-    if (!this.conversations.has(id)) {
-      this.conversations.set(id, { id, activities: [], offset: 0, lastUsed: Date.now(), listeners: new Set() });
-    }
+    const existing = this.conversations.get(id);
+    if (existing) existing.lastUsed = Date.now();
+    else this.conversations.set(id, { id, activities: [], offset: 0, lastUsed: Date.now(), listeners: new Set() });
     return id;
+  }
+
+  /** How many conversations are kept. */
+  get size(): number {
+    return this.conversations.size;
   }
 
   has(id: string): boolean {
@@ -46,6 +53,11 @@ export class ConversationStore {
     }
     for (const listener of conversation.listeners) listener(stored);
     return id;
+  }
+
+  /** Sends a passing activity ("typing") to listeners without keeping it in the history. */
+  broadcast(conversationId: string, activity: Activity): void {
+    for (const listener of this.get(conversationId).listeners) listener(activity);
   }
 
   /** Activities after `watermark`, and the new watermark. */

@@ -1,5 +1,4 @@
 import rateLimit from '@fastify/rate-limit';
-import websocket from '@fastify/websocket';
 import type { ActivityHandler, Activity } from 'botbuilder';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { RahnamaError } from '../../errors.js';
@@ -15,7 +14,7 @@ export interface DirectLineOptions {
   bot: ActivityHandler;
   /** Longest message text accepted, in characters. */
   maxQuestionLength: number;
-  /** Requests per client IP and minute. */
+  /** Requests per minute: per client address for new conversations, per conversation for messages. */
   rateLimitMax: number;
 }
 
@@ -23,27 +22,47 @@ interface ConversationParams {
   conversationId: string;
 }
 
+/** What a client may post: everything else it sends is dropped. */
+interface PostedActivity {
+  type: 'message' | 'event' | 'typing';
+  text?: string;
+  value?: unknown;
+  locale?: string;
+  from: { id: string; name?: string };
+  channelData?: { clientActivityID?: string; postBack?: boolean };
+}
+
+/** Direct Line clients send `watermark=` (empty) before they have one. */
+const WATERMARK = { type: 'string', pattern: '^[0-9]{0,15}$' } as const;
+const watermarkOf = (raw: string | undefined): number => (raw ? Number(raw) : 0);
+
+const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
+
+/** Proxies close WebSockets that stay silent (often after 60 s): a ping keeps them open. */
+const KEEP_ALIVE_MS = 25_000;
+
 const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
 
 /**
- * The Direct Line 3.0 subset the web chat needs, served by Fastify: tokens, starting a
+ * The Direct Line 3.0 subset the web chat needs, served by Fastify (with @fastify/websocket
+ * registered by the parent, see plugin.ts): tokens, starting a
  * conversation, posting activities and reading them by watermark. Every conversation route
  * checks that the bearer token names that conversation.
  */
 const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
   const { tokens, conversations, adapter, bot } = opts;
   await app.register(rateLimit, { global: false });
-  await app.register(websocket, { options: { maxPayload: 4096 } });
   const limited = { rateLimit: { max: opts.rateLimitMax, timeWindow: '1 minute' } };
+  const sweeper = setInterval(() => conversations.sweep(), SWEEP_INTERVAL_MS).unref();
+  app.addHook('onClose', async () => clearInterval(sweeper));
 
   const conversationOf = (request: FastifyRequest): string => {
     // The stream's URL carries the token (`t`), as Direct Line's does: browsers cannot set
     // headers on a WebSocket.
     const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? (request.query as { t?: string } | undefined)?.t;
     if (!bearer) throw new RahnamaError('RAHNAMA_TOKEN_INVALID');
-    const conversationId = tokens.conversationOf(bearer);
-    if (!conversations.has(conversationId)) conversations.create(conversationId);
-    return conversationId;
+    // A valid token for a forgotten conversation (swept, or a restarted server) starts it afresh.
+    return conversations.create(tokens.conversationOf(bearer));
   };
   const ownConversation = (request: FastifyRequest<{ Params: ConversationParams }>): string => {
     const conversationId = conversationOf(request);
@@ -84,12 +103,24 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
     return reply.status(fresh ? 201 : 200).send(issued(conversationId, request));
   });
 
+  // Reconnecting (Direct Line clients do this after a lost stream, or to resume by id): a fresh
+  // token and a stream URL that starts after the client's watermark.
+  app.get<{ Params: ConversationParams; Querystring: { watermark?: string } }>(
+    '/v3/directline/conversations/:conversationId',
+    { config: limited, schema: { querystring: { type: 'object', properties: { watermark: WATERMARK } } } },
+    async (request) => {
+      const conversation = issued(ownConversation(request), request);
+      const watermark = watermarkOf(request.query.watermark);
+      return watermark === 0 ? conversation : { ...conversation, streamUrl: `${conversation.streamUrl}&watermark=${watermark}` };
+    },
+  );
+
   // The stream: activities as they happen, each as an ActivitySet with its watermark.
-  app.get<{ Params: ConversationParams; Querystring: { watermark?: number; t?: string } }>(
+  app.get<{ Params: ConversationParams; Querystring: { watermark?: string; t?: string } }>(
     '/v3/directline/conversations/:conversationId/stream',
     {
       websocket: true,
-      schema: { querystring: { type: 'object', properties: { watermark: { type: 'integer', minimum: 0 }, t: { type: 'string' } } } },
+      schema: { querystring: { type: 'object', properties: { watermark: WATERMARK, t: { type: 'string' } } } },
       // Checked before the upgrade, so a bad token gets a plain 403.
       preValidation: async (request) => {
         ownConversation(request);
@@ -97,32 +128,42 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
     },
     (socket, request) => {
       const { conversationId } = request.params;
-      const backlog = conversations.since(conversationId, request.query.watermark ?? 0);
+      const backlog = conversations.since(conversationId, watermarkOf(request.query.watermark));
       if (backlog.activities.length > 0) socket.send(JSON.stringify({ activities: backlog.activities, watermark: String(backlog.watermark) }));
       const unsubscribe = conversations.subscribe(conversationId, (activity) => {
         socket.send(JSON.stringify({ activities: [activity], watermark: String(conversations.watermark(conversationId)) }));
       });
-      socket.on('close', unsubscribe);
+      const keepAlive = setInterval(() => socket.ping(), KEEP_ALIVE_MS);
+      socket.on('close', () => {
+        clearInterval(keepAlive);
+        unsubscribe();
+      });
       // Clients only listen on this socket; anything they send is ignored.
       socket.on('message', () => undefined);
     },
   );
 
-  app.get<{ Params: ConversationParams; Querystring: { watermark?: number } }>(
+  app.get<{ Params: ConversationParams; Querystring: { watermark?: string } }>(
     '/v3/directline/conversations/:conversationId/activities',
-    { schema: { querystring: { type: 'object', properties: { watermark: { type: 'integer', minimum: 0 } } } } },
+    { schema: { querystring: { type: 'object', properties: { watermark: WATERMARK } } } },
     async (request) => {
       const conversationId = ownConversation(request);
-      const { activities, watermark } = conversations.since(conversationId, request.query.watermark ?? 0);
+      const { activities, watermark } = conversations.since(conversationId, watermarkOf(request.query.watermark));
       return { activities, watermark: String(watermark) };
     },
   );
 
-  app.post<{ Params: ConversationParams; Body: Partial<Activity> }>(
+  app.post<{ Params: ConversationParams; Body: PostedActivity }>(
     '/v3/directline/conversations/:conversationId/activities',
     {
       bodyLimit: 4 * opts.maxQuestionLength + 4096,
-      config: limited,
+      // Per conversation, not per address: many people may share one address (a reception
+      // centre's Wi-Fi), and one flooding conversation must not silence the others. The token
+      // is checked first, so the key is a conversation the client really holds.
+      preValidation: async (request) => {
+        ownConversation(request);
+      },
+      config: { rateLimit: { max: opts.rateLimitMax, timeWindow: '1 minute', hook: 'preHandler', keyGenerator: (request) => `conversation:${(request.params as ConversationParams).conversationId}` } },
       schema: {
         body: {
           type: 'object',
@@ -132,24 +173,31 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
             text: { type: 'string', maxLength: opts.maxQuestionLength },
             from: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 128 }, name: { type: 'string', maxLength: 128 } } },
             locale: { type: 'string', maxLength: 20 },
+            channelData: {
+              type: 'object',
+              properties: { clientActivityID: { type: 'string', maxLength: 64 }, postBack: { type: 'boolean' } },
+            },
           },
         },
       },
     },
     async (request) => {
-      const conversationId = ownConversation(request);
+      const { conversationId } = request.params;
       const body = request.body;
-      // Only what the bot needs is kept from the client's activity: no arbitrary client data.
+      // Only what the bot and clients need is kept from the client's activity: no arbitrary data.
+      const clientActivityID = body.channelData?.clientActivityID;
+      const postBack = body.channelData?.postBack;
       const activity = {
         type: body.type,
         text: body.text,
         value: body.value,
         locale: body.locale,
-        from: { id: body.from?.id, name: body.from?.name, role: 'user' },
+        from: { id: body.from.id, name: body.from.name, role: 'user' },
         channelId: WEBCHAT_CHANNEL_ID,
         conversation: { id: conversationId },
         recipient: BOT,
         timestamp: new Date(),
+        ...(clientActivityID !== undefined || postBack !== undefined ? { channelData: { clientActivityID, postBack } } : {}),
       } as Activity;
       const id = conversations.append(conversationId, activity);
       await adapter.processActivity({ ...activity, id }, (context) => bot.run(context));

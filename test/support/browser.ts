@@ -1,0 +1,51 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, onTestFinished } from 'vitest';
+import { ROOT } from './paths.js';
+
+/** Debian's Chromium, installed by `.ci/run`; the closed network needs the background flags. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS_DIR = path.join(ROOT, 'test/artifacts');
+
+export interface BrowserPage {
+  readonly page: Page;
+  /** Uncaught page errors and console errors (CSP violations among them), for assertions. */
+  readonly errors: string[];
+}
+
+/**
+ * One headless Chromium per test file. `openPage()` gives each test a fresh context (no shared
+ * storage between tests) and saves a screenshot under test/artifacts/ when the test fails.
+ */
+export function useBrowser(): (options?: { locale?: string; offline?: boolean }) => Promise<BrowserPage> {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  });
+  afterAll(async () => browser?.close());
+
+  return async ({ locale = 'en-GB' } = {}) => {
+    if (!browser) throw new Error('useBrowser(): the browser did not start');
+    const context = await browser.newContext({ locale });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    onTestFinished(async ({ task }) => {
+      if (task.result?.state === 'fail') {
+        await mkdir(ARTIFACTS_DIR, { recursive: true });
+        const name = task.name.replace(/[^\w-]+/g, '-').slice(0, 100);
+        await page.screenshot({ path: path.join(ARTIFACTS_DIR, `${name}.png`) }).catch((error: unknown) => console.error(`screenshot: ${String(error)}`));
+      }
+      await context.close();
+    });
+    return { page, errors };
+  };
+}
