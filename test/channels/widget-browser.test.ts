@@ -136,4 +136,26 @@ describe('the web chat widget in a real browser', () => {
     await expect.poll(() => page.getByRole('status').textContent(), TIMEOUT).toBe('');
     expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|WebSocket/.test(e))).toEqual([]);
   });
+
+  it('starts an empty conversation when asked, so the next person on a shared phone sees nothing of the last', async () => {
+    const { url, webChat, locales } = await serve();
+    const { page, errors } = await openPage({ locale: 'en-GB' });
+    await page.goto(url);
+    await page.getByRole('button', { name: locales.widget('en').open }).click();
+    await page.getByRole('textbox').fill('my private question about asylum');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.message.bot').count(), TIMEOUT).toBeGreaterThan(2);
+    const first = await page.evaluate(() => Object.entries(sessionStorage).find(([k]) => !k.endsWith(':open'))?.[1]);
+
+    await page.getByRole('button', { name: locales.widget('en').newConversation }).click();
+    await botMessage(page, locales.t('en', 'bot.welcome')).waitFor(TIMEOUT);
+    expect(await page.locator('.message', { hasText: 'my private question' }).count()).toBe(0);
+    await page.reload();
+    await botMessage(page, locales.t('en', 'bot.welcome')).waitFor(TIMEOUT);
+    expect(await page.locator('.message', { hasText: 'my private question' }).count()).toBe(0);
+    const second = await page.evaluate(() => Object.entries(sessionStorage).find(([k]) => !k.endsWith(':open'))?.[1]);
+    expect(JSON.parse(second!).conversationId).not.toBe(JSON.parse(first!).conversationId);
+    expect(webChat.conversations.size).toBe(2);
+    expect(errors).toEqual([]);
+  });
 });

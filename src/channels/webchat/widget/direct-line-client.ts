@@ -103,6 +103,7 @@ export class DirectLineClient {
   /** Forgets this tab's conversation and starts a new one. */
   restart(): void {
     this.forget();
+    this.outbox = [];
     this.watermark = undefined;
     this.reconnectNow();
   }

@@ -122,6 +122,13 @@ function start(script: HTMLScriptElement): void {
     }
   });
   view.retryButton.addEventListener('click', () => link.reconnectNow());
+  // A shared phone: the next person starts with an empty chat.
+  view.restartButton.addEventListener('click', () => {
+    view.clearMessages();
+    seen.clear();
+    link.restart();
+    view.input.focus();
+  });
   view.languageSelect.addEventListener('change', () => {
     const chosen = view.languageSelect.value;
     void useLanguage(chosen);

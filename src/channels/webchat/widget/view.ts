@@ -45,7 +45,9 @@ export class ChatView {
   readonly languageLabel = h('span', { class: 'sr' });
   readonly languageSelect = h('select', { class: 'language' });
   readonly closeButton = h('button', { type: 'button', class: 'close' }, icon(ICON_CLOSE));
-  readonly privacy = h('p', { class: 'privacy' });
+  readonly privacyText = h('span');
+  readonly restartButton = h('button', { type: 'button', class: 'restart' });
+  readonly privacy = h('p', { class: 'privacy' }, this.privacyText, this.restartButton);
   readonly log = h('ol', { class: 'log', role: 'log', 'aria-labelledby': 'rahnama-log-label', tabindex: '0' });
   readonly logLabel = h('span', { id: 'rahnama-log-label', class: 'sr' });
   readonly status = h('p', { class: 'status', role: 'status' });
@@ -68,6 +70,8 @@ export class ChatView {
   );
   readonly panel = h('section', { id: 'rahnama-panel', class: 'panel', role: 'dialog', 'aria-labelledby': 'rahnama-title', hidden: true }, this.frame);
   private strings: WidgetStrings | undefined;
+  /** The first reply since the user last wrote: kept in view so a long answer is read from its start. */
+  private firstReply: HTMLElement | undefined;
 
   constructor(root: ShadowRoot) {
     root.append(this.launcher, this.panel);
@@ -84,7 +88,8 @@ export class ChatView {
     this.title.textContent = t.title ?? '';
     this.languageLabel.textContent = t.language ?? '';
     this.closeButton.setAttribute('aria-label', t.close ?? '');
-    this.privacy.textContent = t.privacy ?? '';
+    this.privacyText.textContent = t.privacy ?? '';
+    this.restartButton.textContent = t.newConversation ?? '';
     this.logLabel.textContent = t.log ?? '';
     this.suggestions.setAttribute('aria-label', t.suggestions ?? '');
     this.inputLabel.textContent = t.input ?? '';
@@ -128,8 +133,16 @@ export class ChatView {
       body,
     );
     this.log.append(item);
+    if (role === 'user') this.firstReply = undefined;
+    else this.firstReply ??= item;
     this.scrollToEnd();
     return item;
+  }
+
+  clearMessages(): void {
+    this.log.replaceChildren();
+    this.suggestions.replaceChildren();
+    this.firstReply = undefined;
   }
 
   /** The last bot message's buttons, or none. */
@@ -149,6 +162,7 @@ export class ChatView {
   }
 
   private scrollToEnd(): void {
-    this.log.scrollTop = this.log.scrollHeight;
+    const end = this.log.scrollHeight;
+    this.log.scrollTop = this.firstReply ? Math.min(end, this.firstReply.offsetTop - 8) : end;
   }
 }
