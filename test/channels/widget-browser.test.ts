@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -157,5 +159,34 @@ describe('the web chat widget in a real browser', () => {
     expect(JSON.parse(second!).conversationId).not.toBe(JSON.parse(first!).conversationId);
     expect(webChat.conversations.size).toBe(2);
     expect(errors).toEqual([]);
+  });
+
+  it('passes axe-core\'s WCAG 2.1 A and AA checks, closed and open, left-to-right and right-to-left', async () => {
+    const { url, locales } = await serve();
+    const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    for (const locale of ['en-GB', 'ar-EG']) {
+      const { page } = await openPage({ locale });
+      await page.goto(url);
+      const lang = locale.slice(0, 2) as 'en' | 'ar';
+      await page.getByRole('button', { name: locales.widget(lang).open }).waitFor(TIMEOUT);
+      // The demo page is served with a CSP: axe goes in through Playwright, not a page script.
+      const audit = async () => {
+        await page.evaluate(axe);
+        return page.evaluate(async () => {
+          const result = await (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe.run(
+            { include: [['.rahnama-webchat']] },
+            { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } },
+          );
+          return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+        });
+      };
+      expect(await audit(), `${locale}, closed`).toEqual([]);
+      await page.getByRole('button', { name: locales.widget(lang).open }).click();
+      await botMessage(page, locales.t(lang, 'bot.welcome')).waitFor(TIMEOUT);
+      await page.getByRole('textbox').fill(lang === 'en' ? 'How much does it cost?' : 'كم تكلفة العودة؟');
+      await page.keyboard.press('Enter');
+      await page.locator('.message.user ~ .message.bot').first().waitFor(TIMEOUT);
+      expect(await audit(), `${locale}, open with an answer`).toEqual([]);
+    }
   });
 });

@@ -48,7 +48,7 @@ export class ChatView {
   readonly privacyText = h('span');
   readonly restartButton = h('button', { type: 'button', class: 'restart' });
   readonly privacy = h('p', { class: 'privacy' }, this.privacyText, this.restartButton);
-  readonly log = h('ol', { class: 'log', role: 'log', 'aria-labelledby': 'rahnama-log-label', tabindex: '0' });
+  readonly log = h('div', { class: 'log', role: 'log', 'aria-labelledby': 'rahnama-log-label', tabindex: '0' });
   readonly logLabel = h('span', { id: 'rahnama-log-label', class: 'sr' });
   readonly status = h('p', { class: 'status', role: 'status' });
   readonly retryButton = h('button', { type: 'button', class: 'retry', hidden: true });
@@ -121,13 +121,13 @@ export class ChatView {
   }
 
   /** Adds a message to the log (a screen reader announces it), with its sender said first. */
-  addMessage(role: Role, text: string, lang?: string): HTMLLIElement {
+  addMessage(role: Role, text: string, lang?: string): HTMLDivElement {
     const language = lang ? this.strings?.languages.find((l) => l.code === lang) : undefined;
     const body = h('div', { class: 'text' });
     if (role === 'bot') body.append(renderMarkdown(text));
     else body.textContent = text;
     const item = h(
-      'li',
+      'div',
       { class: `message ${role}`, ...(language ? { lang: language.code, dir: language.dir } : { dir: 'auto' }) },
       h('span', { class: 'sr' }, (role === 'bot' ? this.strings?.strings.bot : this.strings?.strings.you) ?? ''),
       body,
