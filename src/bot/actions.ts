@@ -7,6 +7,7 @@ export type ButtonAction =
   | { readonly kind: 'entry'; readonly entryId: string }
   | { readonly kind: 'feedback'; readonly helpful: boolean; readonly entryId: string }
   | { readonly kind: 'person' }
+  | { readonly kind: 'help' }
   | { readonly kind: 'language-menu' };
 
 export function encodeAction(action: ButtonAction): string {
@@ -15,6 +16,7 @@ export function encodeAction(action: ButtonAction): string {
     case 'entry': return `entry:${action.entryId}`;
     case 'feedback': return `fb:${action.helpful ? 'up' : 'down'}:${action.entryId}`;
     case 'person': return 'person';
+    case 'help': return 'help';
     case 'language-menu': return 'lang';
   }
 }
@@ -26,5 +28,6 @@ export function decodeAction(value: string): ButtonAction | undefined {
   if (kind === 'entry' && a) return { kind: 'entry', entryId: a };
   if (kind === 'fb' && (a === 'up' || a === 'down') && b) return { kind: 'feedback', helpful: a === 'up', entryId: b };
   if (kind === 'person' && a === undefined) return { kind: 'person' };
+  if (kind === 'help' && a === undefined) return { kind: 'help' };
   return undefined;
 }

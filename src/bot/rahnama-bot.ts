@@ -80,7 +80,7 @@ export class RahnamaBot extends ActivityHandler {
   }
 
   /**
-   * "language" or "person" typed as the whole message, in the user's language or in English
+   * "language", "person" or "help" typed as the whole message, in the user's language or in English
    * (with or without a slash, as on Telegram), works like the button.
    */
   private typedCommand(text: string, lang: Lang): ButtonAction | undefined {
@@ -88,6 +88,7 @@ export class RahnamaBot extends ActivityHandler {
     const matches = (key: string) => [lang, 'en' as const].some((l) => foldText(this.t(l, key)) === word);
     if (matches('commands.language')) return { kind: 'language-menu' };
     if (matches('commands.person')) return { kind: 'person' };
+    if (matches('commands.help')) return { kind: 'help' };
     return undefined;
   }
 
@@ -129,6 +130,12 @@ export class RahnamaBot extends ActivityHandler {
       }
       case 'language-menu':
         return this.offerLanguages(context, lang);
+      case 'help':
+        await context.sendActivity(MessageFactory.suggestedActions([
+          this.button(this.t(lang, 'bot.buttonChangeLanguage'), { kind: 'language-menu' }),
+          this.button(this.t(lang, 'bot.buttonTalkToPerson'), { kind: 'person' }),
+        ], `${this.t(lang, 'bot.capabilities')}\n\n${this.t(lang, 'bot.help')}`));
+        return;
       case 'person': {
         const contact = this.deps.engine.entries.get('contact-iom');
         const result = contact ? await this.deps.engine.ask({ text: contact.languages[lang].question, lang }) : undefined;

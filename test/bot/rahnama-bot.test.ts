@@ -74,7 +74,7 @@ describe('the bot core', () => {
     expect(answer?.text).toBe((await (await shippedEngine()).ask({ text: 'How long does the return take?', lang: 'fa' })).answer);
   });
 
-  it('offers the languages, or a person, when "language" or "person" is typed in the user\'s language', async () => {
+  it('offers the languages, a person or help when "language", "person" or "help" is typed in the user\'s language', async () => {
     const { adapter } = await botOn();
     await turn(adapter, 'lang:ru');
     const [menu] = await turn(adapter, 'Язык');
@@ -83,6 +83,9 @@ describe('the bot core', () => {
     expect(buttons(slash)).toHaveLength(11);
     const [person] = await turn(adapter, 'человек');
     expect(person?.text).toMatch(/IOM|МОМ/);
+    const [help] = await turn(adapter, '/помощь');
+    expect(help?.text).toContain(locales.t('ru', 'bot.help'));
+    expect(buttons(help).map((b) => b.value)).toEqual(['lang', 'person']);
   });
 
   it('answers a suggested question when its button is pressed, and records feedback anonymously', async () => {
