@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
@@ -7,24 +7,31 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.js';
 import { readEvalFile } from '../src/eval/evaluate.js';
+import { LANGUAGES } from '../src/languages.js';
 import { loadKnowledgeBase } from '../src/knowledge/load.js';
 import { KeywordIndex } from '../src/retrieval/keyword-index.js';
 import type { AnswerEngine } from '../src/retrieval/engine.js';
 import { loadAnswerEngine, useLocalModelIfPresent } from '../src/retrieval/load-engine.js';
 import { freePort } from '../test/support/process.js';
 import { syntheticKnowledge, syntheticQueries } from './synthetic.js';
+import { closedLoop, measureMemory, openConversations } from './webchat.js';
 
 /**
  * `npm run bench`: retrieval latency and throughput on the shipped and synthetic knowledge bases,
- * index build, start-up, memory, and /api/ask over loopback HTTP against a bare Fastify route.
+ * index build, start-up, memory, /api/ask over loopback HTTP against a bare Fastify route, and
+ * the web chat (Direct Line subset, WebSocket streams) with many conversations at once.
  * Figures vary with the machine's load (2 shared cores here): compare ratios within one run.
  */
 const ROOT = path.resolve(import.meta.dirname, '..');
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
 const HTTP_ROUNDS = 3;
-/** `npm run bench -- --only keyword,engine,http` runs some suites (all by default). */
+const WEBCHAT_SECONDS = Number(process.env.BENCH_WEBCHAT_SECONDS ?? 5);
+const WEBCHAT_CONVERSATIONS = 100;
+/** Open WebSockets measured for memory (their conversations already started). */
+const WEBCHAT_MEMORY_SOCKETS = 1000;
+/** `npm run bench -- --only keyword,engine,http,webchat` runs some suites (all by default). */
 const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
-const suites = new Set((args.only ?? 'keyword,engine,http').split(','));
+const suites = new Set((args.only ?? 'keyword,engine,http,webchat').split(','));
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 const rows: string[][] = [];
 
@@ -155,6 +162,7 @@ const dataDir = await mkdtemp(path.join(tmpdir(), 'rahnama-bench-'));
 const serverEnv = { LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000000', MODEL_DOWNLOAD: 'false', DATA_DIR: dataDir };
 try {
   if (suites.has('http')) await httpSuite();
+  if (suites.has('webchat')) await webchatSuite();
 } finally {
   await rm(dataDir, { recursive: true, force: true });
 }
@@ -193,6 +201,50 @@ async function httpSuite() {
   rows.push(['/api/ask throughput / bare route (median of rounds)', `${(ratio * 100).toFixed(0)} %`, `rounds: ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(' ')}`, '']);
   rows.push(['server resident memory after load', `${serverRssMb.toFixed(0)} MB`, '', '']);
   results.http = { bare: bareLoad, ask: realLoad, ratio, ratios, serverRssMb };
+}
+
+async function webchatSuite() {
+  // The server is a process of its own, as in production: the bench's client (sockets, JSON)
+  // and the server do not share an event loop, though they share the machine's cores.
+  progress(`web chat: ${WEBCHAT_CONVERSATIONS} conversations for ${WEBCHAT_SECONDS} s`);
+  const env = { ...serverEnv, DATA_DIR: path.join(dataDir, 'webchat'), DIRECTLINE_SECRET: 'b'.repeat(40) };
+  const server = await startProcess('src/main.ts', env);
+  const cores = availableParallelism();
+  // Each conversation keeps to one language, as a person does: the eval's questions in it,
+  // including the out-of-scope ones (the bot answers those with a fallback and records them).
+  const byLang = LANGUAGES.map((lang) => evalItems.filter((e) => (e.lang ?? 'en') === lang).map((e) => e.q)).filter((qs) => qs.length > 0);
+  const questions = (i: number) => byLang[i % byLang.length] ?? [];
+  let opened: Awaited<ReturnType<typeof openConversations>> | undefined;
+  try {
+    opened = await openConversations(server.url, WEBCHAT_CONVERSATIONS);
+    await Promise.all(opened.conversations.map((c, i) => c.ask(questions(i).at(-1) ?? 'hello'))); // warm-up: one question each
+    const loop = await closedLoop(opened.conversations, questions, WEBCHAT_SECONDS);
+    const serverRssMb = await rssMbOf(server.pid);
+    const n = WEBCHAT_CONVERSATIONS;
+    rows.push([`web chat: open ${n} conversations at once (token, start, stream, welcome)`, `${opened.totalMs.toFixed(0)} ms all`, `p50 ${opened.p50ms.toFixed(0)} ms`, `p99 ${opened.p99ms.toFixed(0)} ms`]);
+    rows.push([`web chat: question -> answer on the socket, ${n} conversations`, `${loop.messagesPerSecond.toFixed(0)} msg/s`, `p50 ${loop.p50ms.toFixed(1)} ms`, `p99 ${loop.p99ms.toFixed(1)} ms`]);
+    rows.push(['web chat: POST round trip (the whole turn, state saved to disk)', '', `p50 ${loop.postP50ms.toFixed(1)} ms`, `p99 ${loop.postP99ms.toFixed(1)} ms`]);
+    rows.push(['web chat: errors (failed POSTs, no answer on the socket in 10 s)', String(loop.errors), '', '']);
+    rows.push([`web chat: server in its own process, client in the bench's (${cores} cores)`, `server RSS ${serverRssMb.toFixed(0)} MB`, '', '']);
+    if (loop.errors > 0) progress(`web chat errors: ${JSON.stringify(loop.errorKinds)}`);
+    results.webchat = { conversations: n, seconds: WEBCHAT_SECONDS, serverProcess: 'separate', cores, open: { totalMs: opened.totalMs, p50ms: opened.p50ms, p99ms: opened.p99ms }, ...loop, serverRssMb };
+  } finally {
+    for (const c of opened?.conversations ?? []) c.close();
+    await server.stop();
+  }
+
+  progress('web chat: memory per conversation and per open WebSocket (in a process of its own, --expose-gc)');
+  const memory = await measureMemory(ROOT, { ...serverEnv, LOG_LEVEL: 'silent', DATA_DIR: path.join(dataDir, 'webchat-memory'), DIRECTLINE_SECRET: 'm'.repeat(40) }, WEBCHAT_MEMORY_SOCKETS);
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  rows.push([`memory per conversation (heap after GC, ${memory.conversations} started: welcome + user state; no socket)`, kb(memory.perConversation.heapBytes), `external ${kb(memory.perConversation.externalBytes)}`, '']);
+  rows.push([`memory per open WebSocket (server heap after GC, ${memory.sockets} sockets)`, kb(memory.perSocket.heapBytes), `external ${kb(memory.perSocket.externalBytes)}`, '']);
+  results.webchatMemory = {
+    ...memory,
+    includes: 'perConversation: server JS heap after forced GC for conversations started through inject (token, start): '
+      + 'the stored welcome activities, the ConversationStore entry and the user state kept by the JSON file storage; '
+      + 'the token verifier cache is full before measuring, so not counted. perSocket: server heap for WebSockets opened from '
+      + 'another process on already started conversations, welcome backlog sent; kernel socket buffers are not in these figures.',
+  };
 }
 
 const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
