@@ -161,10 +161,11 @@ export class RahnamaBot extends ActivityHandler {
     const result = await this.deps.engine.ask({ text, lang: profile.lang });
     // The first message decides the language until the user chooses one.
     profile.lang ??= result.lang;
-    if (result.kind === 'fallback') {
-      await this.deps.insights.recordUnanswered({ text, lang: result.lang, bestEntryId: result.suggestions[0]?.entryId ?? null, bestConfidence: result.confidence });
-    }
-    await this.reply(context, result);
+    // The reply need not wait for the question to reach the staff's list on disk.
+    const recorded = result.kind === 'fallback'
+      ? this.deps.insights.recordUnanswered({ text, lang: result.lang, bestEntryId: result.suggestions[0]?.entryId ?? null, bestConfidence: result.confidence })
+      : undefined;
+    await Promise.all([this.reply(context, result), recorded]);
   }
 
   /**
