@@ -14,6 +14,7 @@ import type { AnswerEngine } from '../src/retrieval/engine.js';
 import { loadAnswerEngine, useLocalModelIfPresent } from '../src/retrieval/load-engine.js';
 import { freePort } from '../test/support/process.js';
 import { syntheticKnowledge, syntheticQueries } from './synthetic.js';
+import { buildWidget } from '../src/channels/webchat/widget-build.js';
 import { closedLoop, measureMemory, openConversations } from './webchat.js';
 
 /**
@@ -232,6 +233,14 @@ async function webchatSuite() {
     for (const c of opened?.conversations ?? []) c.close();
     await server.stop();
   }
+
+  // What a visitor's phone downloads: the widget as built, compressed as the server sends it.
+  const widget = await buildWidget(path.join(dataDir, 'widget'));
+  const assets = widget.filter((f) => f.name !== 'index.html');
+  const gzip = assets.reduce((sum, f) => sum + f.gzipBytes, 0);
+  const brotli = assets.reduce((sum, f) => sum + f.brotliBytes, 0);
+  rows.push(['web chat widget: JavaScript + CSS (budget 30 KB gzipped)', `${(gzip / 1024).toFixed(1)} KB gzip`, `${(brotli / 1024).toFixed(1)} KB brotli`, '']);
+  results.widget = { files: widget, gzipBytes: gzip, brotliBytes: brotli };
 
   progress('web chat: memory per conversation and per open WebSocket (in a process of its own, --expose-gc)');
   const memory = await measureMemory(ROOT, { ...serverEnv, LOG_LEVEL: 'silent', DATA_DIR: path.join(dataDir, 'webchat-memory'), DIRECTLINE_SECRET: 'm'.repeat(40) }, WEBCHAT_MEMORY_SOCKETS);
