@@ -1,14 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { Locator, Page } from 'playwright-core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createWebChat } from '../../src/channels/webchat/setup.js';
-import { buildApp } from '../../src/server/app.js';
+import { describe, expect, it } from 'vitest';
 import { useBrowser } from '../support/browser.js';
-import { shippedEngine, testConfig } from '../support/engine.js';
+import { shippedEngine } from '../support/engine.js';
 import { ROOT } from '../support/paths.js';
-import { useTempDir } from '../support/temp-dir.js';
+import { useWebChatServer } from '../support/webchat-server.js';
 
 /*
  * Microsoft's botframework-webchat (the full UMD bundle from node_modules, unchanged) against the
@@ -18,14 +15,8 @@ import { useTempDir } from '../support/temp-dir.js';
  * and the bundle on the server's own origin, so the real server sees exactly what it would see.
  */
 
-const tempDir = useTempDir();
+const serve = useWebChatServer();
 const openPage = useBrowser();
-let app: FastifyInstance | undefined;
-
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
 
 const PAGE_PATH = '/test/botframework-webchat.html';
 const BUNDLE_PATH = '/test/webchat.js';
@@ -68,12 +59,7 @@ const PAGE = String.raw`<!doctype html>
 let bundle: Promise<Buffer> | undefined;
 
 async function start(): Promise<string> {
-  const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'd'.repeat(40) });
-  const engine = await shippedEngine();
-  const webChat = await createWebChat(config, engine);
-  app = await buildApp({ config, engine, webChat, logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  return (await serve()).url;
 }
 
 /** A page in an Arabic (Egypt) browser with the test page and the webchat bundle served on `base`. */

@@ -1,33 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { FastifyInstance } from 'fastify';
 import type { Page, WebSocketRoute } from 'playwright-core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createWebChat } from '../../src/channels/webchat/setup.js';
-import { buildApp } from '../../src/server/app.js';
+import { describe, expect, it } from 'vitest';
 import { useBrowser } from '../support/browser.js';
-import { shippedEngine, testConfig } from '../support/engine.js';
-import { WIDGET_DIR } from '../support/global-setup.js';
-import { useTempDir } from '../support/temp-dir.js';
+import { shippedEngine } from '../support/engine.js';
+import { useWebChatServer } from '../support/webchat-server.js';
 
-const tempDir = useTempDir();
+const serve = useWebChatServer();
 const openPage = useBrowser();
-let app: FastifyInstance | undefined;
-
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
-
-/** The real server on loopback: engine, bot, Direct Line, widget and demo page. */
-async function serve(env: Record<string, string> = {}) {
-  const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'w'.repeat(40), ...env });
-  const engine = await shippedEngine();
-  const webChat = await createWebChat(config, engine);
-  app = await buildApp({ config, engine, webChat, widgetDir: WIDGET_DIR, logger: false });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { url, webChat, engine, locales: engine.locales };
-}
 
 /** What a reader sees of the first line of a Markdown answer (markup and list markers gone). */
 function firstWords(markdown: string, length = 25): string {

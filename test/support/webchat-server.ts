@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach } from 'vitest';
+import { createWebChat } from '../../src/channels/webchat/setup.js';
+import { buildApp } from '../../src/server/app.js';
+import { shippedEngine, testConfig } from './engine.js';
+import { WIDGET_DIR } from './global-setup.js';
+import { useTempDir } from './temp-dir.js';
+
+/**
+ * The real server on loopback (engine, bot, Direct Line, widget and demo page) on a fresh
+ * DATA_DIR, closed after each test.
+ */
+export function useWebChatServer() {
+  const tempDir = useTempDir();
+  let app: FastifyInstance | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+  return async (env: Record<string, string> = {}) => {
+    const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'w'.repeat(40), ...env });
+    const engine = await shippedEngine();
+    const webChat = await createWebChat(config, engine);
+    app = await buildApp({ config, engine, webChat, widgetDir: WIDGET_DIR, logger: false });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    return { app, url, webChat, engine, locales: engine.locales };
+  };
+}
