@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 
 /** Activities kept per conversation; older ones are dropped (a chat bubble history, not an archive). */
@@ -6,6 +6,12 @@ const MAX_ACTIVITIES = 200;
 
 interface Conversation {
   readonly id: string;
+  /**
+   * Tells this run of a conversation from an earlier one with the same id (a restarted server
+   * starts it afresh): activity ids stay unique, so clients that drop ids they have already
+   * shown never drop a new message.
+   */
+  readonly generation: string;
   /** Activities in order; `activities[i]` has watermark `offset + i + 1`. */
   activities: Activity[];
   offset: number;
@@ -28,7 +34,7 @@ export class ConversationStore {
   create(id: string = randomUUID()): string {
     const existing = this.conversations.get(id);
     if (existing) existing.lastUsed = Date.now();
-    else this.conversations.set(id, { id, activities: [], offset: 0, lastUsed: Date.now(), listeners: new Set() });
+    else this.conversations.set(id, { id, generation: randomBytes(3).toString('hex'), activities: [], offset: 0, lastUsed: Date.now(), listeners: new Set() });
     return id;
   }
 
@@ -44,7 +50,7 @@ export class ConversationStore {
   /** Appends an activity, giving it an id; returns the id. */
   append(conversationId: string, activity: Activity): string {
     const conversation = this.get(conversationId);
-    const id = `${conversationId}|${String(conversation.offset + conversation.activities.length + 1).padStart(7, '0')}`;
+    const id = `${conversationId}|${conversation.generation}${String(conversation.offset + conversation.activities.length + 1).padStart(7, '0')}`;
     const stored = { ...activity, id } as Activity;
     conversation.activities.push(stored);
     if (conversation.activities.length > MAX_ACTIVITIES) {
