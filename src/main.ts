@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   if (!widgetBuilt) app.log.error({ widgetDir: config.widgetDir }, 'no web chat widget: run npm run build:widget (the Direct Line routes still work)');
   const models = new ModelManager(config, app.log);
   await app.listen({ port: config.port, host: config.host });
-  app.log.info({ entries: engine.entries.size, mode: engine.mode }, 'ready');
+  app.log.info({ entries: engine.entries.size, mode: engine.mode, startupMs: Math.round(process.uptime() * 1000) }, 'ready');
   void models.start(engine);
 
   // Retention, as the privacy answer promises: stored questions and feedback older than
