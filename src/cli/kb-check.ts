@@ -19,4 +19,4 @@ try {
   console.error((error as Error).message);
 }
 if (failed) process.exit(1);
-console.log(`ok: ${knowledgeBase?.entries.size} entries in ${dir}, locales valid`);
+console.log(`ok: ${knowledgeBase?.entries.size} entries and ${knowledgeBase?.flows.size} guided check(s) in ${dir}, locales valid`);

@@ -5,12 +5,14 @@ import { parseDocument } from 'yaml';
 import { RahnamaError } from '../errors.js';
 import { LANGUAGES } from '../languages.js';
 import { unknownPlaceholders } from './placeholders.js';
+import { flowFileSchema, flowProblems, type Flow } from './flow.js';
 import { contactsFileSchema, entryFileSchema, type ContactsFile, type KnowledgeEntry } from './schema.js';
 
 // Compiled once; every error is collected so a staff member sees all problems at once.
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validateEntryFile = ajv.compile<KnowledgeEntry>(entryFileSchema);
 const validateContactsFile = ajv.compile<ContactsFile>(contactsFileSchema);
+const validateFlowFile = ajv.compile<Flow>(flowFileSchema);
 
 /** One thing wrong with the knowledge base, said so that a staff member can fix it. */
 export interface KnowledgeProblem {
@@ -25,6 +27,8 @@ export interface KnowledgeBase {
   /** Entries by id, in file-name order. */
   readonly entries: ReadonlyMap<string, KnowledgeEntry>;
   readonly contacts: ContactsFile;
+  /** Guided checks (`flows/<id>.yaml`) by id. */
+  readonly flows: ReadonlyMap<string, Flow>;
 }
 
 export class KnowledgeBaseError extends RahnamaError {
@@ -39,6 +43,7 @@ export function formatProblem(p: KnowledgeProblem): string {
 }
 
 export const CONTACTS_FILE = 'contacts.yaml';
+export const FLOWS_DIR = 'flows';
 
 /** A knowledge file's name and text, as read from disk (or, later, from the staff console). */
 export interface KnowledgeSource {
@@ -46,15 +51,18 @@ export interface KnowledgeSource {
   readonly text: string;
 }
 
-/** Reads every `*.yaml` file of the knowledge folder (not subfolders: they hold other data). */
+/**
+ * Reads the knowledge folder's `*.yaml` files, and the guided checks in `flows/` (named
+ * `flows/<id>.yaml`). Other subfolders hold other data.
+ */
 export async function readKnowledgeSources(dir: string): Promise<KnowledgeSource[]> {
-  const names = (await readdir(dir, { withFileTypes: true }))
-    .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name))
-    .map((d) => d.name)
-    .sort();
-  return Promise.all(
-    names.map(async (file) => ({ file, text: await readFile(path.join(dir, file), 'utf8') })),
-  );
+  const yamlFiles = async (folder: string) =>
+    (await readdir(path.join(dir, folder), { withFileTypes: true }).catch(() => []))
+      .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name))
+      .map((d) => path.posix.join(folder, d.name))
+      .sort();
+  const names = [...(await yamlFiles('.')), ...(await yamlFiles(FLOWS_DIR))];
+  return Promise.all(names.map(async (file) => ({ file, text: await readFile(path.join(dir, file), 'utf8') })));
 }
 
 /** Loads and validates the knowledge folder; throws KnowledgeBaseError listing every problem. */
@@ -69,12 +77,14 @@ export function validateKnowledge(sources: readonly KnowledgeSource[]): {
   knowledgeBase?: KnowledgeBase;
   problems: KnowledgeProblem[];
 } {
+  const flowSources = sources.filter((s) => s.file.startsWith(`${FLOWS_DIR}/`));
   const problems: KnowledgeProblem[] = [];
   const entries = new Map<string, KnowledgeEntry>();
   const fileOfId = new Map<string, string>();
   let contacts: ContactsFile | undefined;
 
   for (const { file, text } of sources) {
+    if (file.startsWith(`${FLOWS_DIR}/`)) continue;
     if (!file.endsWith('.yaml')) {
       problems.push({ file, message: 'knowledge files must end in .yaml' });
       continue;
@@ -111,9 +121,29 @@ export function validateKnowledge(sources: readonly KnowledgeSource[]): {
   }
   if (!contacts) problems.push({ file: CONTACTS_FILE, message: 'missing: the contact details file is required' });
   if (entries.size === 0) problems.push({ file: '.', message: 'the knowledge base has no entries' });
+  const flows = validateFlows(flowSources, (id) => fileOfId.has(id), problems);
 
   if (problems.length > 0 || !contacts) return { problems };
-  return { knowledgeBase: { entries, contacts }, problems };
+  return { knowledgeBase: { entries, contacts, flows }, problems };
+}
+
+function validateFlows(sources: readonly KnowledgeSource[], entryExists: (id: string) => boolean, problems: KnowledgeProblem[]): Map<string, Flow> {
+  const flows = new Map<string, Flow>();
+  for (const { file, text } of sources) {
+    if (!file.endsWith('.yaml')) {
+      problems.push({ file, message: 'flow files must end in .yaml' });
+      continue;
+    }
+    const data = parseYaml(file, text, problems);
+    if (data === undefined || !checkSchema(file, validateFlowFile, data, problems)) continue;
+    const flow = data as Flow;
+    const expectedId = path.posix.basename(file, '.yaml');
+    if (flow.id !== expectedId) problems.push({ file, field: 'id', message: `id "${flow.id}" must equal the file name "${expectedId}"` });
+    const found = flowProblems(flow, entryExists);
+    for (const problem of found) problems.push({ file, ...problem });
+    if (found.length === 0) flows.set(flow.id, flow);
+  }
+  return flows;
 }
 
 function parseYaml(file: string, text: string, problems: KnowledgeProblem[]): unknown {
@@ -160,14 +190,19 @@ function describeError(error: ErrorObject): { field?: string; message: string } 
   const params = error.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[]; pattern?: string };
   switch (error.keyword) {
     case 'required':
-      return { field: join(parent, params.missingProperty ?? ''), message: parent === 'languages' ? `missing language "${params.missingProperty}"` : 'is missing' };
+      return {
+        field: join(parent, params.missingProperty ?? ''),
+        message: parent === 'languages' || (parent && LANGUAGES.includes(params.missingProperty as never)) ? `missing language "${params.missingProperty}"` : 'is missing',
+      };
     case 'additionalProperties':
       return parent === 'languages'
         ? { field: join(parent, params.additionalProperty ?? ''), message: `unknown language code "${params.additionalProperty}" (expected one of ${LANGUAGES.join(', ')})` }
         : { field: join(parent, params.additionalProperty ?? ''), message: 'is not a known field' };
     case 'minLength':
-    case 'minItems':
+    case 'minProperties':
       return { field: parent, message: 'must not be empty' };
+    case 'minItems':
+      return { field: parent, message: (params as { limit?: number }).limit === 1 ? 'must not be empty' : `needs at least ${(params as { limit?: number }).limit} items` };
     case 'pattern':
       return { field: parent, message: params.pattern === '\\S' ? 'must not be empty' : describePattern(parent) };
     case 'enum':
