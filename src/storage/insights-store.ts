@@ -21,10 +21,25 @@ export interface Feedback {
   readonly at: string;
 }
 
+/**
+ * How often a guided check ended in an outcome, per day and language: a count, nothing about
+ * who answered or what (an aggregate, so retention keeps it).
+ */
+export interface CheckOutcomeCount {
+  readonly flow: string;
+  readonly outcome: string;
+  readonly lang: Lang;
+  /** YYYY-MM-DD (UTC). */
+  readonly day: string;
+  count: number;
+}
+
 interface InsightsData {
   version: 1;
   unanswered: UnansweredQuestion[];
   feedback: Feedback[];
+  /** Absent in files written before guided checks existed. */
+  checkOutcomes?: CheckOutcomeCount[];
 }
 
 /**
@@ -49,6 +64,19 @@ export class InsightsStore {
   async recordFeedback(feedback: Omit<Feedback, 'at'>, at = new Date()): Promise<void> {
     this.db.data.feedback.push({ ...feedback, at: at.toISOString() });
     await this.db.write();
+  }
+
+  async countCheckOutcome(outcome: Pick<CheckOutcomeCount, 'flow' | 'outcome' | 'lang'>, at = new Date()): Promise<void> {
+    const day = at.toISOString().slice(0, 10);
+    const counts = (this.db.data.checkOutcomes ??= []);
+    const same = counts.find((c) => c.flow === outcome.flow && c.outcome === outcome.outcome && c.lang === outcome.lang && c.day === day);
+    if (same) same.count++;
+    else counts.push({ ...outcome, day, count: 1 });
+    await this.db.write();
+  }
+
+  get checkOutcomes(): readonly CheckOutcomeCount[] {
+    return this.db.data.checkOutcomes ?? [];
   }
 
   get unanswered(): readonly UnansweredQuestion[] {

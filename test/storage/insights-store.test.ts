@@ -26,4 +26,19 @@ describe('InsightsStore', () => {
     expect(store.unanswered.map((r) => r.text)).toEqual(['new']);
     expect(store.feedback).toEqual([]);
   });
+
+  it('counts guided-check outcomes per day and language, with nothing about who answered, and keeps the counts past retention', async () => {
+    const file = path.join(await tempDir(), 'insights.json');
+    const store = await InsightsStore.open(file);
+    const day = new Date('2026-11-02T10:00:00Z');
+    await store.countCheckOutcome({ flow: 'eligibility', outcome: 'counsellor', lang: 'ps' }, day);
+    await store.countCheckOutcome({ flow: 'eligibility', outcome: 'counsellor', lang: 'ps' }, day);
+    await store.countCheckOutcome({ flow: 'eligibility', outcome: 'likely-eligible', lang: 'ps' }, day);
+    await store.deleteOlderThan(7, new Date('2026-12-01T00:00:00Z'));
+    const reopened = await InsightsStore.open(file);
+    expect(reopened.checkOutcomes).toEqual([
+      { flow: 'eligibility', outcome: 'counsellor', lang: 'ps', day: '2026-11-02', count: 2 },
+      { flow: 'eligibility', outcome: 'likely-eligible', lang: 'ps', day: '2026-11-02', count: 1 },
+    ]);
+  });
 });
