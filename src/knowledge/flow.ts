@@ -36,6 +36,10 @@ export interface Flow {
   source: string[];
   /** `reviewed` for languages checked by a person, `machine` for machine translations. */
   translations: Record<Lang, 'reviewed' | 'machine'>;
+  /** The button that starts the check (in the welcome, for example). */
+  title: Translated;
+  /** Knowledge entries whose answer also starts the check ("am I eligible?"). */
+  triggers?: string[];
   start: string;
   intro: Translated;
   steps: Record<string, FlowStep>;
@@ -57,7 +61,7 @@ const entryIds = { type: 'array', items: kebab } as const;
 export const flowFileSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'reviewed', 'source', 'translations', 'start', 'intro', 'steps', 'outcomes', 'closing'],
+  required: ['id', 'reviewed', 'source', 'translations', 'title', 'start', 'intro', 'steps', 'outcomes', 'closing'],
   properties: {
     id: kebab,
     reviewed: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
@@ -68,6 +72,8 @@ export const flowFileSchema = {
       required: [...LANGUAGES],
       properties: Object.fromEntries(LANGUAGES.map((lang) => [lang, { enum: ['reviewed', 'machine'] }])),
     },
+    title: translated,
+    triggers: entryIds,
     start: kebab,
     intro: translated,
     steps: {
@@ -142,6 +148,7 @@ export function flowProblems(flow: Flow, entryExists: (id: string) => boolean): 
     });
   }
   for (const [outcomeId, outcome] of Object.entries(flow.outcomes)) checkEntries(`outcomes.${outcomeId}.entries`, outcome.entries);
+  checkEntries('triggers', flow.triggers);
 
   // Depth-first from the start: what is reached, and any way back to a step on the current path.
   const reached = new Set<string>();

@@ -11,6 +11,8 @@ export function smallFlow(): Flow {
     reviewed: '2026-12-01',
     source: ['[RL] Refugee Light Bulgaria'],
     translations: Object.fromEntries(LANGUAGES.map((lang) => [lang, lang === 'en' ? 'reviewed' : 'machine'])) as Flow['translations'],
+    title: all('Can I get help to return?'),
+    triggers: ['avrr-eligibility'],
     start: 'where',
     intro: all('A few questions'),
     steps: {
