@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { GuidedCheck } from '../../src/bot/guided-check.js';
 import { flowPaths, type Flow } from '../../src/knowledge/flow.js';
 import { all, smallFlow } from '../support/small-flow.js';
 import { loadKnowledgeBase, readKnowledgeSources, validateKnowledge } from '../../src/knowledge/load.js';
@@ -69,5 +70,34 @@ describe('guided checks (knowledge/flows/)', () => {
     expect(await problemsWith(loop)).toEqual([{ file: 'flows/check.yaml', field: 'steps.status.options[1].next', message: 'leads back to "where": the check would go round in a loop' }]);
 
     expect(await problemsWith(smallFlow(), 'other-name.yaml')).toEqual([{ file: 'flows/other-name.yaml', field: 'id', message: 'id "check" must equal the file name "other-name"' }]);
+  });
+
+  it('ship an eligibility check whose every path reaches an outcome, in every language, with the closing words', async () => {
+    const kb = await loadKnowledgeBase(KNOWLEDGE_DIR);
+    const flow = kb.flows.get('eligibility')!;
+    const check = new GuidedCheck(flow);
+    const paths = flowPaths(flow);
+    expect(paths.length).toBeGreaterThan(10);
+    for (const lang of LANGUAGES) {
+      for (const path of paths) {
+        let state = check.start();
+        for (const { step, option } of path.answers) {
+          expect(state.step).toBe(step);
+          const question = check.question(state, lang);
+          expect(question.text.trim(), `${lang} ${step}`).not.toBe('');
+          expect(question.options.every((o) => o.label.trim() !== ''), `${lang} ${step}`).toBe(true);
+          const next = check.answer(state, option);
+          if (next && 'state' in next) state = next.state;
+          else expect(next).toMatchObject({ outcome: path.outcome });
+        }
+        const outcome = check.outcome(path.outcome, path.answers.map((a) => `${a.step}:${a.option}`), lang);
+        expect(outcome.text.endsWith(flow.closing[lang]), `${lang} ${path.outcome}`).toBe(true);
+        expect(outcome.entries.every((id) => kb.entries.has(id))).toBe(true);
+      }
+    }
+    // A situation the sources do not cover goes to a counsellor, never to a guess.
+    expect(paths.filter((p) => p.answers.some((a) => a.step === 'situation' && a.option === 'other')).every((p) => p.outcome === 'counsellor')).toBe(true);
+    // It never asks for a name, a document number or an address.
+    for (const step of Object.values(flow.steps)) expect(step.ask.en).not.toMatch(/name|number|address|passport/i);
   });
 });
