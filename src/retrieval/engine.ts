@@ -129,6 +129,11 @@ export class AnswerEngine {
     return this.deps.knowledge.entries;
   }
 
+  /** The guided checks of the knowledge base (`knowledge/flows/`), for the bot. */
+  get flows(): KnowledgeBase['flows'] {
+    return this.deps.knowledge.flows;
+  }
+
   /** The UI strings the answers are rendered with, for the channels' own messages. */
   get locales(): Locales {
     return this.deps.locales;
