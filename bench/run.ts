@@ -16,6 +16,9 @@ import { freePort } from '../test/support/process.js';
 import { syntheticKnowledge, syntheticQueries } from './synthetic.js';
 import { buildWidget } from '../src/channels/webchat/widget-build.js';
 import { closedLoop, measureMemory, openConversations } from './webchat.js';
+import { webhookClosedLoop } from './telegram.js';
+import { FakeTelegram } from '../test/support/fake-telegram.js';
+import type { Lang } from '../src/languages.js';
 
 /**
  * `npm run bench`: retrieval latency and throughput on the shipped and synthetic knowledge bases,
@@ -30,9 +33,11 @@ const WEBCHAT_SECONDS = Number(process.env.BENCH_WEBCHAT_SECONDS ?? 5);
 const WEBCHAT_CONVERSATIONS = 100;
 /** Open WebSockets measured for memory (their conversations already started). */
 const WEBCHAT_MEMORY_SOCKETS = 1000;
-/** `npm run bench -- --only keyword,engine,http,webchat` runs some suites (all by default). */
+const TELEGRAM_SECONDS = Number(process.env.BENCH_TELEGRAM_SECONDS ?? 5);
+const TELEGRAM_USERS = Number(process.env.BENCH_TELEGRAM_USERS ?? 100);
+/** `npm run bench -- --only keyword,engine,http,webchat,telegram` runs some suites (all by default). */
 const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
-const suites = new Set((args.only ?? 'keyword,engine,http,webchat').split(','));
+const suites = new Set((args.only ?? 'keyword,engine,http,webchat,telegram').split(','));
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 const rows: string[][] = [];
 
@@ -164,6 +169,7 @@ const serverEnv = { LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000000', MODEL_DOWNL
 try {
   if (suites.has('http')) await httpSuite();
   if (suites.has('webchat')) await webchatSuite();
+  if (suites.has('telegram')) await telegramSuite();
 } finally {
   await rm(dataDir, { recursive: true, force: true });
 }
@@ -254,6 +260,46 @@ async function webchatSuite() {
       + 'the token verifier cache is full before measuring, so not counted. perSocket: server heap for WebSockets opened from '
       + 'another process on already started conversations, welcome backlog sent; kernel socket buffers are not in these figures.',
   };
+}
+
+async function telegramSuite() {
+  // The server in a process of its own, in webhook mode, talking to a fake Bot API in this one.
+  progress(`telegram: ${TELEGRAM_USERS} users through the webhook for ${TELEGRAM_SECONDS} s`);
+  const fake = await new FakeTelegram().start();
+  const secret = 'bench-webhook-secret-0123456789';
+  const env = { ...serverEnv, DATA_DIR: path.join(dataDir, 'telegram'), TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, PUBLIC_URL: 'https://bench.example.org', TELEGRAM_WEBHOOK_SECRET: secret };
+  const server = await startProcess('src/main.ts', env);
+  try {
+    const registered = await fake.waitFor('setWebhook');
+    const webhookUrl = `${server.url}${new URL(String(registered.params.url)).pathname}`;
+    // Each user keeps to one language, as in the web chat suite.
+    const byLang = LANGUAGES.map((lang) => evalItems.filter((e) => (e.lang ?? 'en') === lang).map((e) => e.q)).filter((qs) => qs.length > 0);
+    const questions = (user: number) => byLang[user % byLang.length] ?? [];
+    // How many messages each turn sends, worked out as the bot does (its first answer fixes the
+    // user's language), so that a user asks again only once the whole turn has arrived.
+    const engine = await loadAnswerEngine(loadConfig({ LOG_LEVEL: 'silent' }, ROOT));
+    const langs = new Map<number, Lang>();
+    const counts = new Map<string, number>(); // the bench's own CPU goes to the load, not to this
+    const repliesFor = async (user: number, text: string) => {
+      const key = `${langs.get(user) ?? ''}|${text}`;
+      const known = counts.get(key);
+      if (known !== undefined && langs.has(user)) return known;
+      const result = await engine.ask({ text, lang: langs.get(user) });
+      if (!langs.has(user)) langs.set(user, result.lang);
+      const count = result.kind === 'answer' && result.entryId ? 2 : 1;
+      counts.set(key, count);
+      return count;
+    };
+    await webhookClosedLoop(fake, webhookUrl, secret, questions, repliesFor, TELEGRAM_USERS, 1); // warm-up
+    const load = await webhookClosedLoop(fake, webhookUrl, secret, questions, repliesFor, TELEGRAM_USERS, TELEGRAM_SECONDS);
+    const serverRssMb = await rssMbOf(server.pid);
+    rows.push([`telegram webhook: update -> first reply at the Bot API, ${TELEGRAM_USERS} users`, `${load.updatesPerSecond.toFixed(0)} updates/s`, `p50 ${load.p50ms.toFixed(1)} ms`, `p99 ${load.p99ms.toFixed(1)} ms`]);
+    rows.push(['telegram webhook: errors (refused POSTs, no reply in 10 s), stray replies', `${load.errors} errors`, `${load.strays} strays`, `server RSS ${serverRssMb.toFixed(0)} MB`]);
+    results.telegram = { users: TELEGRAM_USERS, seconds: TELEGRAM_SECONDS, serverProcess: 'separate', ...load, serverRssMb };
+  } finally {
+    await server.stop();
+    await fake.close();
+  }
 }
 
 const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));

@@ -22,6 +22,9 @@ const originList: Parse<readonly string[]> = (raw) => {
   const bad = origins.filter((o) => o !== '*' && !ORIGIN.test(o));
   return bad.length === 0 ? { value: origins } : { error: `${bad.join(', ')}: each must be an origin like https://www.example.org (scheme and host, no path), or *` };
 };
+/** An http(s) base address, kept without its trailing slash (grammY refuses one). */
+const baseUrl = (pattern: RegExp, hint: string): Parse<string> => (raw) =>
+  pattern.test(raw) ? { value: raw.replace(/\/+$/, '') } : { error: hint };
 const oneOf = <T extends string>(...choices: T[]): Parse<T> => (raw) =>
   (choices as string[]).includes(raw) ? { value: raw as T } : { error: `must be one of ${choices.join(', ')}` };
 
@@ -65,6 +68,12 @@ export const ENV_VARIABLES = {
   MicrosoftAppPassword: variable(text(), '', 'Client secret of the Azure Bot registration.'),
   MicrosoftAppType: variable(oneOf('MultiTenant', 'SingleTenant', 'UserAssignedMSI'), 'MultiTenant', 'Azure Bot app type.'),
   MicrosoftAppTenantId: variable(text(), '', 'Tenant id, for `SingleTenant` and `UserAssignedMSI` bots.'),
+  TELEGRAM_BOT_TOKEN: variable(text(/^\d+:[\w-]+$/, 'must be a bot token from @BotFather, like 123456:ABC-xyz'), '', 'Telegram bot token from @BotFather. Set to run the Telegram channel; empty turns it off.'),
+  PUBLIC_URL: variable(baseUrl(/^https:\/\/[^\s?#]+$/, 'must be an https:// address without query or fragment'), '', 'Public `https://` base address of this server. Set: Telegram sends updates to a webhook under it; empty: the bot polls Telegram for updates (for development).'),
+  TELEGRAM_API_ROOT: variable(baseUrl(/^https?:\/\/[^\s?#]+$/, 'must be an http(s):// address'), 'https://api.telegram.org', 'Bot API server the Telegram channel talks to: Telegram\'s own, a self-hosted `telegram-bot-api`, or a fake one in tests.'),
+  TELEGRAM_WEBHOOK_SECRET: variable(text(/^[\w-]{16,256}$/, 'must be 16 to 256 characters: letters, digits, _ and -'), '', 'Secret Telegram sends with every webhook update (`X-Telegram-Bot-Api-Secret-Token`); other requests are refused. Empty: generated once and kept in `DATA_DIR/telegram-webhook-secret`.'),
+  TELEGRAM_ID_SECRET: variable(text(/^.{32,}$/, 'must be at least 32 characters'), '', 'Key of the hash under which Telegram user and chat ids are stored (never in clear). Set the same on every instance; empty: generated once and kept in `DATA_DIR/telegram-id-secret`. Changing it makes the bot forget every Telegram user.'),
+  TELEGRAM_GROUPS: variable(oneOf('off', 'mention'), 'off', 'Telegram groups: `off` (the bot answers private chats only) or `mention` (in groups it answers only messages that mention it or reply to it).'),
   CONTACT_ORGANISATION: variable(text(), '', 'Overrides `contact.organisation` in `knowledge/contacts.yaml`.'),
   CONTACT_ADDRESS: variable(text(), '', 'Overrides `contact.address`.'),
   CONTACT_PHONE: variable(text(), '', 'Overrides `contact.phone`.'),
@@ -111,6 +120,18 @@ export interface Config {
   };
   /** Origins of other sites that may embed the widget (`*`: any); the server's own is always allowed. */
   readonly webChatAllowedOrigins: readonly string[];
+  /** The Telegram channel; `botToken` empty means it is off. */
+  readonly telegram: {
+    readonly botToken: string;
+    /** Empty: long polling; set: webhook under this https:// base address. */
+    readonly publicUrl: string;
+    readonly apiRoot: string;
+    /** Empty: generated and kept under DATA_DIR. */
+    readonly webhookSecret: string;
+    /** Empty: generated and kept under DATA_DIR. */
+    readonly idSecret: string;
+    readonly groups: 'off' | 'mention';
+  };
   /** Contact overrides from the environment; empty strings mean "take contacts.yaml". */
   readonly contactOverrides: {
     readonly organisation: string;
@@ -169,6 +190,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     directLine: { secret: v.DIRECTLINE_SECRET, tokenTtlSeconds: v.DIRECTLINE_TOKEN_TTL },
     webChatAllowedOrigins: v.WEBCHAT_ALLOWED_ORIGINS,
     botFramework: { appId: v.MicrosoftAppId, appPassword: v.MicrosoftAppPassword, appType: v.MicrosoftAppType, tenantId: v.MicrosoftAppTenantId },
+    telegram: {
+      botToken: v.TELEGRAM_BOT_TOKEN,
+      publicUrl: v.PUBLIC_URL,
+      apiRoot: v.TELEGRAM_API_ROOT,
+      webhookSecret: v.TELEGRAM_WEBHOOK_SECRET,
+      idSecret: v.TELEGRAM_ID_SECRET,
+      groups: v.TELEGRAM_GROUPS,
+    },
     contactOverrides: {
       organisation: v.CONTACT_ORGANISATION,
       address: v.CONTACT_ADDRESS,

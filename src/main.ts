@@ -1,3 +1,5 @@
+import telegramWebhook from './channels/telegram/plugin.js';
+import { createTelegram } from './channels/telegram/setup.js';
 import { createWebChat } from './channels/webchat/setup.js';
 import { ensureWidget } from './channels/webchat/widget-build.js';
 import { loadConfig } from './config.js';
@@ -15,10 +17,21 @@ async function main(): Promise<void> {
   const widgetBuilt = await ensureWidget(config.widgetDir);
   const app = await buildApp({ config, engine, webChat, widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
   if (!widgetBuilt) app.log.error({ widgetDir: config.widgetDir }, 'no web chat widget: run npm run build:widget (the Direct Line routes still work)');
+  // Telegram shares the web chat's bot core and state; its webhook route must exist before listen.
+  const telegram = config.telegram.botToken ? await createTelegram(config, { core: webChat.bot, locales: engine.locales, log: app.log }) : undefined;
+  if (telegram?.webhook) await app.register(telegramWebhook, telegram.webhook);
   const models = new ModelManager(config, app.log);
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ entries: engine.entries.size, mode: engine.mode, startupMs: Math.round(process.uptime() * 1000) }, 'ready');
   void models.start(engine);
+  // Telegram out of reach must not keep the web chat from serving: its failure is only logged.
+  if (telegram) {
+    const { mode } = telegram;
+    telegram.start().then(
+      () => app.log.info({ mode }, 'telegram: started'),
+      (error: unknown) => app.log.error({ err: (error as Error).message }, 'telegram: could not start'),
+    );
+  }
 
   // Retention, as the privacy answer promises: stored questions and feedback older than
   // RETENTION_DAYS, and the state of conversations and users idle that long, are deleted at
@@ -39,7 +52,10 @@ async function main(): Promise<void> {
 
   const shutdown = (signal: string) => {
     app.log.info({ signal }, 'shutting down');
-    Promise.all([app.close(), models.close()]).then(() => process.exit(0), () => process.exit(1));
+    // The webhook stops taking updates first; then the Telegram turns in hand finish.
+    Promise.all([app.close(), models.close()])
+      .then(() => telegram?.stop())
+      .then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -52,3 +52,17 @@ describe('error codes', () => {
     }
   });
 });
+
+describe('Telegram configuration', () => {
+  it('is off by default, polls without PUBLIC_URL and talks to Telegram\'s own Bot API', () => {
+    expect(loadConfig({}).telegram).toEqual({ botToken: '', publicUrl: '', apiRoot: 'https://api.telegram.org', webhookSecret: '', idSecret: '', groups: 'off' });
+  });
+
+  it('takes addresses without their trailing slash (grammY refuses one) and checks the rest', () => {
+    const config = loadConfig({ TELEGRAM_BOT_TOKEN: '123456:ABC-def_ghi', PUBLIC_URL: 'https://bot.example.org/', TELEGRAM_API_ROOT: 'http://127.0.0.1:8081/', TELEGRAM_GROUPS: 'mention' });
+    expect(config.telegram).toMatchObject({ publicUrl: 'https://bot.example.org', apiRoot: 'http://127.0.0.1:8081', groups: 'mention' });
+    expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: 'not a token', PUBLIC_URL: 'http://insecure.example.org', TELEGRAM_WEBHOOK_SECRET: 'short', TELEGRAM_ID_SECRET: 'short', TELEGRAM_GROUPS: 'all' })).toThrow(
+      /TELEGRAM_BOT_TOKEN=.*PUBLIC_URL=.*TELEGRAM_WEBHOOK_SECRET=.*TELEGRAM_ID_SECRET=.*TELEGRAM_GROUPS=/,
+    );
+  });
+});

@@ -10,6 +10,12 @@ export type ButtonAction =
   | { readonly kind: 'help' }
   | { readonly kind: 'language-menu' };
 
+/**
+ * What a typed command asks for: a button's action, or one of the commands that only exist typed
+ * with a slash (`/start`, `/forget`). "forget" typed as a plain word must delete nothing.
+ */
+export type CommandAction = ButtonAction | { readonly kind: 'welcome' } | { readonly kind: 'forget' };
+
 export function encodeAction(action: ButtonAction): string {
   switch (action.kind) {
     case 'lang': return `lang:${action.lang}`;

@@ -13,7 +13,7 @@ import { isLang, LANGUAGES, type Lang } from '../languages.js';
 import type { AnswerEngine, AskResult } from '../retrieval/engine.js';
 import { foldText } from '../retrieval/text.js';
 import type { InsightsStore } from '../storage/insights-store.js';
-import { decodeAction, encodeAction, type ButtonAction } from './actions.js';
+import { decodeAction, encodeAction, type ButtonAction, type CommandAction } from './actions.js';
 
 /** What the bot keeps about a user: small on purpose (no message text, no identity). */
 export interface UserProfile {
@@ -38,6 +38,20 @@ const PRIVACY_ENTRY = 'bot-privacy';
 const MAX_RELATED = 3;
 
 /**
+ * Commands that exist only with a slash (Telegram's menu offers them; any channel accepts them).
+ * Telegram command names are Latin whatever the language, so these are not translated.
+ */
+const SLASH_COMMANDS: Readonly<Record<string, CommandAction>> = {
+  start: { kind: 'welcome' },
+  contact: { kind: 'person' },
+  privacy: { kind: 'entry', entryId: PRIVACY_ENTRY },
+  forget: { kind: 'forget' },
+};
+
+/** Set in a turn whose user asked to be forgotten: nothing of that turn is written back. */
+const FORGOTTEN = Symbol('forgotten');
+
+/**
  * The conversation logic every channel shares. The subclass is thin (botbuilder's advice to
  * the contrary notwithstanding): each turn is a few small functions composed in `onMessage`.
  */
@@ -59,7 +73,7 @@ export class RahnamaBot extends ActivityHandler {
     this.onMessage(async (context, next) => {
       const text = (context.activity.text ?? '').trim();
       const action = decodeAction(text) ?? this.typedCommand(text, await this.languageOf(context));
-      if (action) await this.onButton(context, action);
+      if (action) await this.act(context, action);
       else if (text) await this.answer(context, text);
       await next();
     });
@@ -74,6 +88,7 @@ export class RahnamaBot extends ActivityHandler {
       });
       await next();
       // State is saved once per turn, after every handler ran.
+      if (context.turnState.get(FORGOTTEN)) return;
       await deps.conversationState.saveChanges(context);
       await deps.userState.saveChanges(context);
     });
@@ -81,9 +96,13 @@ export class RahnamaBot extends ActivityHandler {
 
   /**
    * "language", "person" or "help" typed as the whole message, in the user's language or in English
-   * (with or without a slash, as on Telegram), works like the button.
+   * (with or without a slash, as on Telegram), works like the button; `/start`, `/contact`,
+   * `/privacy` and `/forget` work with their slash only.
    */
-  private typedCommand(text: string, lang: Lang): ButtonAction | undefined {
+  private typedCommand(text: string, lang: Lang): CommandAction | undefined {
+    // `/start` may carry a deep-link payload after a space.
+    const slash = /^\/([a-z]+)(?:\s|$)/i.exec(text)?.[1]?.toLowerCase();
+    if (slash && Object.hasOwn(SLASH_COMMANDS, slash)) return SLASH_COMMANDS[slash];
     const word = foldText(text).replace(/^\//, '').replace(/[\s\p{P}]+$/u, '');
     const matches = (key: string) => [lang, 'en' as const].some((l) => foldText(this.t(l, key)) === word);
     if (matches('commands.language')) return { kind: 'language-menu' };
@@ -117,6 +136,23 @@ export class RahnamaBot extends ActivityHandler {
     const buttons = LANGUAGES.map((l) => this.button(this.t(l, 'language.name'), { kind: 'lang', lang: l }));
     const text = intro ? `${intro}\n\n${this.t(lang, 'bot.chooseLanguage')}` : this.t(lang, 'bot.chooseLanguage');
     await context.sendActivity(MessageFactory.suggestedActions([...before, ...buttons], text));
+  }
+
+  private async act(context: TurnContext, action: CommandAction): Promise<void> {
+    if (action.kind === 'welcome') return this.welcome(context, await this.languageOf(context));
+    if (action.kind === 'forget') return this.forget(context);
+    return this.onButton(context, action);
+  }
+
+  /**
+   * Deletes this user's state and this conversation's, then says so in the user's language.
+   * Questions and feedback kept for staff carry no identifier, so nothing there is theirs.
+   */
+  private async forget(context: TurnContext): Promise<void> {
+    const lang = await this.languageOf(context);
+    context.turnState.set(FORGOTTEN, true);
+    await Promise.all([this.deps.userState.delete(context), this.deps.conversationState.delete(context)]);
+    await context.sendActivity({ ...MessageFactory.text(this.t(lang, 'bot.forgotten')), locale: lang });
   }
 
   private async onButton(context: TurnContext, action: ButtonAction): Promise<void> {

@@ -4,6 +4,7 @@ import { RahnamaError } from '../errors.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
 import type { ModelStatus } from '../retrieval/model-manager.js';
 import { STATUS_CODES } from 'node:http';
+import adminConsole, { type AdminConsoleOptions } from '../admin/plugin.js';
 import botFrameworkMessages from '../channels/bot-framework/messages.js';
 import type { DirectLineOptions } from '../channels/webchat/direct-line.js';
 import webChatPlugin from '../channels/webchat/plugin.js';
@@ -19,12 +20,14 @@ export interface AppDeps {
   webChat?: Omit<DirectLineOptions, 'maxQuestionLength' | 'rateLimitMax'>;
   /** The built widget's folder; absent, the widget and the demo page are not served. */
   widgetDir?: string;
+  /** The staff console at /admin; absent, it is not served. */
+  admin?: AdminConsoleOptions;
   /** Overrides the pino logger options (tests pass false). */
   logger?: FastifyServerOptions['logger'];
 }
 
 /** Builds the HTTP server: shared engine first, then one encapsulated plugin per area. */
-export async function buildApp({ config, engine, modelStatus, webChat, widgetDir, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, engine, modelStatus, webChat, widgetDir, admin, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
     trustProxy: config.trustProxy,
@@ -54,6 +57,7 @@ export async function buildApp({ config, engine, modelStatus, webChat, widgetDir
       widget: widgetDir ? { widgetDir, locales: engine.locales, maxQuestionLength: config.maxQuestionLength } : undefined,
     });
   }
+  if (admin) await app.register(adminConsole, admin);
   // Azure Bot Service only when an app id is configured: no open endpoint otherwise.
   if (webChat && config.botFramework.appId) await app.register(botFrameworkMessages, { credentials: config.botFramework, bot: webChat.bot });
   return app;

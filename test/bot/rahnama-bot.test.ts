@@ -118,3 +118,35 @@ describe('the bot core', () => {
     expect(reply?.text).toBe(locales.smallTalk('uk').greeting.reply);
   });
 });
+
+describe('the slash commands every channel accepts (Telegram\'s menu offers them)', () => {
+  it('/start welcomes in the language the channel guesses for the user, with the language buttons', async () => {
+    const { adapter } = await botOn();
+    const before = adapter.activeQueue.length;
+    await adapter.send({ type: 'message', text: '/start', locale: 'ar' } as Partial<Activity>).startTest();
+    const [welcome, choice] = adapter.activeQueue.splice(before);
+    expect(welcome?.text).toBe(`${locales.t('ar', 'bot.welcome')}\n\n${locales.t('ar', 'bot.capabilities')}`);
+    expect(buttons(choice)).toHaveLength(12);
+  });
+
+  it('/contact shows how to reach a person and /privacy the privacy answer', async () => {
+    const { adapter } = await botOn();
+    const [contact] = await turn(adapter, '/contact');
+    expect(contact?.text).toMatch(/IOM/);
+    const [privacy] = await turn(adapter, '/privacy');
+    expect(privacy?.text).toBe((await (await shippedEngine()).ask({ text: 'What does this chatbot store about me?', lang: 'en' })).answer);
+  });
+
+  it('/forget deletes the user\'s and the conversation\'s state, then confirms in the user\'s language; "forget" as a word deletes nothing', async () => {
+    const memory: Record<string, string> = {};
+    const { adapter } = await botOn(new MemoryStorage(memory));
+    await turn(adapter, 'lang:ru');
+    await turn(adapter, 'entry:avrr-cost');
+    expect(Object.keys(memory)).toHaveLength(2);
+    await turn(adapter, 'forget');
+    expect(Object.keys(memory)).toHaveLength(2);
+    const [confirmation] = await turn(adapter, '/forget');
+    expect(confirmation?.text).toBe(locales.t('ru', 'bot.forgotten'));
+    expect(memory).toEqual({});
+  });
+});

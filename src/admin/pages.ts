@@ -1,0 +1,70 @@
+import type { ConsoleLang, ConsoleT } from './admin-i18n.js';
+import { html, type SafeHtml } from './html.js';
+
+/** The console's stylesheet, served from /admin/admin.css (no inline style: a strict CSP). */
+export const CONSOLE_CSS = `
+*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1b1f24;background:#f5f7fa}
+header{display:flex;align-items:center;gap:16px;padding:12px 24px;background:#0a4a86;color:#fff}
+header h1{flex:1;margin:0;font-size:1.1rem}header a{color:#fff}
+main{max-width:960px;margin:24px auto;padding:0 24px}
+form.card,section.card{background:#fff;border:1px solid #d5dbe3;border-radius:8px;padding:24px;max-width:420px}
+section.card{max-width:none}
+label{display:block;margin:12px 0 4px;font-weight:600}
+input{width:100%;min-height:44px;padding:8px 12px;border:1px solid #6b7785;border-radius:6px;font:inherit}
+button{min-height:44px;padding:8px 16px;border:0;border-radius:6px;background:#0a4a86;color:#fff;font:inherit;cursor:pointer}
+header button{background:transparent;border:1px solid #fff}
+.error{padding:8px 12px;border-radius:6px;background:#fdecea;color:#8a1c12}
+:focus-visible{outline:3px solid #b35900;outline-offset:2px}
+`;
+
+export interface PageContext {
+  readonly t: ConsoleT;
+  readonly lang: ConsoleLang;
+  /** Present when signed in: the header then has the sign-out button. */
+  readonly session?: { readonly email: string; readonly csrfToken: string };
+}
+
+export function page({ t, lang, session }: PageContext, title: string, body: SafeHtml): string {
+  const other: ConsoleLang = lang === 'en' ? 'bg' : 'en';
+  return html`<!doctype html>
+<html lang="${lang}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} – ${t(lang, 'title')}</title><link rel="stylesheet" href="/admin/admin.css"></head>
+<body>
+<header><h1>${t(lang, 'title')}</h1>
+<a href="?lang=${other}" lang="${other}">${other === 'bg' ? 'Български' : 'English'}</a>
+${session ? html`<form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${session.csrfToken}"><button>${t(lang, 'signOut')}</button></form>` : ''}
+</header>
+<main>${body}</main>
+</body>
+</html>`.value;
+}
+
+export function signInPage(context: PageContext, csrfToken: string, error?: 'invalid' | 'locked' | 'expired'): string {
+  const { t, lang } = context;
+  return page(context, t(lang, 'signIn.heading'), html`
+<form class="card" method="post" action="/admin/login">
+  <h2>${t(lang, 'signIn.heading')}</h2>
+  ${error ? html`<p class="error" role="alert">${t(lang, `signIn.${error}`)}</p>` : ''}
+  <input type="hidden" name="_csrf" value="${csrfToken}">
+  <label for="email">${t(lang, 'signIn.email')}</label>
+  <input id="email" name="email" type="email" autocomplete="username" required>
+  <label for="password">${t(lang, 'signIn.password')}</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required>
+  <p><button type="submit">${t(lang, 'signIn.submit')}</button></p>
+</form>`);
+}
+
+export function homePage(context: PageContext & { session: { email: string; csrfToken: string } }, role: string, counts: { entries: number; unanswered: number; feedback: number }): string {
+  const { t, lang, session } = context;
+  return page(context, t(lang, 'home.heading'), html`
+<section class="card">
+  <h2>${t(lang, 'home.heading')}</h2>
+  <p>${t(lang, 'home.signedInAs', { email: session.email, role })}</p>
+  <ul>
+    <li>${t(lang, 'home.entries', { count: counts.entries })}</li>
+    <li>${t(lang, 'home.unanswered', { count: counts.unanswered })}</li>
+    <li>${t(lang, 'home.feedback', { count: counts.feedback })}</li>
+  </ul>
+</section>`);
+}

@@ -1,0 +1,111 @@
+import { run, type RunnerHandle } from '@grammyjs/runner';
+import type { ActivityHandler } from 'botbuilder';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Api } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { Config } from '../../config.js';
+import type { Locales } from '../../i18n/locales.js';
+import { LANGUAGES } from '../../languages.js';
+import { loadGeneratedSecret } from '../../storage/generated-secret.js';
+import { createTelegramBot } from './bot.js';
+import { webhookPath, type TelegramWebhookOptions } from './plugin.js';
+import { TelegramIdHasher } from './user-key.js';
+
+/** The commands in Telegram's menu; their descriptions are `telegram.commands.<name>` in each language. */
+export const TELEGRAM_COMMANDS = ['start', 'language', 'help', 'contact', 'privacy', 'forget'] as const;
+
+/** The only updates the bot handles: Telegram need not send the rest. */
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+
+export interface TelegramDeps {
+  /** The shared bot core. */
+  core: ActivityHandler;
+  locales: Locales;
+  log: FastifyBaseLogger;
+  /** The bot's own user, when known (tests); otherwise asked with getMe. */
+  botInfo?: UserFromGetMe;
+}
+
+export interface TelegramChannel {
+  readonly mode: 'webhook' | 'polling';
+  /** In webhook mode, the route to register (plugin.ts) before the server listens. */
+  readonly webhook?: TelegramWebhookOptions;
+  readonly api: Api;
+  /** Registers the commands, then the webhook (webhook mode) or starts polling. */
+  start(): Promise<void>;
+  /** Stops polling and waits for the updates in hand; the webhook stays registered for the next start. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The Telegram channel for `main.ts`: webhook mode when PUBLIC_URL is set (production), long
+ * polling otherwise (development: no public address needed). Secrets left empty in the
+ * configuration are generated once and kept under DATA_DIR.
+ */
+export async function createTelegram(config: Pick<Config, 'telegram' | 'dataDir'>, deps: TelegramDeps): Promise<TelegramChannel> {
+  const { telegram } = config;
+  const idSecret = telegram.idSecret || (await loadGeneratedSecret(config.dataDir, 'telegram-id-secret'));
+  const { bot, drain } = createTelegramBot({
+    token: telegram.botToken,
+    apiRoot: telegram.apiRoot,
+    groups: telegram.groups,
+    ids: new TelegramIdHasher(idSecret),
+    core: deps.core,
+    log: deps.log,
+    botInfo: deps.botInfo,
+  });
+  const handleUpdate = async (update: Parameters<typeof bot.handleUpdate>[0]) => {
+    try {
+      await bot.init();
+      await bot.handleUpdate(update);
+    } catch (error) {
+      // The error boundary catches the handlers' errors; this is getMe failing.
+      deps.log.error({ updateId: update.update_id, err: (error as Error).message }, 'telegram: update not handled');
+    }
+  };
+
+  const registerCommands = () =>
+    Promise.all([
+      bot.api.setMyCommands(commandsIn(deps.locales, 'en')),
+      ...LANGUAGES.map((lang) => bot.api.setMyCommands(commandsIn(deps.locales, lang), { language_code: lang })),
+    ]);
+
+  if (telegram.publicUrl) {
+    const secretToken = telegram.webhookSecret || (await loadGeneratedSecret(config.dataDir, 'telegram-webhook-secret'));
+    const webhook: TelegramWebhookOptions = { path: webhookPath(telegram.botToken), secretToken, handleUpdate };
+    return {
+      mode: 'webhook',
+      webhook,
+      api: bot.api,
+      start: async () => {
+        await bot.init();
+        await registerCommands();
+        // Updates sent while the server was away are still wanted.
+        await bot.api.setWebhook(`${telegram.publicUrl}${webhook.path}`, { secret_token: secretToken, allowed_updates: ALLOWED_UPDATES, drop_pending_updates: false });
+      },
+      stop: drain,
+    };
+  }
+
+  let runner: RunnerHandle | undefined;
+  return {
+    mode: 'polling',
+    api: bot.api,
+    start: async () => {
+      await bot.init();
+      await registerCommands();
+      // A webhook left from a production run would make getUpdates fail (409).
+      await bot.api.deleteWebhook({ drop_pending_updates: false });
+      runner = run(bot, { runner: { fetch: { allowed_updates: ALLOWED_UPDATES } } });
+      runner.task()?.catch((error: unknown) => deps.log.error({ err: (error as Error).message }, 'telegram: polling stopped'));
+    },
+    stop: async () => {
+      if (runner?.isRunning()) await runner.stop();
+      await drain();
+    },
+  };
+}
+
+function commandsIn(locales: Locales, lang: (typeof LANGUAGES)[number]) {
+  return TELEGRAM_COMMANDS.map((command) => ({ command, description: locales.t(lang, `telegram.commands.${command}`) }));
+}
