@@ -3,9 +3,9 @@ import type { Locales } from '../i18n/locales.js';
 import type { Flow } from '../knowledge/flow.js';
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import type { Lang } from '../languages.js';
-import { foldText } from '../retrieval/text.js';
 import type { InsightsStore } from '../storage/insights-store.js';
 import { GuidedCheck, type CheckState } from './guided-check.js';
+import { isTypedCommand } from './typed-words.js';
 
 export interface CheckDialogDeps {
   flows: ReadonlyMap<string, Flow>;
@@ -26,6 +26,11 @@ const BACK = 'chk:back';
 const RESTART = 'chk:restart';
 const MAX_ENTRY_BUTTONS = 4;
 
+/** Whether a button value is one of a guided check's (channels accept only the bot's own values). */
+export function isCheckButtonValue(value: string): boolean {
+  return value.startsWith(START) || value.startsWith(ANSWER) || value === BACK || value === RESTART;
+}
+
 /**
  * Guided checks inside the shared bot: starts one (a button, `/check`, or a question whose
  * answer is one of the check's trigger entries), asks its questions with buttons, takes answers
@@ -39,10 +44,9 @@ export class CheckDialog {
     this.checks = new Map([...deps.flows].map(([id, flow]) => [id, new GuidedCheck(flow)]));
   }
 
-  /** The button that starts a check, e.g. in the welcome. */
-  startButton(flowId: string, lang: Lang): CardAction | undefined {
-    const flow = this.deps.flows.get(flowId);
-    return flow && { type: ActionTypes.PostBack, title: flow.title[lang], value: `${START}${flowId}` };
+  /** The buttons that start each check, for the welcome. */
+  startButtons(lang: Lang): CardAction[] {
+    return [...this.deps.flows.values()].map((flow) => this.button(flow.title[lang], `${START}${flow.id}`));
   }
 
   /** The check an answer about `entryId` starts, if any. */
@@ -140,10 +144,8 @@ export class CheckDialog {
     await context.sendActivity({ ...MessageFactory.suggestedActions(buttons, question.text), locale: lang });
   }
 
-  /** "back" or "restart" typed as the whole message, in the person's language or English. */
   private typed(text: string, lang: Lang, key: string): boolean {
-    const word = foldText(text).replace(/^\//, '').replace(/[\s\p{P}]+$/u, '');
-    return [lang, 'en' as const].some((l) => foldText(this.deps.locales.t(l, key)) === word);
+    return isTypedCommand(this.deps.locales, text, lang, key);
   }
 
   private button(title: string, value: string): CardAction {

@@ -11,9 +11,11 @@ import {
 import type { Locales } from '../i18n/locales.js';
 import { isLang, LANGUAGES, type Lang } from '../languages.js';
 import type { AnswerEngine, AskResult } from '../retrieval/engine.js';
-import { foldText } from '../retrieval/text.js';
 import type { InsightsStore } from '../storage/insights-store.js';
 import { decodeAction, encodeAction, type ButtonAction, type CommandAction } from './actions.js';
+import { CheckDialog } from './check-dialog.js';
+import type { CheckState } from './guided-check.js';
+import { isTypedCommand } from './typed-words.js';
 
 /** What the bot keeps about a user: small on purpose (no message text, no identity). */
 export interface UserProfile {
@@ -58,11 +60,25 @@ const FORGOTTEN = Symbol('forgotten');
 export class RahnamaBot extends ActivityHandler {
   private readonly profile: StatePropertyAccessor<UserProfile>;
   private readonly conversation: StatePropertyAccessor<ConversationData>;
+  /** Guided checks ("Can I get help to return?"), composed in rather than inherited. */
+  private readonly checks: CheckDialog;
 
   constructor(private readonly deps: RahnamaBotDeps) {
     super();
     this.profile = deps.userState.createProperty<UserProfile>('profile');
     this.conversation = deps.conversationState.createProperty<ConversationData>('conversation');
+    this.checks = new CheckDialog({
+      flows: deps.engine.flows,
+      entries: deps.engine.entries,
+      locales: deps.locales,
+      state: deps.conversationState.createProperty<CheckState | undefined>('check'),
+      insights: deps.insights,
+      entryButton: (id, lang) => {
+        const question = deps.engine.entries.get(id)?.languages[lang].question;
+        return question ? this.button(question, { kind: 'entry', entryId: id }) : undefined;
+      },
+      personButton: (lang) => this.button(this.t(lang, 'bot.buttonTalkToPerson'), { kind: 'person' }),
+    });
 
     this.onMembersAdded(async (context, next) => {
       const joined = (context.activity.membersAdded ?? []).some((m) => m.id !== context.activity.recipient.id);
@@ -72,9 +88,19 @@ export class RahnamaBot extends ActivityHandler {
 
     this.onMessage(async (context, next) => {
       const text = (context.activity.text ?? '').trim();
-      const action = decodeAction(text) ?? this.typedCommand(text, await this.languageOf(context));
-      if (action) await this.act(context, action);
-      else if (text) await this.answer(context, text);
+      const lang = await this.languageOf(context);
+      const action = decodeAction(text) ?? this.typedCommand(text, lang);
+      if (action?.kind === 'lang' || action?.kind === 'language-menu') {
+        // A change of language mid-check: the check goes on, in the new language.
+        await this.act(context, action);
+        if (action.kind === 'lang' && isLang(action.lang)) await this.checks.reask(context, action.lang);
+      } else if (await this.checks.handle(context, text, lang)) {
+        // A guided check took it: an answer, back, restart, or a start.
+      } else if (action) {
+        await this.act(context, action);
+      } else if (text) {
+        await this.answer(context, text);
+      }
       await next();
     });
 
@@ -103,8 +129,7 @@ export class RahnamaBot extends ActivityHandler {
     // `/start` may carry a deep-link payload after a space.
     const slash = /^\/([a-z]+)(?:\s|$)/i.exec(text)?.[1]?.toLowerCase();
     if (slash && Object.hasOwn(SLASH_COMMANDS, slash)) return SLASH_COMMANDS[slash];
-    const word = foldText(text).replace(/^\//, '').replace(/[\s\p{P}]+$/u, '');
-    const matches = (key: string) => [lang, 'en' as const].some((l) => foldText(this.t(l, key)) === word);
+    const matches = (key: string) => isTypedCommand(this.deps.locales, text, lang, key);
     if (matches('commands.language')) return { kind: 'language-menu' };
     if (matches('commands.person')) return { kind: 'person' };
     if (matches('commands.help')) return { kind: 'help' };
@@ -129,7 +154,8 @@ export class RahnamaBot extends ActivityHandler {
   private async welcome(context: TurnContext, lang: Lang): Promise<void> {
     const privacy = this.deps.engine.entries.get(PRIVACY_ENTRY)?.languages[lang].question;
     await context.sendActivity(MessageFactory.text(`${this.t(lang, 'bot.welcome')}\n\n${this.t(lang, 'bot.capabilities')}`));
-    await this.offerLanguages(context, lang, privacy ? [this.button(privacy, { kind: 'entry', entryId: PRIVACY_ENTRY })] : [], this.t(lang, 'bot.privacyNotice'));
+    const first = [...this.checks.startButtons(lang), ...(privacy ? [this.button(privacy, { kind: 'entry', entryId: PRIVACY_ENTRY })] : [])];
+    await this.offerLanguages(context, lang, first, this.t(lang, 'bot.privacyNotice'));
   }
 
   private async offerLanguages(context: TurnContext, lang: Lang, before: CardAction[] = [], intro?: string): Promise<void> {
@@ -202,6 +228,9 @@ export class RahnamaBot extends ActivityHandler {
       ? this.deps.insights.recordUnanswered({ text, lang: result.lang, bestEntryId: result.suggestions[0]?.entryId ?? null, bestConfidence: result.confidence })
       : undefined;
     await Promise.all([this.reply(context, result), recorded]);
+    // "Am I eligible?": the answer, then the check that looks at the person's own situation.
+    const check = result.kind === 'answer' && result.entryId ? this.checks.triggeredBy(result.entryId) : undefined;
+    if (check) await this.checks.start(context, check, result.lang);
   }
 
   /**

@@ -56,6 +56,8 @@ const translated = {
   properties: Object.fromEntries(LANGUAGES.map((lang) => [lang, nonEmpty])),
 } as const;
 const entryIds = { type: 'array', items: kebab } as const;
+/** Flow and option ids travel in button values, which Telegram caps at 64 bytes. */
+const shortKebab = { ...kebab, maxLength: 48 } as const;
 
 /** JSON Schema of a flow file; the rules across steps (links, reachability, loops) are in `flowProblems`. */
 export const flowFileSchema = {
@@ -63,7 +65,7 @@ export const flowFileSchema = {
   additionalProperties: false,
   required: ['id', 'reviewed', 'source', 'translations', 'title', 'start', 'intro', 'steps', 'outcomes', 'closing'],
   properties: {
-    id: kebab,
+    id: shortKebab,
     reviewed: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
     source: { type: 'array', minItems: 1, items: nonEmpty },
     translations: {
@@ -93,7 +95,7 @@ export const flowFileSchema = {
               type: 'object',
               additionalProperties: false,
               required: ['id', 'label', 'next'],
-              properties: { id: kebab, label: translated, next: kebab, note: translated, entries: entryIds },
+              properties: { id: shortKebab, label: translated, next: kebab, note: translated, entries: entryIds },
             },
           },
         },

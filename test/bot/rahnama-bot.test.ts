@@ -35,7 +35,7 @@ async function turn(adapter: TestAdapter, text: string): Promise<Partial<Activit
 const buttons = (a: Partial<Activity> | undefined) => (a?.suggestedActions?.actions ?? []).map((b) => ({ title: b.title, value: b.value as string }));
 
 describe('the bot core', () => {
-  it('welcomes a new user with what it can do, a privacy link and a choice of eleven languages', async () => {
+  it('welcomes a new user with what it can do, the eligibility check, a privacy link and a choice of eleven languages', async () => {
     const { adapter } = await botOn();
     const replies: Partial<Activity>[] = [];
     await adapter.processActivity({
@@ -48,8 +48,8 @@ describe('the bot core', () => {
     expect(replies[0]?.text).toMatch(/Rahnama/);
     expect(replies[1]?.text).toContain(locales.t('en', 'bot.privacyNotice'));
     // The last message carries every button: clients show only the last one's.
-    expect(buttons(replies[1]).map((b) => b.value)).toEqual(['entry:bot-privacy', 'lang:en', 'lang:bg', 'lang:ar', 'lang:fa', 'lang:ps', 'lang:ur', 'lang:ku', 'lang:tr', 'lang:uk', 'lang:ru', 'lang:fr']);
-    expect(buttons(replies[1])[3]?.title).toBe('العربية');
+    expect(buttons(replies[1]).map((b) => b.value)).toEqual(['chk:start:eligibility', 'entry:bot-privacy', 'lang:en', 'lang:bg', 'lang:ar', 'lang:fa', 'lang:ps', 'lang:ur', 'lang:ku', 'lang:tr', 'lang:uk', 'lang:ru', 'lang:fr']);
+    expect(buttons(replies[1])[4]?.title).toBe('العربية');
   });
 
   it('answers in the language of the question, then asks for feedback with the related questions and a person as the last buttons', async () => {
@@ -126,7 +126,8 @@ describe('the slash commands every channel accepts (Telegram\'s menu offers them
     await adapter.send({ type: 'message', text: '/start', locale: 'ar' } as Partial<Activity>).startTest();
     const [welcome, choice] = adapter.activeQueue.splice(before);
     expect(welcome?.text).toBe(`${locales.t('ar', 'bot.welcome')}\n\n${locales.t('ar', 'bot.capabilities')}`);
-    expect(buttons(choice)).toHaveLength(12);
+    // The check, the privacy answer and eleven languages.
+    expect(buttons(choice)).toHaveLength(13);
   });
 
   it('/contact shows how to reach a person and /privacy the privacy answer', async () => {

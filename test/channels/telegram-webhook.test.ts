@@ -105,7 +105,7 @@ describe('Telegram webhook mode', () => {
     const [welcome, choice] = await exchange(textUpdate(user, '/start'), 2);
     expect(welcome?.params).toMatchObject({ chat_id: user.id, parse_mode: 'HTML', text: toTelegramHtml(`${t('ar', 'bot.welcome')}\n\n${t('ar', 'bot.capabilities')}`) });
     expect(choice?.params.text).toContain(t('ar', 'bot.chooseLanguage'));
-    expect(callbackData(choice)).toEqual(['entry:bot-privacy', ...LANGUAGES.map((l) => `lang:${l}`)]);
+    expect(callbackData(choice)).toEqual(['chk:start:eligibility', 'entry:bot-privacy', ...LANGUAGES.map((l) => `lang:${l}`)]);
     // The language names are short: several to a row.
     expect(keyboardOf(choice).length).toBeLessThan(12);
     await fake.waitFor('sendChatAction', (p) => p.chat_id === user.id && p.action === 'typing', { since });
@@ -234,5 +234,24 @@ describe('Telegram webhook mode', () => {
     expect((await post(textUpdate({ id: 510007 }, '/start@RahnamaTestBot', { id: -100123, type: 'supergroup' }))).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(fake.calls.slice(since).filter((c) => c.params.chat_id === -100123)).toEqual([]);
+  });
+
+  it('runs the eligibility check from /check to an outcome in Arabic, answers pressed as buttons, each question\'s buttons gone once answered', async () => {
+    const user = { id: 510099, language_code: 'ar' };
+    const flow = engine.flows.get('eligibility')!;
+    const [intro, first] = await exchange(textUpdate(user, '/check'), 2);
+    expect(intro?.params.text).toBe(toTelegramHtml(flow.intro.ar));
+    expect(first?.params.text).toBe(toTelegramHtml(flow.steps.country!.ask.ar));
+    let question = first;
+    for (const [step, option] of [['country', 'origin'], ['situation', 'asylum-pending'], ['family', 'with-family'], ['needs', 'pregnancy']] as const) {
+      expect(callbackData(question)).toContain(`chk:a:${option}`);
+      expect(question?.params.text).toBe(toTelegramHtml(flow.steps[step]!.ask.ar));
+      const since = fake.calls.length;
+      [question] = await exchange(callbackUpdate(user, `chk:a:${option}`, { message_id: sentId(question), reply_markup: question?.params.reply_markup }), 1);
+      // The answered question's buttons go, so an old answer cannot be pressed again.
+      await fake.waitFor('editMessageReplyMarkup', (p) => p.chat_id === user.id, { since });
+    }
+    expect(question?.params.text).toContain(toTelegramHtml(flow.closing.ar));
+    expect(callbackData(question)).toEqual(expect.arrayContaining(['entry:avrr-pending-asylum', 'person', 'chk:start:eligibility']));
   });
 });

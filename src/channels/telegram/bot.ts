@@ -4,6 +4,7 @@ import { ShowTypingMiddleware, type Activity, type ActivityHandler } from 'botbu
 import type { FastifyBaseLogger } from 'fastify';
 import { Bot, BotError, GrammyError, HttpError, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import { isCheckButtonValue } from '../../bot/check-dialog.js';
 import { decodeAction } from '../../bot/actions.js';
 import { TELEGRAM_CHANNEL_ID, TelegramAdapter, type ReplyTarget } from './adapter.js';
 import { keyboardAfterPress } from './keyboard.js';
@@ -101,7 +102,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
     await ctx.answerCallbackQuery();
     const data = ctx.callbackQuery.data;
     // Only our own buttons' values: a crafted client may send anything as callback data.
-    if (!decodeAction(data)) return;
+    if (!decodeAction(data) && !isCheckButtonValue(data)) return;
     const markup = ctx.callbackQuery.message?.reply_markup;
     if (markup) {
       await ctx.editMessageReplyMarkup({ reply_markup: keyboardAfterPress(markup, data) }).catch((error: unknown) => {

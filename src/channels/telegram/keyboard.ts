@@ -43,11 +43,12 @@ export function inlineKeyboardOf(actions: readonly CardAction[] | undefined): In
 
 /**
  * The keyboard left after a press. Buttons that act once go, so they cannot be pressed twice:
- * the pressed one, and with feedback (`fb:`) or a language (`lang:`) its alternatives too. The
+ * the pressed one, and with feedback (`fb:`), a language (`lang:`) or a guided check's answer
+ * (`chk:`) its alternatives too. The
  * others stay: after 👍 the related questions are still there to press.
  */
 export function keyboardAfterPress(markup: InlineKeyboardMarkup, pressed: string): InlineKeyboardMarkup {
-  const group = /^(fb|lang):/.exec(pressed)?.[0];
+  const group = /^(fb|lang|chk):/.exec(pressed)?.[0];
   const stays = (button: InlineKeyboardButton) => {
     if (!('callback_data' in button)) return true;
     return button.callback_data !== pressed && !(group && button.callback_data.startsWith(group));

@@ -12,7 +12,7 @@ import { webhookPath, type TelegramWebhookOptions } from './plugin.js';
 import { TelegramIdHasher } from './user-key.js';
 
 /** The commands in Telegram's menu; their descriptions are `telegram.commands.<name>` in each language. */
-export const TELEGRAM_COMMANDS = ['start', 'language', 'help', 'contact', 'privacy', 'forget'] as const;
+export const TELEGRAM_COMMANDS = ['start', 'check', 'language', 'help', 'contact', 'privacy', 'forget'] as const;
 
 /** The only updates the bot handles: Telegram need not send the rest. */
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
