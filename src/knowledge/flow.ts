@@ -59,6 +59,11 @@ const entryIds = { type: 'array', items: kebab } as const;
 /** Flow and option ids travel in button values, which Telegram caps at 64 bytes. */
 const shortKebab = { ...kebab, maxLength: 48 } as const;
 
+/** An object with exactly these fields, `required` among them. */
+const record = <P extends object>(required: (keyof P & string)[], properties: P) => ({ type: 'object', additionalProperties: false, required, properties }) as const;
+/** A non-empty map from kebab-case ids to `value`. */
+const byId = <V extends object>(value: V) => ({ type: 'object', minProperties: 1, propertyNames: kebab, additionalProperties: value }) as const;
+
 /** JSON Schema of a flow file; the rules across steps (links, reachability, loops) are in `flowProblems`. */
 export const flowFileSchema = {
   type: 'object',
@@ -78,40 +83,15 @@ export const flowFileSchema = {
     triggers: entryIds,
     start: kebab,
     intro: translated,
-    steps: {
-      type: 'object',
-      minProperties: 1,
-      propertyNames: kebab,
-      additionalProperties: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['ask', 'options'],
-        properties: {
-          ask: translated,
-          options: {
-            type: 'array',
-            minItems: 2,
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['id', 'label', 'next'],
-              properties: { id: shortKebab, label: translated, next: kebab, note: translated, entries: entryIds },
-            },
-          },
-        },
+    steps: byId(record(['ask', 'options'], {
+      ask: translated,
+      options: {
+        type: 'array',
+        minItems: 2,
+        items: record(['id', 'label', 'next'], { id: shortKebab, label: translated, next: kebab, note: translated, entries: entryIds }),
       },
-    },
-    outcomes: {
-      type: 'object',
-      minProperties: 1,
-      propertyNames: kebab,
-      additionalProperties: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['say', 'entries'],
-        properties: { say: translated, entries: entryIds },
-      },
-    },
+    })),
+    outcomes: byId(record(['say', 'entries'], { say: translated, entries: entryIds })),
     closing: translated,
   },
 } as const;

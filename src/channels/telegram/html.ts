@@ -7,25 +7,16 @@
  * paragraphs, lines or words, never inside a tag or an entity.
  */
 
+import { inlineMarkdownPattern } from '../../markdown/inline-syntax.js';
+
 /** Telegram's longest message text, in characters. */
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
 
 const escapeText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const escapeAttribute = (text: string) => escapeText(text).replace(/"/g, '&quot;');
 
-/** Same inline syntax as the web chat widget's renderer (src/channels/webchat/widget/markdown.ts). */
-const INLINE = new RegExp(
-  [
-    /\*\*(.+?)\*\*/.source, // 1 bold
-    /\*([^\s*](?:[^*]*[^\s*])?)\*/.source, // 2 italic
-    /(^|[^\p{L}\p{N}_])_([^\s_](?:[^_]*[^\s_])?)_(?![\p{L}\p{N}_])/u.source, // 3 before, 4 italic
-    /`([^`]+)`/.source, // 5 code
-    /\[([^\]]+)\]\(([^)\s]+)\)/.source, // 6 text, 7 address
-    // Telegram links bare addresses itself; matched only so that `_` in them is not italics.
-    /(https?:\/\/[^\s<>"]+)/.source, // 8 bare address
-  ].join('|'),
-  'gu',
-);
+// Telegram links bare addresses itself; they are matched only so that `_` in them is not italics.
+const INLINE = inlineMarkdownPattern();
 
 /**
  * One line's inline Markdown as HTML pieces that must not be cut: each element whole, and the

@@ -1,3 +1,5 @@
+import { inlineMarkdownPattern } from '../../../markdown/inline-syntax.js';
+
 /**
  * The bot's Markdown (paragraphs, line breaks, lists, bold, italics, code, links) as DOM nodes.
  * Text only ever becomes text nodes and links only http(s), mailto and tel addresses, so no
@@ -49,19 +51,8 @@ export function renderMarkdown(source: string, doc: Document = document): Docume
   return fragment;
 }
 
-// No lookbehind: Safari before 16.4 rejects it, and the whole widget with it.
-const INLINE = new RegExp(
-  [
-    /\*\*(.+?)\*\*/.source, // 1 bold
-    /\*([^\s*](?:[^*]*[^\s*])?)\*/.source, // 2 italic
-    /(^|[^\p{L}\p{N}_])_([^\s_](?:[^_]*[^\s_])?)_(?![\p{L}\p{N}_])/u.source, // 3 before, 4 italic
-    /`([^`]+)`/.source, // 5 code
-    /\[([^\]]+)\]\(([^)\s]+)\)/.source, // 6 text, 7 address
-    /(https?:\/\/[^\s<>"]+)/.source, // 8 bare address
-    /(\+\d[\d ()-]{6,}\d)/.source, // 9 international phone number
-  ].join('|'),
-  'gu',
-);
+// The shared syntax, plus (group 9) international phone numbers: a tap calls them.
+const INLINE = inlineMarkdownPattern(/(\+\d[\d ()-]{6,}\d)/);
 const TRAILING_PUNCTUATION = /[.,;:!?)\]'»”]+$/;
 
 function appendInline(parent: HTMLElement, text: string, doc: Document): void {
