@@ -64,6 +64,9 @@ export const ENV_VARIABLES = {
   DIRECTLINE_SECRET: variable(text(/^.{32,}$/, 'must be at least 32 characters'), '', 'Secret that signs web chat conversation tokens (Direct Line). Set the same on every instance; when empty, one is generated once and kept in `DATA_DIR/directline-secret`.'),
   DIRECTLINE_TOKEN_TTL: variable(integer(60, 86400), 1800, 'Seconds a web chat conversation token stays valid; clients refresh it before then.'),
   WEBCHAT_ALLOWED_ORIGINS: variable(originList, [], 'Comma-separated origins (`https://www.example.org`) of other sites allowed to embed the web chat widget; `*` allows any. Empty: only pages served by Rahnama itself.'),
+  ADMIN_SESSION_SECRET: variable(text(/^.{32,}$/, 'must be at least 32 characters'), '', 'Signs the staff console\'s cookies. Set the same on every instance; when empty, one is generated once and kept in `DATA_DIR/admin-session-secret`.'),
+  ADMIN_SESSION_HOURS: variable(integer(1, 168), 8, 'Hours a staff console sign-in lasts.'),
+  ADMIN_PASSWORD: variable(text(), '', 'Password for `npm run admin:create` without a prompt (for automation); never read by the server.'),
   MicrosoftAppId: variable(text(), '', 'Azure Bot registration id. Set (with `MicrosoftAppPassword`) to enable `POST /api/messages` for Azure Bot Service channels; empty disables it.'),
   MicrosoftAppPassword: variable(text(), '', 'Client secret of the Azure Bot registration.'),
   MicrosoftAppType: variable(oneOf('MultiTenant', 'SingleTenant', 'UserAssignedMSI'), 'MultiTenant', 'Azure Bot app type.'),
@@ -118,6 +121,8 @@ export interface Config {
     readonly secret: string;
     readonly tokenTtlSeconds: number;
   };
+  /** The staff console: cookie signing secret (empty: generated under DATA_DIR) and session length. */
+  readonly admin: { readonly sessionSecret: string; readonly sessionHours: number; readonly password: string };
   /** Origins of other sites that may embed the widget (`*`: any); the server's own is always allowed. */
   readonly webChatAllowedOrigins: readonly string[];
   /** The Telegram channel; `botToken` empty means it is off. */
@@ -189,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     retentionDays: v.RETENTION_DAYS,
     directLine: { secret: v.DIRECTLINE_SECRET, tokenTtlSeconds: v.DIRECTLINE_TOKEN_TTL },
     webChatAllowedOrigins: v.WEBCHAT_ALLOWED_ORIGINS,
+    admin: { sessionSecret: v.ADMIN_SESSION_SECRET, sessionHours: v.ADMIN_SESSION_HOURS, password: v.ADMIN_PASSWORD },
     botFramework: { appId: v.MicrosoftAppId, appPassword: v.MicrosoftAppPassword, appType: v.MicrosoftAppType, tenantId: v.MicrosoftAppTenantId },
     telegram: {
       botToken: v.TELEGRAM_BOT_TOKEN,

@@ -1,3 +1,4 @@
+import { createAdminConsole } from './admin/setup.js';
 import telegramWebhook from './channels/telegram/plugin.js';
 import { createTelegram } from './channels/telegram/setup.js';
 import { createWebChat } from './channels/webchat/setup.js';
@@ -15,7 +16,8 @@ async function main(): Promise<void> {
   const webChat = await createWebChat(config, engine);
   // A source checkout rebuilds a changed widget here; an image has it built already.
   const widgetBuilt = await ensureWidget(config.widgetDir);
-  const app = await buildApp({ config, engine, webChat, widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
+  const admin = await createAdminConsole(config, engine, webChat.insights);
+  const app = await buildApp({ config, engine, webChat, admin, widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
   if (!widgetBuilt) app.log.error({ widgetDir: config.widgetDir }, 'no web chat widget: run npm run build:widget (the Direct Line routes still work)');
   // Telegram shares the web chat's bot core and state; its webhook route must exist before listen.
   const telegram = config.telegram.botToken ? await createTelegram(config, { core: webChat.bot, locales: engine.locales, log: app.log }) : undefined;

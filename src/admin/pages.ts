@@ -14,6 +14,12 @@ input{width:100%;min-height:44px;padding:8px 12px;border:1px solid #6b7785;borde
 button{min-height:44px;padding:8px 16px;border:0;border-radius:6px;background:#0a4a86;color:#fff;font:inherit;cursor:pointer}
 header button{background:transparent;border:1px solid #fff}
 .error{padding:8px 12px;border-radius:6px;background:#fdecea;color:#8a1c12}
+.notice{padding:8px 12px;border-radius:6px;background:#e7f4ea;color:#14532d}
+table{width:100%;border-collapse:collapse}th,td{text-align:start;padding:6px 8px;border-bottom:1px solid #d5dbe3}
+form.entry{max-width:none}.languages{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:16px}
+fieldset.language{background:#fff;border:1px solid #d5dbe3;border-radius:8px;padding:12px 16px}
+fieldset.machine{border-color:#b35900;background:#fffaf2}legend{font-weight:700;padding:0 4px}
+textarea,select{width:100%;padding:8px 12px;border:1px solid #6b7785;border-radius:6px;font:inherit}
 :focus-visible{outline:3px solid #b35900;outline-offset:2px}
 `;
 
@@ -61,6 +67,7 @@ export function homePage(context: PageContext & { session: { email: string; csrf
 <section class="card">
   <h2>${t(lang, 'home.heading')}</h2>
   <p>${t(lang, 'home.signedInAs', { email: session.email, role })}</p>
+  <p><a href="/admin/entries">${t(lang, 'home.openEntries')}</a></p>
   <ul>
     <li>${t(lang, 'home.entries', { count: counts.entries })}</li>
     <li>${t(lang, 'home.unanswered', { count: counts.unanswered })}</li>

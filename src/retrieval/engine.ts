@@ -139,6 +139,23 @@ export class AnswerEngine {
     return this.deps.locales;
   }
 
+  /**
+   * Puts a new or edited entry into service at once, on every channel: the keyword index is
+   * updated now; listeners (the model manager) update the dense index after.
+   */
+  upsertEntry(entry: KnowledgeEntry): void {
+    (this.deps.knowledge.entries as Map<string, KnowledgeEntry>).set(entry.id, entry);
+    this.deps.keyword.upsert(entry);
+    for (const listener of this.changeListeners) listener(entry.id);
+  }
+
+  /** Calls `listener` with the id of every entry published after start-up. */
+  onEntryChanged(listener: (entryId: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private readonly changeListeners: ((entryId: string) => void)[] = [];
+
   /** Switches to hybrid retrieval once a model is ready (or back, with undefined). */
   setDenseRetriever(dense: DenseRetriever | undefined): void {
     this.dense = dense;

@@ -73,6 +73,14 @@ export class ModelManager {
       engine.setDenseRetriever(passages);
       this.current = { status: 'ready', modelId, passages: passages.size };
       this.log.info({ modelId, passages: passages.size }, 'hybrid retrieval ready');
+      // A published edit: the cache has every unchanged passage, so only the edited ones are embedded.
+      const embedder = this.embedder;
+      let rebuilding = Promise.resolve();
+      engine.onEntryChanged((entryId) => {
+        rebuilding = rebuilding.then(async () => {
+          engine.setDenseRetriever(await PassageIndex.build(embedder, cache, engine.entries.values()));
+        }).catch((error: unknown) => this.log.warn({ entryId, error: (error as Error).message }, 'dense index not updated after an edit'));
+      });
     } catch (error) {
       const message = (error as Error).message;
       this.current = { status: 'failed', modelId, error: message };

@@ -1,46 +1,23 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AccountStore } from '../../src/admin/account-store.js';
-import { SessionStore } from '../../src/admin/session-store.js';
-import { buildApp } from '../../src/server/app.js';
-import { shippedEngine, testConfig } from '../support/engine.js';
-import { useTempDir } from '../support/temp-dir.js';
+import { describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/admin/audit-log.js';
+import { STAFF, useConsoleServer } from '../support/console-server.js';
 
-const tempDir = useTempDir();
-const PASSWORD = 'a long staff password';
+const serve = useConsoleServer();
+const PASSWORD: string = STAFF.password;
 let app: FastifyInstance;
 let adminRoutes: { method: string; url: string }[] = [];
-let accountsFile: string;
-
-afterEach(() => app?.close());
-
-/** Accounts are made once (scrypt is slow on purpose); each test gets its own server and sessions. */
-let accountsDir: string;
-beforeAll(async () => {
-  accountsDir = await mkdtemp(path.join(tmpdir(), 'rahnama-accounts-'));
-  accountsFile = path.join(accountsDir, 'accounts.json');
-  await (await AccountStore.open(accountsFile)).create({ email: 'maria@example.org', role: 'editor', password: PASSWORD });
-});
-afterAll(() => rm(accountsDir, { recursive: true, force: true }));
+let knowledge: string;
+let dataDir: string;
 
 async function start() {
-  const dir = await tempDir();
-  const config = testConfig({ DATA_DIR: dir });
-  const engine = await shippedEngine();
-  const accounts = await AccountStore.open(accountsFile);
-  const sessions = await SessionStore.open(path.join(dir, 'sessions.json'), 3600_000);
-  app = await buildApp({
-    config,
-    engine,
-    logger: false,
-    admin: { accounts, sessions, cookieSecret: 's'.repeat(40), sessionSeconds: 3600, counts: () => ({ entries: engine.entries.size, unanswered: 0, feedback: 0 }) },
-  });
-  await app.ready();
+  ({ app, knowledgeDir: knowledge, dataDir } = await serve());
   adminRoutes = routesOf(app).filter((r) => r.url.startsWith('/admin'));
 }
+
+const historyOf = async (file: string) => (await AuditLog.open(path.join(dataDir, 'audit-log.json'))).historyOf(file);
 
 /** Every route the server has, read from the router's own tree (`printRoutes`). */
 function routesOf(server: FastifyInstance): { method: string; url: string }[] {
@@ -81,7 +58,7 @@ describe('the staff console', () => {
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/admin');
     const session = response.cookies.find((c) => c.name === 'rahnama_session');
-    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin', maxAge: 3600 });
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin', maxAge: 8 * 3600 });
     const home = await app.inject({ url: '/admin', headers: { cookie } });
     expect(home.statusCode).toBe(200);
     expect(home.body).toContain('maria@example.org');
@@ -128,4 +105,61 @@ describe('the staff console', () => {
     expect(page.body).toContain('<html lang="bg">');
     expect(page.body).toContain('Парола');
   });
+
+  it('publishes an edited Farsi answer: the file changes, the bot answers with it at once, and the audit log says who', async () => {
+    await start();
+    const { cookie } = await signIn();
+    const form = await app.inject({ url: '/admin/entries/avrr-cost', headers: { cookie } });
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('<fieldset class="language machine" lang="fa" dir="rtl">');
+    const newAnswer = 'پاسخ تازه برای آزمون: هزینه‌ها را مشاور توضیح می‌دهد.';
+    const saved = await app.inject({
+      method: 'POST',
+      url: '/admin/entries/avrr-cost',
+      headers: { cookie },
+      payload: { _csrf: csrfOf(form.body), version: versionOf(form.body), 'languages.fa.answer': newAnswer },
+    });
+    expect(saved.statusCode).toBe(303);
+    expect(await readFile(path.join(knowledge, 'avrr-cost.yaml'), 'utf8')).toContain(newAnswer);
+    const question = (await loadEntryQuestion('avrr-cost', 'fa'));
+    const asked = await app.inject({ method: 'POST', url: '/api/ask', payload: { text: question, lang: 'fa' } });
+    expect(asked.json().answer).toContain(newAnswer);
+    expect(await historyOf('avrr-cost.yaml')).toEqual([expect.objectContaining({ who: 'maria@example.org', action: 'publish', after: expect.stringContaining(newAnswer) })]);
+  });
+
+  it('refuses the second of two saves of the same version with a clear message, keeping the first', async () => {
+    await start();
+    const { cookie } = await signIn();
+    const form = await app.inject({ url: '/admin/entries/avrr-timeline', headers: { cookie } });
+    const save = (answer: string) =>
+      app.inject({ method: 'POST', url: '/admin/entries/avrr-timeline', headers: { cookie }, payload: { _csrf: csrfOf(form.body), version: versionOf(form.body), 'languages.en.answer': answer } });
+    expect((await save('First editor\'s text.')).statusCode).toBe(303);
+    const second = await save('Second editor\'s text.');
+    expect(second.statusCode).toBe(409);
+    expect(second.body).toContain('Someone else published this entry after you opened it.');
+    expect(await readFile(path.join(knowledge, 'avrr-timeline.yaml'), 'utf8')).toContain('First editor');
+  });
+
+  it('shows a validation problem next to its field and changes nothing', async () => {
+    await start();
+    const { cookie } = await signIn();
+    const before = await readFile(path.join(knowledge, 'avrr-family.yaml'), 'utf8');
+    const form = await app.inject({ url: '/admin/entries/avrr-family', headers: { cookie } });
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/admin/entries/avrr-family',
+      headers: { cookie },
+      payload: { _csrf: csrfOf(form.body), version: versionOf(form.body), 'languages.ar.question': '   ' },
+    });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('<p class="error" id="languages.ar.question-error">must not be empty</p>');
+    expect(await readFile(path.join(knowledge, 'avrr-family.yaml'), 'utf8')).toBe(before);
+    expect(await historyOf('avrr-family.yaml')).toEqual([]);
+  });
 });
+
+const versionOf = (body: string) => /name="version" value="([^"]+)"/.exec(body)?.[1] ?? '';
+async function loadEntryQuestion(id: string, lang: 'fa') {
+  const { parse } = await import('yaml');
+  return (parse(await readFile(path.join(knowledge, `${id}.yaml`), 'utf8')) as { languages: Record<string, { question: string }> }).languages[lang]!.question;
+}

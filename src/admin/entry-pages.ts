@@ -1,0 +1,78 @@
+import type { KnowledgeProblem } from '../knowledge/load.js';
+import type { KnowledgeEntry } from '../knowledge/schema.js';
+import { LANGUAGES } from '../languages.js';
+import { html } from './html.js';
+import { page, type PageContext } from './pages.js';
+
+const RTL = new Set(['ar', 'fa', 'ps', 'ur']);
+
+export function entryListPage(context: PageContext, entries: readonly KnowledgeEntry[], query: string): string {
+  const { t, lang } = context;
+  const rows = entries.map((e) => {
+    const machine = LANGUAGES.filter((l) => e.languages[l].status === 'machine').length;
+    return html`<tr><td><a href="/admin/entries/${e.id}">${e.id}</a></td><td>${e.topic}</td><td>${e.languages.en.question}</td><td>${machine} / ${LANGUAGES.length}</td><td>${e.reviewed}</td></tr>`;
+  });
+  return page(context, t(lang, 'entries.heading'), html`
+<section class="card">
+  <h2>${t(lang, 'entries.heading')}</h2>
+  <form method="get" action="/admin/entries" role="search">
+    <label for="q">${t(lang, 'entries.search')}</label>
+    <input id="q" name="q" type="search" value="${query}">
+    <p><button type="submit">${t(lang, 'entries.searchButton')}</button></p>
+  </form>
+  ${rows.length === 0 ? html`<p>${t(lang, 'entries.none')}</p>` : html`
+  <table>
+    <thead><tr><th>${t(lang, 'entries.id')}</th><th>${t(lang, 'entries.topic')}</th><th>${t(lang, 'entries.question')}</th><th>${t(lang, 'entries.machine')}</th><th>${t(lang, 'entries.reviewed')}</th></tr></thead>
+    <tbody>${rows}</tbody>
+  </table>`}
+</section>`);
+}
+
+export interface EntryPageState {
+  readonly version: string;
+  readonly notice?: 'published' | 'conflict' | 'problems';
+  readonly problems?: readonly KnowledgeProblem[];
+}
+
+/** All eleven languages of one entry, each editable, right-to-left where the language is. */
+export function entryPage(context: PageContext & { session: { csrfToken: string } }, entry: KnowledgeEntry, state: EntryPageState): string {
+  const { t, lang, session } = context;
+  const problemsOf = (field: string) => (state.problems ?? []).filter((p) => p.field === field || p.field?.startsWith(`${field}[`) || p.field?.startsWith(`${field}.`));
+  const fieldProblems = (field: string) => problemsOf(field).map((p) => html`<p class="error" id="${field}-error">${p.message}</p>`);
+  const general = (state.problems ?? []).filter((p) => !p.field?.startsWith('languages.'));
+  const languages = LANGUAGES.map((code) => {
+    const tr = entry.languages[code];
+    const field = (name: string) => `languages.${code}.${name}`;
+    const dir = RTL.has(code) ? 'rtl' : 'ltr';
+    return html`
+<fieldset class="${tr.status === 'machine' ? 'language machine' : 'language'}" lang="${code}" dir="${dir}">
+  <legend>${code} · ${tr.status === 'machine' ? t(lang, 'entry.statusMachine') : t(lang, 'entry.statusReviewed')}</legend>
+  <label for="${field('status')}">${t(lang, 'entry.status')}</label>
+  <select id="${field('status')}" name="${field('status')}">
+    <option value="reviewed"${tr.status === 'reviewed' ? html` selected` : ''}>${t(lang, 'entry.statusReviewed')}</option>
+    <option value="machine"${tr.status === 'machine' ? html` selected` : ''}>${t(lang, 'entry.statusMachine')}</option>
+  </select>
+  <label for="${field('question')}">${t(lang, 'entry.question')}</label>
+  <input id="${field('question')}" name="${field('question')}" value="${tr.question}">
+  ${fieldProblems(field('question'))}
+  <label for="${field('variants')}">${t(lang, 'entry.variants')}</label>
+  <textarea id="${field('variants')}" name="${field('variants')}" rows="4">${tr.variants.join('\n')}</textarea>
+  ${fieldProblems(field('variants'))}
+  <label for="${field('answer')}">${t(lang, 'entry.answer')}</label>
+  <textarea id="${field('answer')}" name="${field('answer')}" rows="8">${tr.answer}</textarea>
+  ${fieldProblems(field('answer'))}
+</fieldset>`;
+  });
+  const notice = state.notice && html`<p class="${state.notice === 'published' ? 'notice' : 'error'}" role="${state.notice === 'published' ? 'status' : 'alert'}">${t(lang, `entry.${state.notice}`)}</p>`;
+  return page(context, t(lang, 'entry.heading', { id: entry.id }), html`
+<p><a href="/admin/entries">${t(lang, 'entry.back')}</a></p>
+<form class="entry" method="post" action="/admin/entries/${entry.id}">
+  <h2>${t(lang, 'entry.heading', { id: entry.id })}</h2>
+  ${notice}
+  ${general.map((p) => html`<p class="error">${p.field ? `${p.field}: ` : ''}${p.message}</p>`)}
+  <input type="hidden" name="_csrf" value="${session.csrfToken}">
+  <input type="hidden" name="version" value="${state.version}">
+  <div class="languages">${languages}</div>
+  <p><button type="submit">${t(lang, 'entry.publish')}</button></p>
+</form>`);
+}
