@@ -1,0 +1,78 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { KnowledgeEntry } from '../../knowledge/schema.js';
+import { LANGUAGES } from '../../languages.js';
+import { foldText } from '../../retrieval/text.js';
+import { signedIn, type ConsoleKit } from '../console-kit.js';
+import { entryListPage, entryPage } from '../entry-pages.js';
+import type { KnowledgeEditor } from '../knowledge-editor.js';
+
+export interface EntryRoutesOptions {
+  kit: ConsoleKit;
+  knowledge: { entries: () => Iterable<KnowledgeEntry>; editor: KnowledgeEditor };
+}
+
+/** Knowledge editing: the list and search, an entry's eleven languages, publishing. */
+const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) => {
+  const { kit } = opts;
+  app.get<{ Querystring: { q?: string } }>(
+    '/admin/entries',
+    { schema: { querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 200 }, lang: { type: 'string' } } } } },
+    async (request, reply) => {
+      const query = request.query.q ?? '';
+      const entries = [...opts.knowledge.entries()].filter((e) => matches(e, query));
+      return kit.sendPage(reply, 200, entryListPage(kit.context(request), entries, query));
+    },
+  );
+
+  const entryParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 100 } } } as const;
+  app.get<{ Params: { id: string }; Querystring: { published?: string } }>('/admin/entries/:id', { schema: { params: entryParams } }, async (request, reply) => {
+    const found = await opts.knowledge.editor.read(request.params.id);
+    if (!found) return reply.callNotFound();
+    const notice = request.query.published ? ('published' as const) : undefined;
+    return kit.sendPage(reply, 200, entryPage(signedIn(kit, request), found.entry, { version: found.version, notice }));
+  });
+
+  app.post<{ Params: { id: string }; Body: Record<string, string> }>(
+    '/admin/entries/:id',
+    { schema: { params: entryParams, body: { type: 'object', required: ['version'], properties: { version: { type: 'string', maxLength: 64 } }, additionalProperties: { type: 'string', maxLength: 20_000 } } } },
+    async (request, reply) => {
+      const found = await opts.knowledge.editor.read(request.params.id);
+      if (!found) return reply.callNotFound();
+      const edited = entryFromForm(found.entry, request.body);
+      const { session } = signedIn(kit, request);
+      const result = await opts.knowledge.editor.publish(edited, request.body.version ?? '', session.email);
+      const page = (status: number, state: Parameters<typeof entryPage>[2]) => kit.sendPage(reply, status, entryPage(signedIn(kit, request), edited, state));
+      if (result.published) return reply.redirect(`/admin/entries/${edited.id}?published=1`, 303);
+      if ('conflict' in result) return page(409, { version: request.body.version ?? '', notice: 'conflict' });
+      request.log.info({ entryId: edited.id, problems: result.problems.length }, 'console: edit refused by validation');
+      return page(422, { version: request.body.version ?? '', notice: 'problems', problems: result.problems });
+    },
+  );
+};
+
+/** An entry with the languages' fields replaced by the form's (`languages.<code>.<field>`). */
+function entryFromForm(entry: KnowledgeEntry, form: Record<string, string>): KnowledgeEntry {
+  const edited = structuredClone(entry);
+  for (const lang of LANGUAGES) {
+    const field = (name: string) => form[`languages.${lang}.${name}`];
+    const t = edited.languages[lang];
+    const status = field('status');
+    if (status === 'reviewed' || status === 'machine') t.status = status;
+    t.question = (field('question') ?? t.question).trim();
+    const variants = field('variants');
+    if (variants !== undefined) t.variants = variants.split(/\r?\n/).map((v) => v.trim()).filter(Boolean);
+    const answer = field('answer');
+    if (answer !== undefined) t.answer = `${answer.replace(/\r\n?/g, '\n').trim()}\n`;
+  }
+  return edited;
+}
+
+/** Whether an entry's id, topic or any text in any language contains the search words. */
+function matches(entry: KnowledgeEntry, query: string): boolean {
+  const words = foldText(query).split(/\s+/).filter(Boolean);
+  if (words.length === 0) return true;
+  const text = foldText([entry.id, entry.topic, ...LANGUAGES.flatMap((l) => [entry.languages[l].question, ...entry.languages[l].variants, entry.languages[l].answer])].join(' '));
+  return words.every((w) => text.includes(w));
+}
+
+export default entryRoutes;
