@@ -1,10 +1,11 @@
+import type { ActivityHandler } from 'botbuilder';
+import type { FastifyInstance } from 'fastify';
 import { createAdminConsole } from './admin/setup.js';
-import telegramWebhook from './channels/telegram/plugin.js';
-import { createTelegram } from './channels/telegram/setup.js';
 import { createWebChat } from './channels/webchat/setup.js';
 import { ensureWidget } from './channels/webchat/widget-build.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { RahnamaError } from './errors.js';
+import type { AnswerEngine } from './retrieval/engine.js';
 import { loadAnswerEngine } from './retrieval/load-engine.js';
 import { ModelManager } from './retrieval/model-manager.js';
 import { buildApp } from './server/app.js';
@@ -20,8 +21,7 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, engine, webChat, admin, widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
   if (!widgetBuilt) app.log.error({ widgetDir: config.widgetDir }, 'no web chat widget: run npm run build:widget (the Direct Line routes still work)');
   // Telegram shares the web chat's bot core and state; its webhook route must exist before listen.
-  const telegram = config.telegram.botToken ? await createTelegram(config, { core: webChat.bot, locales: engine.locales, log: app.log }) : undefined;
-  if (telegram?.webhook) await app.register(telegramWebhook, telegram.webhook);
+  const telegram = config.telegram.botToken ? await telegramChannel(config, webChat.bot, engine, app) : undefined;
   const models = new ModelManager(config, app.log);
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ entries: engine.entries.size, mode: engine.mode, startupMs: Math.round(process.uptime() * 1000) }, 'ready');
@@ -61,6 +61,14 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+/** The Telegram channel, loaded only when configured: a web-only deployment does not load grammY. */
+async function telegramChannel(config: Config, core: ActivityHandler, engine: AnswerEngine, app: FastifyInstance) {
+  const [{ createTelegram }, { default: telegramWebhook }] = await Promise.all([import('./channels/telegram/setup.js'), import('./channels/telegram/plugin.js')]);
+  const channel = await createTelegram(config, { core, locales: engine.locales, log: app.log });
+  if (channel.webhook) await app.register(telegramWebhook, channel.webhook);
+  return channel;
 }
 
 main().catch((error: unknown) => {

@@ -2,6 +2,7 @@ import type { KnowledgeProblem } from '../knowledge/load.js';
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import { LANGUAGES } from '../languages.js';
 import { html } from './html.js';
+import type { AuditRecord } from './audit-log.js';
 import { page, type PageContext } from './pages.js';
 
 const RTL = new Set(['ar', 'fa', 'ps', 'ur']);
@@ -39,7 +40,8 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
   const { t, lang, session } = context;
   const problemsOf = (field: string) => (state.problems ?? []).filter((p) => p.field === field || p.field?.startsWith(`${field}[`) || p.field?.startsWith(`${field}.`));
   const fieldProblems = (field: string) => problemsOf(field).map((p) => html`<p class="error" id="${field}-error">${p.message}</p>`);
-  const general = (state.problems ?? []).filter((p) => !p.field?.startsWith('languages.'));
+  const shown = ['topic', 'tags', 'related', 'source', 'reviewed'];
+  const general = (state.problems ?? []).filter((p) => !p.field?.startsWith('languages.') && !shown.some((f) => p.field === f || p.field?.startsWith(`${f}[`)));
   const languages = LANGUAGES.map((code) => {
     const tr = entry.languages[code];
     const field = (name: string) => `languages.${code}.${name}`;
@@ -65,14 +67,48 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
   });
   const notice = state.notice && html`<p class="${state.notice === 'published' ? 'notice' : 'error'}" role="${state.notice === 'published' ? 'status' : 'alert'}">${t(lang, `entry.${state.notice}`)}</p>`;
   return page(context, t(lang, 'entry.heading', { id: entry.id }), html`
-<p><a href="/admin/entries">${t(lang, 'entry.back')}</a></p>
+<p><a href="/admin/entries">${t(lang, 'entry.back')}</a> · <a href="/admin/entries/${entry.id}/history">${t(lang, 'entry.history')}</a></p>
 <form class="entry" method="post" action="/admin/entries/${entry.id}">
   <h2>${t(lang, 'entry.heading', { id: entry.id })}</h2>
   ${notice}
   ${general.map((p) => html`<p class="error">${p.field ? `${p.field}: ` : ''}${p.message}</p>`)}
   <input type="hidden" name="_csrf" value="${session.csrfToken}">
   <input type="hidden" name="version" value="${state.version}">
+  <fieldset class="language">
+    <legend>${t(lang, 'entry.common')}</legend>
+    <label for="topic">${t(lang, 'entry.topic')}</label>
+    <input id="topic" name="topic" value="${entry.topic}">
+    ${fieldProblems('topic')}
+    <label for="tags">${t(lang, 'entry.tags')}</label>
+    <input id="tags" name="tags" value="${entry.tags.join(', ')}">
+    ${fieldProblems('tags')}
+    <label for="related">${t(lang, 'entry.related')}</label>
+    <input id="related" name="related" value="${(entry.related ?? []).join(', ')}">
+    ${fieldProblems('related')}
+    <label for="source">${t(lang, 'entry.source')}</label>
+    <textarea id="source" name="source" rows="3">${entry.source.join('\n')}</textarea>
+    ${fieldProblems('source')}
+    <label for="reviewed">${t(lang, 'entry.reviewed')}</label>
+    <input id="reviewed" name="reviewed" type="date" value="${entry.reviewed}">
+    ${fieldProblems('reviewed')}
+  </fieldset>
   <div class="languages">${languages}</div>
   <p><button type="submit">${t(lang, 'entry.publish')}</button></p>
 </form>`);
+}
+
+/** An entry's published versions, newest first, each restorable. */
+export function historyPage(context: PageContext & { session: { csrfToken: string } }, id: string, records: readonly AuditRecord[], version: string, notice?: string): string {
+  const { t, lang, session } = context;
+  const rows = records.map((r, i) => html`<tr>
+  <td>${r.at.replace('T', ' ').slice(0, 16)}</td><td>${r.who}</td><td>${t(lang, `history.${r.action}`)}${i === 0 ? html` ${t(lang, 'history.current')}` : ''}</td>
+  <td>${i === 0 ? '' : html`<form method="post" action="/admin/entries/${id}/restore"><input type="hidden" name="_csrf" value="${session.csrfToken}"><input type="hidden" name="version" value="${version}"><input type="hidden" name="record" value="${i}"><button type="submit">${t(lang, 'history.restoreButton')}</button></form>`}</td>
+</tr>`);
+  return page(context, t(lang, 'history.heading', { id }), html`
+<p><a href="/admin/entries/${id}">${t(lang, 'entry.back')}</a></p>
+<section class="card">
+  <h2>${t(lang, 'history.heading', { id })}</h2>
+  ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+  ${records.length === 0 ? html`<p>${t(lang, 'history.none')}</p>` : html`<table><thead><tr><th>${t(lang, 'history.when')}</th><th>${t(lang, 'history.who')}</th><th>${t(lang, 'history.action')}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`}
+</section>`);
 }

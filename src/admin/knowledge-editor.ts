@@ -6,7 +6,8 @@ import { readKnowledgeSources, validateKnowledge, type KnowledgeProblem } from '
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
 import { writeFileAtomically } from '../storage/atomic-file.js';
-import type { AuditLog } from './audit-log.js';
+import type { Lang } from '../languages.js';
+import type { AuditLog, AuditRecord } from './audit-log.js';
 
 /** An entry as its file has it now, and that file's version (a hash of its text). */
 export interface EditableEntry {
@@ -17,6 +18,11 @@ export interface EditableEntry {
 export type PublishResult =
   | { readonly published: true; readonly version: string }
   | { readonly published: false; readonly conflict: true }
+  | { readonly published: false; readonly problems: readonly KnowledgeProblem[] };
+
+export type PublishManyResult =
+  | { readonly published: true; readonly files: readonly string[] }
+  | { readonly published: false; readonly conflict: readonly string[] }
   | { readonly published: false; readonly problems: readonly KnowledgeProblem[] };
 
 const versionOf = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
@@ -47,14 +53,35 @@ export class KnowledgeEditor {
     return { entry: parse(text) as KnowledgeEntry, version: versionOf(text) };
   }
 
-  publish(entry: KnowledgeEntry, baseVersion: string, who: string): Promise<PublishResult> {
-    const run = () => this.publishNow(entry, baseVersion, who);
+  publish(entry: KnowledgeEntry, baseVersion: string, who: string, action: AuditRecord['action'] = 'publish'): Promise<PublishResult> {
+    const run = () => this.publishNow(entry, baseVersion, who, action);
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async publishNow(entry: KnowledgeEntry, baseVersion: string, who: string): Promise<PublishResult> {
+  /** The entry's changes through the console, newest first. */
+  history(id: string): readonly AuditRecord[] {
+    return this.audit.historyOf(this.fileOf(id));
+  }
+
+  /** Adds a question people asked as a variant of an entry in its language, and publishes it. */
+  async addVariant(entryId: string, lang: Lang, question: string, who: string): Promise<PublishResult | undefined> {
+    const found = await this.read(entryId);
+    if (!found) return undefined;
+    const entry = structuredClone(found.entry);
+    entry.languages[lang].variants.push(question.trim());
+    return this.publish(entry, found.version, who);
+  }
+
+  /** Publishes an earlier text of an entry's file again (from its history). */
+  async restore(entryId: string, text: string, baseVersion: string, who: string): Promise<PublishResult> {
+    const entry = parse(text) as KnowledgeEntry;
+    if (entry?.id !== entryId) return { published: false, problems: [{ file: this.fileOf(entryId), field: 'id', message: 'that version is of another entry' }] };
+    return this.publish(entry, baseVersion, who, 'restore');
+  }
+
+  private async publishNow(entry: KnowledgeEntry, baseVersion: string, who: string, action: AuditRecord['action']): Promise<PublishResult> {
     const file = this.fileOf(entry.id);
     const before = await readFile(path.join(this.dir, file), 'utf8').catch(() => '');
     if (versionOf(before) !== baseVersion) return { published: false, conflict: true };
@@ -65,7 +92,63 @@ export class KnowledgeEditor {
     if (!published) return { published: false, problems: problems.filter((p) => p.file === file).length > 0 ? problems.filter((p) => p.file === file) : problems };
     await writeFileAtomically(path.join(this.dir, file), after, 0o644);
     this.engine.upsertEntry(published);
-    await this.audit.record({ at: new Date().toISOString(), who, action: 'publish', file, before, after });
+    await this.audit.record({ at: new Date().toISOString(), who, action, file, before, after });
     return { published: true, version: versionOf(after) };
+  }
+
+  /**
+   * Checks several edited entries together against the whole knowledge base, as publishing them
+   * all at once would (a spreadsheet import's dry run). Writes nothing.
+   */
+  async checkMany(entries: readonly KnowledgeEntry[]): Promise<readonly KnowledgeProblem[]> {
+    const after = new Map(entries.map((e) => [this.fileOf(e.id), stringify(e, { lineWidth: 0, blockQuote: 'literal' })]));
+    const sources = (await readKnowledgeSources(this.dir)).filter((s) => !after.has(s.file));
+    return validateKnowledge([...sources, ...[...after].map(([file, text]) => ({ file, text }))]).problems;
+  }
+
+  /**
+   * Publishes several entries at once (a spreadsheet import): all or none. Every file must still
+   * be at the version the edit was based on and the knowledge base must be valid with all of
+   * them; then each file is written atomically (the ones already written are put back if a later
+   * write fails), the engine re-indexes them, and each goes to the audit log.
+   */
+  publishMany(edits: readonly { entry: KnowledgeEntry; baseVersion: string }[], who: string): Promise<PublishManyResult> {
+    const run = () => this.publishManyNow(edits, who);
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async publishManyNow(edits: readonly { entry: KnowledgeEntry; baseVersion: string }[], who: string): Promise<PublishManyResult> {
+    const files = await Promise.all(
+      edits.map(async ({ entry, baseVersion }) => {
+        const file = this.fileOf(entry.id);
+        const before = await readFile(path.join(this.dir, file), 'utf8').catch(() => '');
+        return { id: entry.id, file, before, baseVersion, after: stringify(entry, { lineWidth: 0, blockQuote: 'literal' }) };
+      }),
+    );
+    const stale = files.filter((f) => versionOf(f.before) !== f.baseVersion).map((f) => f.id);
+    if (stale.length > 0) return { published: false, conflict: stale };
+    const changed = new Set(files.map((f) => f.file));
+    const sources = (await readKnowledgeSources(this.dir)).filter((s) => !changed.has(s.file));
+    const { knowledgeBase, problems } = validateKnowledge([...sources, ...files.map(({ file, after }) => ({ file, text: after }))]);
+    if (!knowledgeBase) return { published: false, problems };
+    const written: typeof files = [];
+    try {
+      for (const f of files) {
+        await writeFileAtomically(path.join(this.dir, f.file), f.after, 0o644);
+        written.push(f);
+      }
+    } catch (error) {
+      for (const f of written) await writeFileAtomically(path.join(this.dir, f.file), f.before, 0o644).catch(() => undefined);
+      throw error;
+    }
+    const at = new Date().toISOString();
+    for (const f of files) {
+      const entry = knowledgeBase.entries.get(f.id);
+      if (entry) this.engine.upsertEntry(entry);
+      await this.audit.record({ at, who, action: 'publish', file: f.file, before: f.before, after: f.after });
+    }
+    return { published: true, files: files.map((f) => f.file) };
   }
 }

@@ -68,6 +68,9 @@ export function homePage(context: PageContext & { session: { email: string; csrf
   <h2>${t(lang, 'home.heading')}</h2>
   <p>${t(lang, 'home.signedInAs', { email: session.email, role })}</p>
   <p><a href="/admin/entries">${t(lang, 'home.openEntries')}</a></p>
+  <p><a href="/admin/transfer">${t(lang, 'transfer.open')}</a></p>
+  <p><a href="/admin/dashboard">${t(lang, 'dashboard.open')}</a></p>
+  <p><a href="/admin/inbox">${t(lang, 'inbox.heading')}</a></p>
   <ul>
     <li>${t(lang, 'home.entries', { count: counts.entries })}</li>
     <li>${t(lang, 'home.unanswered', { count: counts.unanswered })}</li>

@@ -8,7 +8,11 @@ import type { AccountStore } from './account-store.js';
 import { consoleLanguage, loadConsoleStrings } from './admin-i18n.js';
 import { CONSOLE_CSS, homePage, signInPage, type PageContext } from './pages.js';
 import type { ConsoleKit } from './console-kit.js';
+import type { InboxState } from './inbox-state.js';
+import dashboardRoutes, { type DashboardRoutesOptions } from './routes/dashboard.js';
 import entryRoutes, { type EntryRoutesOptions } from './routes/entries.js';
+import inboxRoutes, { type InboxRoutesOptions } from './routes/inbox.js';
+import transferRoutes from './routes/transfer.js';
 import type { SessionStore, StaffSession } from './session-store.js';
 
 export interface AdminConsoleOptions {
@@ -22,6 +26,10 @@ export interface AdminConsoleOptions {
   counts: () => { entries: number; unanswered: number; feedback: number };
   /** Sign-in attempts per address and minute. */
   signInRateLimit?: number;
+  /** What the bot recorded for staff (unanswered questions, feedback), anonymous. */
+  insights: InboxRoutesOptions['insights'] & DashboardRoutesOptions['insights'];
+  /** Which unanswered questions staff have dealt with. */
+  inbox: InboxState;
   /** Knowledge editing: the entries as served, and publishing back to the files. */
   knowledge: EntryRoutesOptions['knowledge'];
 }
@@ -133,6 +141,9 @@ const adminConsole: FastifyPluginAsync<AdminConsoleOptions> = async (app, opts) 
 
   const kit: ConsoleKit = { context, sendPage };
   await app.register(entryRoutes, { kit, knowledge: opts.knowledge });
+  await app.register(transferRoutes, { kit, knowledge: opts.knowledge });
+  await app.register(dashboardRoutes, { kit, insights: opts.insights, entries: opts.knowledge.entries });
+  await app.register(inboxRoutes, { kit, insights: opts.insights, inbox: opts.inbox, knowledge: opts.knowledge });
 
   app.get('/admin', async (request, reply) => {
     const session = request.staffSession!;

@@ -2,9 +2,9 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
 import { loadGeneratedSecret } from '../storage/generated-secret.js';
-import type { InsightsStore } from '../storage/insights-store.js';
 import { AccountStore } from './account-store.js';
 import { AuditLog } from './audit-log.js';
+import { InboxState } from './inbox-state.js';
 import { KnowledgeEditor } from './knowledge-editor.js';
 import type { AdminConsoleOptions } from './plugin.js';
 import { SessionStore } from './session-store.js';
@@ -16,18 +16,21 @@ export const accountsFile = (dataDir: string) => path.join(dataDir, 'staff-accou
 export async function createAdminConsole(
   config: Pick<Config, 'dataDir' | 'knowledgeDir' | 'admin'>,
   engine: AnswerEngine,
-  insights: Pick<InsightsStore, 'unanswered' | 'feedback'>,
+  insights: AdminConsoleOptions['insights'],
 ): Promise<AdminConsoleOptions> {
   const sessionSeconds = config.admin.sessionHours * 3600;
-  const [accounts, sessions, audit, cookieSecret] = await Promise.all([
+  const [accounts, sessions, audit, inbox, cookieSecret] = await Promise.all([
     AccountStore.open(accountsFile(config.dataDir)),
     SessionStore.open(path.join(config.dataDir, 'staff-sessions.json'), sessionSeconds * 1000),
     AuditLog.open(path.join(config.dataDir, 'audit-log.json')),
+    InboxState.open(path.join(config.dataDir, 'inbox.json')),
     config.admin.sessionSecret || loadGeneratedSecret(config.dataDir, 'admin-session-secret'),
   ]);
   return {
     accounts,
     sessions,
+    insights,
+    inbox,
     cookieSecret,
     sessionSeconds,
     counts: () => ({ entries: engine.entries.size, unanswered: insights.unanswered.length, feedback: insights.feedback.length }),

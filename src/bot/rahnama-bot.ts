@@ -227,7 +227,9 @@ export class RahnamaBot extends ActivityHandler {
     const recorded = result.kind === 'fallback'
       ? this.deps.insights.recordUnanswered({ text, lang: result.lang, bestEntryId: result.suggestions[0]?.entryId ?? null, bestConfidence: result.confidence })
       : undefined;
-    await Promise.all([this.reply(context, result), recorded]);
+    // Counts for the staff dashboard (the conversation id is hashed, in memory only).
+    const counted = this.deps.insights.countQuestion({ channel: context.activity.channelId, conversation: context.activity.conversation?.id, lang: result.lang, kind: result.kind, entryId: result.entryId });
+    await Promise.all([this.reply(context, result), recorded, counted]);
     // "Am I eligible?": the answer, then the check that looks at the person's own situation.
     const check = result.kind === 'answer' && result.entryId ? this.checks.triggeredBy(result.entryId) : undefined;
     if (check) await this.checks.start(context, check, result.lang);

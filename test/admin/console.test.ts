@@ -17,6 +17,12 @@ async function start() {
   adminRoutes = routesOf(app).filter((r) => r.url.startsWith('/admin'));
 }
 
+async function serveWithInsights() {
+  const served = await serve();
+  ({ knowledgeDir: knowledge, dataDir } = served);
+  return served;
+}
+
 const historyOf = async (file: string) => (await AuditLog.open(path.join(dataDir, 'audit-log.json'))).historyOf(file);
 
 /** Every route the server has, read from the router's own tree (`printRoutes`). */
@@ -153,6 +159,13 @@ describe('the staff console', () => {
     });
     expect(refused.statusCode).toBe(422);
     expect(refused.body).toContain('<p class="error" id="languages.ar.question-error">must not be empty</p>');
+    const dangling = await app.inject({
+      method: 'POST',
+      url: '/admin/entries/avrr-family',
+      headers: { cookie },
+      payload: { _csrf: csrfOf(form.body), version: versionOf(form.body), related: 'avrr-cost, no-such-entry' },
+    });
+    expect(dangling.body).toContain('<p class="error" id="related-error">no entry has the id &quot;no-such-entry&quot;</p>');
     expect(await readFile(path.join(knowledge, 'avrr-family.yaml'), 'utf8')).toBe(before);
     expect(await historyOf('avrr-family.yaml')).toEqual([]);
   });
@@ -163,3 +176,65 @@ async function loadEntryQuestion(id: string, lang: 'fa') {
   const { parse } = await import('yaml');
   return (parse(await readFile(path.join(knowledge, `${id}.yaml`), 'utf8')) as { languages: Record<string, { question: string }> }).languages[lang]!.question;
 }
+
+describe('an entry\'s history', () => {
+  it('lists each published change with who and when, and restores an earlier version as a new change', async () => {
+    await start();
+    const { cookie } = await signIn();
+    const publish = async (answer: string) => {
+      const form = await app.inject({ url: '/admin/entries/avrr-transit', headers: { cookie } });
+      return app.inject({ method: 'POST', url: '/admin/entries/avrr-transit', headers: { cookie }, payload: { _csrf: csrfOf(form.body), version: versionOf(form.body), 'languages.en.answer': answer } });
+    };
+    await publish('Version A of the transit answer.');
+    await publish('Version B of the transit answer.');
+    const history = await app.inject({ url: '/admin/entries/avrr-transit/history', headers: { cookie } });
+    expect(history.body.match(/<td>maria@example.org<\/td>/g)).toHaveLength(2);
+    const restored = await app.inject({
+      method: 'POST',
+      url: '/admin/entries/avrr-transit/restore',
+      headers: { cookie },
+      payload: { _csrf: csrfOf(history.body), version: versionOf(history.body), record: '1' },
+    });
+    expect(restored.statusCode).toBe(303);
+    expect(await readFile(path.join(knowledge, 'avrr-transit.yaml'), 'utf8')).toContain('Version A of the transit answer.');
+    expect((await historyOf('avrr-transit.yaml')).map((r) => r.action)).toEqual(['restore', 'publish', 'publish']);
+    const { parse } = await import('yaml');
+    const question = (parse(await readFile(path.join(knowledge, 'avrr-transit.yaml'), 'utf8')) as { languages: { en: { question: string } } }).languages.en.question;
+    const asked = await app.inject({ method: 'POST', url: '/api/ask', payload: { text: question, lang: 'en' } });
+    expect(asked.json()).toMatchObject({ entryId: 'avrr-transit', answer: expect.stringContaining('Version A') });
+  });
+});
+
+describe('the unanswered inbox', () => {
+  it('groups a question the bot could not answer, and one click makes it a variant: the same question is answered after', async () => {
+    const { app: server, insights } = await serveWithInsights();
+    app = server;
+    const question = 'can my cousin who lives in Sofia come with me on the return flight';
+    const before = (await app.inject({ method: 'POST', url: '/api/ask', payload: { text: question, lang: 'en' } })).json();
+    expect(before.kind).toBe('fallback');
+    await insights.recordUnanswered({ text: question, lang: 'en', bestEntryId: 'avrr-family', bestConfidence: 0.3 });
+    await insights.recordUnanswered({ text: 'Can my cousin who lives in Sofia come with me on the return flight?', lang: 'en', bestEntryId: 'avrr-family', bestConfidence: 0.3 });
+    await insights.recordUnanswered({ text: 'где найти работу в Софии', lang: 'ru', bestEntryId: null, bestConfidence: 0.1 });
+
+    const { cookie } = await signIn();
+    const inbox = await app.inject({ url: '/admin/inbox', headers: { cookie } });
+    expect(inbox.statusCode).toBe(200);
+    expect(inbox.body).toContain('en · asked 2 time(s)');
+    expect(inbox.body).toContain('ru · asked 1 time(s)');
+    // The closest entry is chosen already.
+    expect(inbox.body).toMatch(/<option value="avrr-family" selected>/);
+    const key = /name="key" value="([^"]+)"/.exec(inbox.body)?.[1] ?? '';
+    const added = await app.inject({ method: 'POST', url: '/admin/inbox/variant', headers: { cookie }, payload: { _csrf: csrfOf(inbox.body), key, entryId: 'avrr-family' } });
+    expect(added.statusCode).toBe(303);
+
+    const after = (await app.inject({ method: 'POST', url: '/api/ask', payload: { text: question, lang: 'en' } })).json();
+    expect(after).toMatchObject({ kind: 'answer', entryId: 'avrr-family' });
+    const again = await app.inject({ url: '/admin/inbox', headers: { cookie } });
+    expect(again.body).not.toContain('en · asked');
+    expect(again.body).toContain('ru · asked 1 time(s)');
+
+    const dismissKey = /name="key" value="([^"]+)"/.exec(again.body)?.[1] ?? '';
+    await app.inject({ method: 'POST', url: '/admin/inbox/dismiss', headers: { cookie }, payload: { _csrf: csrfOf(again.body), key: dismissKey } });
+    expect((await app.inject({ url: '/admin/inbox', headers: { cookie } })).body).toContain('Nothing waiting');
+  });
+});

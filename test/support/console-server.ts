@@ -42,6 +42,6 @@ export function useConsoleServer() {
     const insights = await InsightsStore.open(path.join(dataDir, 'insights.json'));
     app = await buildApp({ config, engine, admin: await createAdminConsole(config, engine, insights), logger: false });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
-    return { app, url, engine, dataDir, knowledgeDir };
+    return { app, url, engine, dataDir, knowledgeDir, insights };
   };
 }

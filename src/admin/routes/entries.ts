@@ -3,7 +3,7 @@ import type { KnowledgeEntry } from '../../knowledge/schema.js';
 import { LANGUAGES } from '../../languages.js';
 import { foldText } from '../../retrieval/text.js';
 import { signedIn, type ConsoleKit } from '../console-kit.js';
-import { entryListPage, entryPage } from '../entry-pages.js';
+import { entryListPage, entryPage, historyPage } from '../entry-pages.js';
 import type { KnowledgeEditor } from '../knowledge-editor.js';
 
 export interface EntryRoutesOptions {
@@ -48,11 +48,46 @@ const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) =>
       return page(422, { version: request.body.version ?? '', notice: 'problems', problems: result.problems });
     },
   );
+
+  app.get<{ Params: { id: string }; Querystring: { restored?: string } }>('/admin/entries/:id/history', { schema: { params: entryParams } }, async (request, reply) => {
+    const found = await opts.knowledge.editor.read(request.params.id);
+    if (!found) return reply.callNotFound();
+    const context = signedIn(kit, request);
+    const notice = request.query.restored ? context.t(context.lang, 'history.restored') : undefined;
+    return kit.sendPage(reply, 200, historyPage(context, request.params.id, opts.knowledge.editor.history(request.params.id), found.version, notice));
+  });
+
+  // Restoring publishes the text the file had after that change, with the same checks as an edit.
+  app.post<{ Params: { id: string }; Body: { record: string; version: string } }>(
+    '/admin/entries/:id/restore',
+    { schema: { params: entryParams, body: { type: 'object', required: ['record', 'version'], properties: { record: { type: 'string', pattern: '^[0-9]{1,6}$' }, version: { type: 'string', maxLength: 64 }, _csrf: { type: 'string' } } } } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const record = opts.knowledge.editor.history(id)[Number(request.body.record)];
+      if (!record) return reply.callNotFound();
+      const result = await opts.knowledge.editor.restore(id, record.after, request.body.version, signedIn(kit, request).session.email);
+      if (result.published) return reply.redirect(`/admin/entries/${id}/history?restored=1`, 303);
+      const found = await opts.knowledge.editor.read(id);
+      if (!found) return reply.callNotFound();
+      const state = 'conflict' in result ? { version: request.body.version, notice: 'conflict' as const } : { version: request.body.version, notice: 'problems' as const, problems: result.problems };
+      return kit.sendPage(reply, 'conflict' in result ? 409 : 422, entryPage(signedIn(kit, request), found.entry, state));
+    },
+  );
 };
 
 /** An entry with the languages' fields replaced by the form's (`languages.<code>.<field>`). */
 function entryFromForm(entry: KnowledgeEntry, form: Record<string, string>): KnowledgeEntry {
   const edited = structuredClone(entry);
+  const list = (text: string, separator: RegExp) => text.split(separator).map((item) => item.trim()).filter(Boolean);
+  if (form.topic !== undefined) edited.topic = form.topic.trim();
+  if (form.tags !== undefined) edited.tags = list(form.tags, /,/);
+  if (form.related !== undefined) {
+    const related = list(form.related, /,/);
+    if (related.length > 0) edited.related = related;
+    else delete edited.related;
+  }
+  if (form.source !== undefined) edited.source = list(form.source, /\r?\n/);
+  if (form.reviewed !== undefined) edited.reviewed = form.reviewed.trim();
   for (const lang of LANGUAGES) {
     const field = (name: string) => form[`languages.${lang}.${name}`];
     const t = edited.languages[lang];

@@ -1,0 +1,186 @@
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import type { EntryTranslation, KnowledgeEntry } from '../knowledge/schema.js';
+import { isLang, LANGUAGES, type Lang } from '../languages.js';
+
+/**
+ * The knowledge base as a spreadsheet, for translators working offline: one row per entry and
+ * language. CSV (RFC 4180), UTF-8 with a byte-order mark so that Excel shows Arabic and Cyrillic
+ * correctly; variants one per line inside their cell.
+ */
+export const COLUMNS = ['id', 'lang', 'status', 'question', 'variants', 'answer'] as const;
+type Column = (typeof COLUMNS)[number];
+export type TranslationField = 'status' | 'question' | 'variants' | 'answer';
+
+const BOM = '\uFEFF';
+
+export function exportCsv(entries: Iterable<KnowledgeEntry>): string {
+  const sorted = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rows = sorted.flatMap((entry) =>
+    LANGUAGES.map((lang) => {
+      const t = entry.languages[lang];
+      return [entry.id, lang, t.status, t.question, t.variants.join('\n'), t.answer.replace(/\s+$/, '')];
+    }),
+  );
+  return BOM + stringify([[...COLUMNS], ...rows], { record_delimiter: '\r\n' });
+}
+
+/** A row that cannot be imported: its number as a spreadsheet shows it (the header is row 1). */
+export interface BadRow {
+  readonly row: number;
+  readonly id?: string;
+  readonly lang?: string;
+  readonly reason: string;
+}
+
+/** What an import would change in one language of one entry. */
+export interface RowChange {
+  readonly row: number;
+  readonly id: string;
+  readonly lang: Lang;
+  readonly fields: readonly TranslationField[];
+}
+
+export interface ImportPlan {
+  /** Data rows read (not counting the header and empty rows). */
+  readonly rows: number;
+  readonly bad: readonly BadRow[];
+  readonly changes: readonly RowChange[];
+  /** The entries that would change, with the rows' fields applied. */
+  readonly edited: ReadonlyMap<string, KnowledgeEntry>;
+}
+
+const normaliseAnswer = (text: string) => `${text.replace(/\r\n?/g, '\n').trim()}\n`;
+const normaliseQuestion = (text: string) => text.replace(/\s+/g, ' ').trim();
+const normaliseVariants = (text: string) => text.split(/\r\n?|\n/).map((v) => v.trim()).filter(Boolean);
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** The delimiter the header row uses: Excel saves `;` where the decimal mark is a comma. */
+function delimiterOf(text: string): string {
+  const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  const counts = [',', ';', '\t'].map((d) => [d, header.split(d).length] as const);
+  return counts.reduce((best, c) => (c[1] > best[1] ? c : best))[0];
+}
+
+type Parsed = { kind: 'record'; cells: string[] } | { kind: 'error'; line?: number; message: string };
+
+/** Every record of the CSV in order, a syntax error taking the place of the record it spoiled. */
+function readRecords(text: string): Parsed[] {
+  const out: Parsed[] = [];
+  try {
+    parse(text, {
+      bom: true,
+      delimiter: delimiterOf(text),
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      on_record: (record: string[]) => {
+        out.push({ kind: 'record', cells: record });
+        return null;
+      },
+      on_skip: (error) => {
+        if (!error) return;
+        const line = (error as { lines?: number }).lines;
+        const last = out.at(-1);
+        // The parser can trip more than once on one broken row: one bad row, its first reason.
+        if (last?.kind === 'error' && last.line === line) return;
+        out.push({ kind: 'error', line, message: error.message });
+      },
+    });
+  } catch (error) {
+    out.push({ kind: 'error', message: (error as Error).message });
+  }
+  return out;
+}
+
+/**
+ * Reads an uploaded CSV against the current entries and says what it would change, which rows
+ * are bad and why. Changes nothing. Rows for an entry and language that are left out, or whose
+ * text is the same as now, leave that language as it is.
+ */
+export function planImport(text: string, current: ReadonlyMap<string, KnowledgeEntry>): ImportPlan {
+  const bad: BadRow[] = [];
+  const changes: RowChange[] = [];
+  const edited = new Map<string, KnowledgeEntry>();
+  // Excel's plain "CSV" is saved in the computer's code page, which is not UTF-8.
+  if (text.includes('\uFFFD')) {
+    bad.push({ row: 1, reason: 'the file is not UTF-8 text: in Excel use "Save as" › "CSV UTF-8 (comma delimited)"; in LibreOffice choose the character set Unicode (UTF-8)' });
+    return { rows: 0, bad, changes, edited };
+  }
+  const records = readRecords(text);
+  const header = records[0];
+  if (!header || header.kind !== 'record') {
+    bad.push({ row: 1, reason: header ? `CSV syntax: ${header.message}` : 'the file is empty: the first row must name the columns' });
+    return { rows: 0, bad, changes, edited };
+  }
+  const index = new Map(header.cells.map((name, i) => [name.trim().toLowerCase(), i]));
+  const missing = COLUMNS.filter((c) => !index.has(c));
+  if (missing.length > 0) {
+    bad.push({ row: 1, reason: `missing columns: ${missing.join(', ')} (the first row must name the columns ${COLUMNS.join(', ')})` });
+    return { rows: 0, bad, changes, edited };
+  }
+
+  const seen = new Map<string, number>();
+  let rows = 0;
+  records.slice(1).forEach((record, i) => {
+    const row = i + 2;
+    if (record.kind === 'error') {
+      rows += 1;
+      bad.push({ row, reason: `CSV syntax${record.line ? ` (line ${record.line})` : ''}: ${record.message}` });
+      return;
+    }
+    if (record.cells.every((c) => c.trim() === '')) return;
+    rows += 1;
+    const cell = (name: Column) => record.cells[index.get(name)!];
+    const id = (cell('id') ?? '').trim();
+    const lang = (cell('lang') ?? '').trim();
+    const reasons: string[] = [];
+    if (record.cells.length !== header.cells.length) reasons.push(`has ${record.cells.length} cells, the first row has ${header.cells.length}`);
+    const entry = current.get(id);
+    if (!entry) reasons.push(id ? `unknown id "${id}"` : 'the id is empty');
+    if (!isLang(lang)) reasons.push(lang ? `unknown language code "${lang}" (expected one of ${LANGUAGES.join(', ')})` : 'the language code is empty');
+    const key = `${id}\u0000${lang}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined) reasons.push(`duplicate: row ${earlier} is also ${id} ${lang}`);
+    else seen.set(key, row);
+    const status = (cell('status') ?? '').trim();
+    if (status !== 'reviewed' && status !== 'machine') reasons.push(`status must be reviewed or machine, not "${status}"`);
+    const question = normaliseQuestion(cell('question') ?? '');
+    if (!question) reasons.push('the question is empty');
+    const variants = normaliseVariants(cell('variants') ?? '');
+    if (variants.length === 0) reasons.push('there are no variants (at least one, one per line)');
+    const answerCell = cell('answer') ?? '';
+    if (!answerCell.trim()) reasons.push('the answer is empty');
+    if (reasons.length > 0 || !entry || !isLang(lang)) {
+      bad.push({ row, id: id || undefined, lang: lang || undefined, reason: reasons.join('; ') });
+      return;
+    }
+
+    const now = (edited.get(id) ?? entry).languages[lang];
+    const next: EntryTranslation = { ...now };
+    const fields: TranslationField[] = [];
+    if (status !== now.status) {
+      next.status = status as EntryTranslation['status'];
+      fields.push('status');
+    }
+    if (question !== normaliseQuestion(now.question)) {
+      next.question = question;
+      fields.push('question');
+    }
+    if (!sameList(variants, normaliseVariants(now.variants.join('\n')))) {
+      next.variants = variants;
+      fields.push('variants');
+    }
+    const answer = normaliseAnswer(answerCell);
+    if (answer !== normaliseAnswer(now.answer)) {
+      next.answer = answer;
+      fields.push('answer');
+    }
+    if (fields.length === 0) return;
+    const copy = structuredClone(edited.get(id) ?? entry);
+    copy.languages[lang] = next;
+    edited.set(id, copy);
+    changes.push({ row, id, lang, fields });
+  });
+  return { rows, bad, changes, edited };
+}

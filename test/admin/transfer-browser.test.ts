@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { describe, expect, it } from 'vitest';
+import { useBrowser } from '../support/browser.js';
+import { STAFF, useConsoleServer } from '../support/console-server.js';
+
+const serve = useConsoleServer();
+const openPage = useBrowser();
+const TIMEOUT = { timeout: 10_000 };
+
+describe('spreadsheet import and export in a real browser', () => {
+  it('downloads the spreadsheet, uploads an edited copy, shows the dry run, and applies it', async () => {
+    const { url, knowledgeDir } = await serve();
+    const { page, errors } = await openPage({ locale: 'en-GB' });
+    await page.goto(`${url}/admin`);
+    await page.getByLabel('E-mail').fill(STAFF.email);
+    await page.getByLabel('Password').fill(STAFF.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Import or export the knowledge base as a spreadsheet' }).click();
+
+    const [download] = await Promise.all([page.waitForEvent('download', TIMEOUT), page.getByRole('link', { name: 'Download the spreadsheet (CSV)' }).click()]);
+    const exported = await readFile((await download.path())!, 'utf8');
+    const rows = parse(exported, { bom: true }) as string[][];
+    const newAnswer = 'Отговор от таблицата: разходите се обясняват от консултант.';
+    const edited = rows.map((r) => (r[0] === 'avrr-cost' && r[1] === 'bg' ? [...r.slice(0, 5), newAnswer] : r));
+
+    await page.getByLabel('CSV file').setInputFiles({ name: 'kb.csv', mimeType: 'text/csv', buffer: Buffer.from(`\uFEFF${stringify(edited)}`, 'utf8') });
+    await page.getByRole('button', { name: 'Check the import (nothing changes yet)' }).click();
+    await page.getByRole('status').filter({ hasText: '1 language version(s) would change.' }).waitFor(TIMEOUT);
+    expect(await readFile(path.join(knowledgeDir, 'avrr-cost.yaml'), 'utf8')).not.toContain(newAnswer);
+
+    await page.getByRole('button', { name: 'Apply these 1 change(s)' }).click();
+    await page.getByRole('status').filter({ hasText: 'Applied.' }).waitFor(TIMEOUT);
+    expect(await readFile(path.join(knowledgeDir, 'avrr-cost.yaml'), 'utf8')).toContain(newAnswer);
+    expect(errors).toEqual([]);
+  });
+});

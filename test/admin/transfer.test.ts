@@ -1,0 +1,233 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/admin/audit-log.js';
+import { LANGUAGES } from '../../src/languages.js';
+import { STAFF, useConsoleServer } from '../support/console-server.js';
+
+const serve = useConsoleServer();
+let app: FastifyInstance;
+let knowledge: string;
+let dataDir: string;
+
+async function start() {
+  ({ app, knowledgeDir: knowledge, dataDir } = await serve());
+}
+
+const cookieHeader = (...responses: LightMyRequestResponse[]) =>
+  responses.flatMap((r) => r.cookies.filter((c) => c.value).map((c) => `${c.name}=${c.value}`)).join('; ');
+const csrfOf = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
+const tokenOf = (body: string) => /name="token" value="([^"]+)"/.exec(body)?.[1];
+const historyOf = async (file: string) => (await AuditLog.open(path.join(dataDir, 'audit-log.json'))).historyOf(file);
+
+/** Signs in; returns the session cookie and the CSRF token of the transfer page. */
+async function signIn() {
+  const form = await app.inject({ url: '/admin/login' });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/admin/login',
+    headers: { cookie: cookieHeader(form) },
+    payload: { email: STAFF.email, password: STAFF.password, _csrf: csrfOf(form.body) },
+  });
+  const cookie = cookieHeader(response);
+  const page = await app.inject({ url: '/admin/transfer', headers: { cookie } });
+  expect(page.statusCode).toBe(200);
+  return { cookie, csrf: csrfOf(page.body) };
+}
+
+type Row = { id: string; lang: string; status: string; question: string; variants: string; answer: string };
+const COLUMNS = ['id', 'lang', 'status', 'question', 'variants', 'answer'] as const;
+const toCsv = (rows: readonly Row[]) => stringify([[...COLUMNS], ...rows.map((r) => COLUMNS.map((c) => r[c]))]);
+
+async function exportRows(cookie: string) {
+  const response = await app.inject({ url: '/admin/transfer/export.csv', headers: { cookie } });
+  return { response, rows: parse(response.body, { bom: true, columns: true }) as Row[] };
+}
+
+const dryRun = (cookie: string, csrf: string, csv: string) =>
+  app.inject({ method: 'POST', url: '/admin/transfer/dry-run', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: csrf, csv }).toString() });
+const apply = (cookie: string, csrf: string, token: string) => app.inject({ method: 'POST', url: '/admin/transfer/apply', headers: { cookie }, payload: { _csrf: csrf, token } });
+
+/** A browser's file upload: multipart/form-data with the CSRF field and the CSV as a file. */
+function upload(cookie: string, fields: Record<string, string>, file: string | Buffer) {
+  const boundary = '----rahnama-test-boundary';
+  const parts = Object.entries(fields).map(([name, value]) => `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+  const head = `${parts.join('')}--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="kb.csv"\r\ncontent-type: text/csv\r\n\r\n`;
+  const body = Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from(file), Buffer.from(`\r\n--${boundary}--\r\n`)]);
+  return app.inject({ method: 'POST', url: '/admin/transfer/dry-run', headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body });
+}
+
+const unescape = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+/** The report's table rows, as [row, id, lang, last cell]. */
+function tableRows(body: string, table: 'bad-rows' | 'changes'): string[][] {
+  const section = new RegExp(`<table class="${table}">([\\s\\S]*?)</table>`).exec(body)?.[1] ?? '';
+  return [...section.matchAll(/<tr><td>([\s\S]*?)<\/tr>/g)].map((m) => `<td>${m[1]}`.split(/<\/td>/).filter((c) => c.includes('<td>')).map((c) => unescape(c.replace(/^[\s\S]*?<td>/, '').replace(/<[^>]+>/g, ''))));
+}
+
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.yaml')).sort();
+  return new Map(await Promise.all(files.map(async (f) => [f, await readFile(path.join(dir, f), 'utf8')] as const)));
+}
+
+const ask = async (text: string, lang: string) => (await app.inject({ method: 'POST', url: '/api/ask', payload: { text, lang } })).json().answer as string;
+
+describe('spreadsheet import and export in the staff console', () => {
+  it('exports one row per entry and language as a UTF-8 CSV attachment, and importing the export back changes nothing', async () => {
+    await start();
+    const { cookie, csrf } = await signIn();
+    const { response, rows } = await exportRows(cookie);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(response.headers['content-disposition']).toMatch(/^attachment; filename="rahnama-knowledge-\d{4}-\d{2}-\d{2}\.csv"$/);
+    expect(response.body.startsWith('\uFEFFid,lang,status,question,variants,answer\r\n')).toBe(true);
+    expect(rows).toHaveLength(27 * LANGUAGES.length);
+    expect(new Set(rows.map((r) => `${r.id} ${r.lang}`)).size).toBe(rows.length);
+    const cost = rows.find((r) => r.id === 'avrr-cost' && r.lang === 'fa')!;
+    const yaml = await readFile(path.join(knowledge, 'avrr-cost.yaml'), 'utf8');
+    expect(yaml).toContain(cost.question);
+    expect(cost.variants.split('\n').length).toBeGreaterThan(1);
+
+    const pasted = await dryRun(cookie, csrf, response.body);
+    expect(pasted.statusCode).toBe(200);
+    expect(pasted.body).toContain(`Rows read: ${rows.length}.`);
+    expect(pasted.body).toContain('The spreadsheet is the same as the knowledge base: nothing to change.');
+    expect(tokenOf(pasted.body)).toBeUndefined();
+
+    const uploaded = await upload(cookie, { _csrf: csrf }, response.body);
+    expect(uploaded.statusCode).toBe(200);
+    expect(uploaded.body).toContain('nothing to change');
+
+    // Excel saves CSV with semicolons where the decimal mark is a comma.
+    const semicolons = stringify([[...COLUMNS], ...rows.map((r) => COLUMNS.map((c) => r[c]))], { delimiter: ';' });
+    expect((await dryRun(cookie, csrf, semicolons)).body).toContain('nothing to change');
+  });
+
+  it('shows an edited row in the dry run as a change and writes nothing until it is applied; then the file changes, the bot answers with it, and the audit log says who', async () => {
+    await start();
+    const { cookie, csrf } = await signIn();
+    const { rows } = await exportRows(cookie);
+    const before = await snapshot(knowledge);
+    const newAnswer = 'پاسخ تازه از صفحه‌گسترده: هزینه‌ها را مشاور توضیح می‌دهد.';
+    const edited = rows.map((r) => (r.id === 'avrr-cost' && r.lang === 'fa' ? { ...r, answer: newAnswer, status: 'reviewed' } : r));
+
+    const report = await dryRun(cookie, csrf, toCsv(edited));
+    expect(report.statusCode).toBe(200);
+    const row = edited.findIndex((r) => r.id === 'avrr-cost' && r.lang === 'fa') + 2;
+    expect(tableRows(report.body, 'changes')).toEqual([[String(row), 'avrr-cost', 'fa', 'status, answer']]);
+    expect(await snapshot(knowledge)).toEqual(before);
+    const question = rows.find((r) => r.id === 'avrr-cost' && r.lang === 'fa')!.question;
+    expect(await ask(question, 'fa')).not.toContain(newAnswer);
+
+    const token = tokenOf(report.body)!;
+    const applied = await apply(cookie, csrf, token);
+    expect(applied.statusCode).toBe(200);
+    expect(applied.body).toContain('Applied. 1 entry file(s) changed');
+    const after = await snapshot(knowledge);
+    expect(after.get('avrr-cost.yaml')).toContain(newAnswer);
+    expect([...after].filter(([file, text]) => before.get(file) !== text).map(([file]) => file)).toEqual(['avrr-cost.yaml']);
+    expect(await ask(question, 'fa')).toContain(newAnswer);
+    expect(await historyOf('avrr-cost.yaml')).toEqual([expect.objectContaining({ who: STAFF.email, action: 'publish', before: before.get('avrr-cost.yaml'), after: expect.stringContaining(newAnswer) })]);
+
+    // A dry run applies once.
+    expect((await apply(cookie, csrf, token)).statusCode).toBe(410);
+  });
+
+  it('refuses a malformed import, changing nothing, and names each bad row with its number and reason', async () => {
+    await start();
+    const { cookie, csrf } = await signIn();
+    const { rows } = await exportRows(cookie);
+    const before = await snapshot(knowledge);
+    const good = rows.find((r) => r.id === 'avrr-timeline' && r.lang === 'en')!;
+    const other = rows.find((r) => r.id === 'avrr-family' && r.lang === 'bg')!;
+    const header = 'id,lang,status,question,variants,answer';
+    const line = (r: Row) => toCsv([r]).split('\n').slice(1).join('\n').trimEnd();
+    const csv = [
+      header,
+      line({ ...good, answer: 'A good edit that must not be applied either.' }), // row 2
+      line({ ...good, id: 'no-such-entry' }), // row 3
+      line({ ...good, lang: 'xx' }), // row 4
+      line({ ...other, answer: '   ' }), // row 5
+      line({ ...good, answer: 'The same entry and language again.' }), // row 6
+      'avrr-overview,en,reviewed,What is "voluntary" return,one variant,An answer', // row 7: a quote inside an unquoted cell
+      line({ ...good, id: 'avrr-overview', status: 'draft' }), // row 8
+    ].join('\r\n');
+
+    const report = await dryRun(cookie, csrf, csv);
+    expect(report.statusCode).toBe(422);
+    expect(report.body).toContain('This import cannot be applied: 6 bad row(s)');
+    const bad = tableRows(report.body, 'bad-rows');
+    expect(bad.map((r) => r[0])).toEqual(['3', '4', '5', '6', '7', '8']);
+    expect(bad[0]![3]).toBe('unknown id "no-such-entry"');
+    expect(bad[1]![3]).toMatch(/^unknown language code "xx"/);
+    expect(bad[2]![3]).toBe('the answer is empty');
+    expect(bad[3]![3]).toBe('duplicate: row 2 is also avrr-timeline en');
+    expect(bad[4]![3]).toMatch(/^CSV syntax \(line \d+\): Invalid Opening Quote/);
+    expect(bad[5]![3]).toBe('status must be reviewed or machine, not "draft"');
+    expect(tokenOf(report.body)).toBeUndefined();
+
+    // Nothing changed, and there is nothing to apply.
+    expect((await apply(cookie, csrf, 'made-up-token')).statusCode).toBe(410);
+    expect(await snapshot(knowledge)).toEqual(before);
+    expect(await historyOf('avrr-timeline.yaml')).toEqual([]);
+  });
+
+  it('refuses a spreadsheet without the expected columns, a file that is not UTF-8, and an import the knowledge base check refuses', async () => {
+    await start();
+    const { cookie, csrf } = await signIn();
+    const noColumns = await dryRun(cookie, csrf, 'id,language,text\navrr-cost,en,hello\n');
+    expect(noColumns.statusCode).toBe(422);
+    expect(tableRows(noColumns.body, 'bad-rows')).toEqual([['1', '', '', expect.stringMatching(/^missing columns: lang, status, question, variants, answer/)]]);
+
+    // Saved by Excel as plain "CSV" (Windows-1251), and uploaded: not UTF-8.
+    const ansi = Buffer.concat([Buffer.from('id,lang,status,question,variants,answer\r\navrr-cost,bg,machine,'), Buffer.from([0xc2, 0xfa, 0xef, 0xf0, 0xee, 0xf1]), Buffer.from(',a,b\r\n')]);
+    const notUtf8 = await upload(cookie, { _csrf: csrf }, ansi);
+    expect(notUtf8.statusCode).toBe(422);
+    expect(tableRows(notUtf8.body, 'bad-rows')).toEqual([['1', '', '', expect.stringMatching(/^the file is not UTF-8 text/)]]);
+
+    const { rows } = await exportRows(cookie);
+    const en = rows.find((r) => r.id === 'avrr-cost' && r.lang === 'en')!;
+    const before = await snapshot(knowledge);
+    const repeats = await dryRun(cookie, csrf, toCsv([{ ...en, variants: `${en.variants}\n${en.question}` }]));
+    expect(repeats.statusCode).toBe(422);
+    expect(repeats.body).toContain('avrr-cost.yaml › languages.en.variants');
+    expect(repeats.body).toContain('repeats the question or another variant');
+    expect(tokenOf(repeats.body)).toBeUndefined();
+    expect(await snapshot(knowledge)).toEqual(before);
+  });
+
+  it('does not apply a dry run when the entry was published in between, keeping the other publish', async () => {
+    await start();
+    const { cookie, csrf } = await signIn();
+    const { rows } = await exportRows(cookie);
+    const en = rows.find((r) => r.id === 'avrr-timeline' && r.lang === 'en')!;
+    const report = await dryRun(cookie, csrf, toCsv([{ ...en, answer: 'From the spreadsheet.' }]));
+    const token = tokenOf(report.body)!;
+    const form = await app.inject({ url: '/admin/entries/avrr-timeline', headers: { cookie } });
+    const version = /name="version" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
+    const saved = await app.inject({ method: 'POST', url: '/admin/entries/avrr-timeline', headers: { cookie }, payload: { _csrf: csrf, version, 'languages.en.answer': 'From the entry form.' } });
+    expect(saved.statusCode).toBe(303);
+    const applied = await apply(cookie, csrf, token);
+    expect(applied.statusCode).toBe(409);
+    expect(applied.body).toContain('someone published avrr-timeline after your check');
+    const text = await readFile(path.join(knowledge, 'avrr-timeline.yaml'), 'utf8');
+    expect(text).toContain('From the entry form.');
+    expect(text).not.toContain('From the spreadsheet.');
+  });
+
+  it('refuses an upload without the CSRF token, the import routes without a session, and a file over 5 MB', async () => {
+    await start();
+    const { cookie, csrf } = await signIn();
+    const { response } = await exportRows(cookie);
+    const forged = await upload(cookie, { _csrf: 'guess' }, response.body);
+    expect(forged.json()).toMatchObject({ statusCode: 403, code: 'RAHNAMA_ADMIN_CSRF' });
+    const anonymous = await upload('', { _csrf: csrf }, response.body);
+    expect(anonymous.json()).toMatchObject({ statusCode: 401, code: 'RAHNAMA_ADMIN_SIGN_IN_REQUIRED' });
+    expect((await app.inject({ url: '/admin/transfer/export.csv' })).headers.location).toBe('/admin/login');
+    const huge = 'x'.repeat(6 * 1024 * 1024);
+    expect((await upload(cookie, { _csrf: csrf }, huge)).statusCode).toBe(413);
+    expect((await dryRun(cookie, csrf, huge)).statusCode).toBe(413);
+  });
+});
