@@ -1,5 +1,5 @@
 import type { KnowledgeEntry } from '../knowledge/schema.js';
-import type { InsightsStore } from '../storage/insights-store.js';
+import type { DailyCount, InsightsStore } from '../storage/insights-store.js';
 import { horizontalBarChart, legend, lineChart, PALETTE, stackedBarChart, type Series } from './charts.js';
 import { html } from './html.js';
 import { page, type PageContext } from './pages.js';
@@ -11,14 +11,7 @@ export type DashboardPeriod = (typeof DASHBOARD_PERIODS)[number];
 /** What the dashboard reads: the insights' aggregates, never the raw records. */
 export type DashboardInsights = Pick<InsightsStore, 'dailyCounts' | 'entryCounts' | 'feedbackCounts' | 'checkOutcomes'>;
 
-interface Counts {
-  conversations: number;
-  questions: number;
-  answered: number;
-  fallback: number;
-  smalltalk: number;
-  emergency: number;
-}
+type Counts = Pick<DailyCount, 'conversations' | 'questions' | 'answered' | 'fallback' | 'smalltalk' | 'emergency'>;
 
 export interface DashboardSummary {
   /** The period's days, oldest first (YYYY-MM-DD, UTC). */

@@ -8,7 +8,7 @@ header{display:flex;align-items:center;gap:16px;padding:12px 24px;background:#0a
 header h1{flex:1;margin:0;font-size:1.1rem}header a{color:#fff}
 main{max-width:960px;margin:24px auto;padding:0 24px}
 form.card,section.card{background:#fff;border:1px solid #d5dbe3;border-radius:8px;padding:24px;max-width:420px}
-section.card{max-width:none}
+section.card{max-width:none;margin-bottom:16px}ol.inbox{list-style:none;padding:0}li.question{margin-bottom:12px}button.secondary{background:#fff;color:#0a4a86;border:1px solid #0a4a86}
 label{display:block;margin:12px 0 4px;font-weight:600}
 input{width:100%;min-height:44px;padding:8px 12px;border:1px solid #6b7785;border-radius:6px;font:inherit}
 button{min-height:44px;padding:8px 16px;border:0;border-radius:6px;background:#0a4a86;color:#fff;font:inherit;cursor:pointer}

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/admin/audit-log.js';
-import { STAFF, useConsoleServer } from '../support/console-server.js';
+import { csrfOf, signInWith, STAFF, useConsoleServer } from '../support/console-server.js';
 
 const serve = useConsoleServer();
 const PASSWORD: string = STAFF.password;
@@ -41,21 +41,8 @@ function routesOf(server: FastifyInstance): { method: string; url: string }[] {
   return routes;
 }
 
-/** Cookies a response set, as a Cookie header for the next request. */
-const cookieHeader = (...responses: LightMyRequestResponse[]) =>
-  responses.flatMap((r) => r.cookies.filter((c) => c.value).map((c) => `${c.name}=${c.value}`)).join('; ');
-const csrfOf = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
 
-async function signIn(password = PASSWORD) {
-  const form = await app.inject({ url: '/admin/login' });
-  const response = await app.inject({
-    method: 'POST',
-    url: '/admin/login',
-    headers: { cookie: cookieHeader(form) },
-    payload: { email: 'maria@example.org', password, _csrf: csrfOf(form.body) },
-  });
-  return { form, response, cookie: cookieHeader(response) };
-}
+const signIn = (password = PASSWORD) => signInWith(app, password);
 
 describe('the staff console', () => {
   it('signs staff in with a session cookie that is HttpOnly, SameSite=Strict and signed, and signs them out', async () => {

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { ConversationState, MemoryStorage, TestAdapter, UserState, type Activity } from 'botbuilder';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { RahnamaBot } from '../../src/bot/rahnama-bot.js';
 import { loadLocales } from '../../src/i18n/locales.js';
 import type { Lang } from '../../src/languages.js';
 import type { AnswerEngine } from '../../src/retrieval/engine.js';
 import { InsightsStore, type QuestionKind } from '../../src/storage/insights-store.js';
-import { STAFF, useConsoleServer } from '../support/console-server.js';
+import { signInWith, useConsoleServer } from '../support/console-server.js';
 import { shippedEngine } from '../support/engine.js';
 import { LOCALES_DIR } from '../support/paths.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -15,20 +15,8 @@ import { useTempDir } from '../support/temp-dir.js';
 const serve = useConsoleServer();
 const tempDir = useTempDir();
 
-const cookieHeader = (...responses: LightMyRequestResponse[]) =>
-  responses.flatMap((r) => r.cookies.filter((c) => c.value).map((c) => `${c.name}=${c.value}`)).join('; ');
-const csrfOf = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
 
-async function signIn(app: FastifyInstance) {
-  const form = await app.inject({ url: '/admin/login' });
-  const response = await app.inject({
-    method: 'POST',
-    url: '/admin/login',
-    headers: { cookie: cookieHeader(form) },
-    payload: { email: STAFF.email, password: STAFF.password, _csrf: csrfOf(form.body) },
-  });
-  return cookieHeader(response);
-}
+const signIn = async (app: FastifyInstance) => (await signInWith(app)).cookie;
 
 const DAY = 86_400_000;
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY);

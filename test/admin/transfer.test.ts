@@ -2,11 +2,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/admin/audit-log.js';
 import { LANGUAGES } from '../../src/languages.js';
-import { STAFF, useConsoleServer } from '../support/console-server.js';
+import { csrfOf, signInWith, STAFF, useConsoleServer } from '../support/console-server.js';
 
 const serve = useConsoleServer();
 let app: FastifyInstance;
@@ -17,22 +17,12 @@ async function start() {
   ({ app, knowledgeDir: knowledge, dataDir } = await serve());
 }
 
-const cookieHeader = (...responses: LightMyRequestResponse[]) =>
-  responses.flatMap((r) => r.cookies.filter((c) => c.value).map((c) => `${c.name}=${c.value}`)).join('; ');
-const csrfOf = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
 const tokenOf = (body: string) => /name="token" value="([^"]+)"/.exec(body)?.[1];
 const historyOf = async (file: string) => (await AuditLog.open(path.join(dataDir, 'audit-log.json'))).historyOf(file);
 
 /** Signs in; returns the session cookie and the CSRF token of the transfer page. */
 async function signIn() {
-  const form = await app.inject({ url: '/admin/login' });
-  const response = await app.inject({
-    method: 'POST',
-    url: '/admin/login',
-    headers: { cookie: cookieHeader(form) },
-    payload: { email: STAFF.email, password: STAFF.password, _csrf: csrfOf(form.body) },
-  });
-  const cookie = cookieHeader(response);
+  const { cookie } = await signInWith(app);
   const page = await app.inject({ url: '/admin/transfer', headers: { cookie } });
   expect(page.statusCode).toBe(200);
   return { cookie, csrf: csrfOf(page.body) };

@@ -1,7 +1,7 @@
 import { copyFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { AccountStore } from '../../src/admin/account-store.js';
 import { accountsFile, createAdminConsole } from '../../src/admin/setup.js';
@@ -44,4 +44,23 @@ export function useConsoleServer() {
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     return { app, url, engine, dataDir, knowledgeDir, insights };
   };
+}
+
+/** Cookies responses set, as a Cookie header for the next request. */
+export const cookieHeader = (...responses: LightMyRequestResponse[]) =>
+  responses.flatMap((r) => r.cookies.filter((c) => c.value).map((c) => `${c.name}=${c.value}`)).join('; ');
+
+/** The CSRF token a console page's form carries. */
+export const csrfOf = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
+
+/** Signs in through the sign-in form, as a browser would: its page, then the POST. */
+export async function signInWith(app: FastifyInstance, password: string = STAFF.password) {
+  const form = await app.inject({ url: '/admin/login' });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/admin/login',
+    headers: { cookie: cookieHeader(form) },
+    payload: { email: STAFF.email, password, _csrf: csrfOf(form.body) },
+  });
+  return { form, response, cookie: cookieHeader(response) };
 }
