@@ -6,7 +6,7 @@ export interface AuditRecord {
   readonly at: string;
   /** The staff member's e-mail address. */
   readonly who: string;
-  readonly action: 'publish' | 'restore';
+  readonly action: 'create' | 'publish' | 'restore' | 'delete';
   readonly file: string;
   /** The file's text before the change (empty for a new file) and after it. */
   readonly before: string;

@@ -7,7 +7,7 @@ import { page, type PageContext } from './pages.js';
 
 const RTL = new Set(['ar', 'fa', 'ps', 'ur']);
 
-export function entryListPage(context: PageContext, entries: readonly KnowledgeEntry[], query: string): string {
+export function entryListPage(context: PageContext, entries: readonly KnowledgeEntry[], query: string, notice?: string): string {
   const { t, lang } = context;
   const rows = entries.map((e) => {
     const machine = LANGUAGES.filter((l) => e.languages[l].status === 'machine').length;
@@ -16,6 +16,8 @@ export function entryListPage(context: PageContext, entries: readonly KnowledgeE
   return page(context, t(lang, 'entries.heading'), html`
 <section class="card">
   <h2>${t(lang, 'entries.heading')}</h2>
+  ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+  <p><a href="/admin/entries/new">${t(lang, 'entries.new')}</a></p>
   <form method="get" action="/admin/entries" role="search">
     <label for="q">${t(lang, 'entries.search')}</label>
     <input id="q" name="q" type="search" value="${query}">
@@ -30,6 +32,8 @@ export function entryListPage(context: PageContext, entries: readonly KnowledgeE
 }
 
 export interface EntryPageState {
+  /** A new entry: its id is asked for, and the form creates it. */
+  readonly isNew?: boolean;
   readonly version: string;
   readonly notice?: 'published' | 'conflict' | 'problems';
   readonly problems?: readonly KnowledgeProblem[];
@@ -40,7 +44,7 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
   const { t, lang, session } = context;
   const problemsOf = (field: string) => (state.problems ?? []).filter((p) => p.field === field || p.field?.startsWith(`${field}[`) || p.field?.startsWith(`${field}.`));
   const fieldProblems = (field: string) => problemsOf(field).map((p) => html`<p class="error" id="${field}-error">${p.message}</p>`);
-  const shown = ['topic', 'tags', 'related', 'source', 'reviewed'];
+  const shown = ['id', 'topic', 'tags', 'related', 'source', 'reviewed'];
   const general = (state.problems ?? []).filter((p) => !p.field?.startsWith('languages.') && !shown.some((f) => p.field === f || p.field?.startsWith(`${f}[`)));
   const languages = LANGUAGES.map((code) => {
     const tr = entry.languages[code];
@@ -67,15 +71,18 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
   });
   const notice = state.notice && html`<p class="${state.notice === 'published' ? 'notice' : 'error'}" role="${state.notice === 'published' ? 'status' : 'alert'}">${t(lang, `entry.${state.notice}`)}</p>`;
   return page(context, t(lang, 'entry.heading', { id: entry.id }), html`
-<p><a href="/admin/entries">${t(lang, 'entry.back')}</a> · <a href="/admin/entries/${entry.id}/history">${t(lang, 'entry.history')}</a></p>
-<form class="entry" method="post" action="/admin/entries/${entry.id}">
-  <h2>${t(lang, 'entry.heading', { id: entry.id })}</h2>
+<p><a href="/admin/entries">${t(lang, 'entry.back')}</a>${state.isNew ? '' : html` · <a href="/admin/entries/${entry.id}/history">${t(lang, 'entry.history')}</a>`}</p>
+<form class="entry" method="post" action="${state.isNew ? '/admin/entries' : `/admin/entries/${entry.id}`}">
+  <h2>${state.isNew ? t(lang, 'entry.new') : t(lang, 'entry.heading', { id: entry.id })}</h2>
   ${notice}
   ${general.map((p) => html`<p class="error">${p.field ? `${p.field}: ` : ''}${p.message}</p>`)}
   <input type="hidden" name="_csrf" value="${session.csrfToken}">
   <input type="hidden" name="version" value="${state.version}">
   <fieldset class="language">
     <legend>${t(lang, 'entry.common')}</legend>
+    ${state.isNew ? html`<label for="id">${t(lang, 'entry.id')}</label>
+    <input id="id" name="id" value="${entry.id}" required pattern="[a-z0-9]+(-[a-z0-9]+)*">
+    ${fieldProblems('id')}` : ''}
     <label for="topic">${t(lang, 'entry.topic')}</label>
     <input id="topic" name="topic" value="${entry.topic}">
     ${fieldProblems('topic')}
@@ -93,8 +100,12 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
     ${fieldProblems('reviewed')}
   </fieldset>
   <div class="languages">${languages}</div>
-  <p><button type="submit">${t(lang, 'entry.publish')}</button></p>
-</form>`);
+  <p><button type="submit">${state.isNew ? t(lang, 'entry.create') : t(lang, 'entry.publish')}</button></p>
+</form>
+${state.isNew ? '' : html`<form method="post" action="/admin/entries/${entry.id}/delete">
+  <input type="hidden" name="_csrf" value="${session.csrfToken}"><input type="hidden" name="version" value="${state.version}">
+  <p><button type="submit" class="secondary">${t(lang, 'entry.delete')}</button></p>
+</form>`}`);
 }
 
 /** An entry's published versions, newest first, each restorable. */

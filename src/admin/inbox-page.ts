@@ -41,6 +41,7 @@ export function inboxPage(
     </select>
     <p><button type="submit">${t(lang, 'inbox.add')}</button></p>
   </form>
+  <p><a href="/admin/entries/new?lang=${g.lang}&amp;question=${encodeURIComponent(g.text)}">${t(lang, 'inbox.newEntry')}</a></p>
   <form method="post" action="/admin/inbox/dismiss">
     ${csrf}<input type="hidden" name="key" value="${g.key}">
     <button type="submit" class="secondary">${t(lang, 'inbox.dismiss')}</button>

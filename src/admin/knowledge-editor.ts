@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { readKnowledgeSources, validateKnowledge, type KnowledgeProblem } from '../knowledge/load.js';
@@ -26,6 +26,9 @@ export type PublishManyResult =
   | { readonly published: false; readonly problems: readonly KnowledgeProblem[] };
 
 const versionOf = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
+
+/** The version of a file that does not exist yet: what a new entry is based on. */
+export const NEW_ENTRY_VERSION = versionOf('');
 
 /**
  * Publishing from the console: the YAML files in `knowledge/` stay the source of truth. An edit
@@ -55,6 +58,27 @@ export class KnowledgeEditor {
 
   publish(entry: KnowledgeEntry, baseVersion: string, who: string, action: AuditRecord['action'] = 'publish'): Promise<PublishResult> {
     const run = () => this.publishNow(entry, baseVersion, who, action);
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Deletes an entry's file, if the knowledge base is still valid without it (no other entry
+   * or guided check points to it), takes it out of service and logs it with its text.
+   */
+  remove(id: string, baseVersion: string, who: string): Promise<PublishResult> {
+    const run = async (): Promise<PublishResult> => {
+      const file = this.fileOf(id);
+      const before = await readFile(path.join(this.dir, file), 'utf8').catch(() => '');
+      if (!before || versionOf(before) !== baseVersion) return { published: false, conflict: true };
+      const { knowledgeBase, problems } = validateKnowledge((await readKnowledgeSources(this.dir)).filter((s) => s.file !== file));
+      if (!knowledgeBase) return { published: false, problems };
+      await unlink(path.join(this.dir, file));
+      this.engine.removeEntry(id);
+      await this.audit.record({ at: new Date().toISOString(), who, action: 'delete', file, before, after: '' });
+      return { published: true, version: NEW_ENTRY_VERSION };
+    };
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
     return result;
@@ -92,7 +116,7 @@ export class KnowledgeEditor {
     if (!published) return { published: false, problems: problems.filter((p) => p.file === file).length > 0 ? problems.filter((p) => p.file === file) : problems };
     await writeFileAtomically(path.join(this.dir, file), after, 0o644);
     this.engine.upsertEntry(published);
-    await this.audit.record({ at: new Date().toISOString(), who, action, file, before, after });
+    await this.audit.record({ at: new Date().toISOString(), who, action: before ? action : 'create', file, before, after });
     return { published: true, version: versionOf(after) };
   }
 

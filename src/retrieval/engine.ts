@@ -149,6 +149,13 @@ export class AnswerEngine {
     for (const listener of this.changeListeners) listener(entry.id);
   }
 
+  /** Takes a deleted entry out of service at once. */
+  removeEntry(entryId: string): void {
+    (this.deps.knowledge.entries as Map<string, KnowledgeEntry>).delete(entryId);
+    this.deps.keyword.remove(entryId);
+    for (const listener of this.changeListeners) listener(entryId);
+  }
+
   /** Calls `listener` with the id of every entry published after start-up. */
   onEntryChanged(listener: (entryId: string) => void): void {
     this.changeListeners.push(listener);

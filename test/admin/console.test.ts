@@ -164,6 +164,47 @@ async function loadEntryQuestion(id: string, lang: 'fa') {
   return (parse(await readFile(path.join(knowledge, `${id}.yaml`), 'utf8')) as { languages: Record<string, { question: string }> }).languages[lang]!.question;
 }
 
+describe('creating and deleting entries', () => {
+  it('creates an entry from the form in all eleven languages, refuses one with a language missing, and deletes it again', async () => {
+    await start();
+    const { cookie } = await signIn();
+    const form = await app.inject({ url: '/admin/entries/new?lang=en&question=Can%20I%20bring%20my%20cat%3F', headers: { cookie } });
+    expect(form.body).toContain('value="Can I bring my cat?"');
+    const fields: Record<string, string> = { _csrf: csrfOf(form.body), id: 'avrr-pets', topic: 'avrr', source: '[RL] Refugee Light Bulgaria', reviewed: '2026-12-01' };
+    for (const lang of ['en', 'bg', 'ar', 'fa', 'ps', 'ur', 'ku', 'tr', 'uk', 'ru', 'fr']) {
+      fields[`languages.${lang}.status`] = lang === 'en' ? 'reviewed' : 'machine';
+      fields[`languages.${lang}.question`] = `Can I bring my cat when I return? (${lang})`;
+      fields[`languages.${lang}.variants`] = `pets on the return flight (${lang})`;
+      fields[`languages.${lang}.answer`] = `Please ask an IOM counsellor about animals (${lang}).`;
+    }
+    const missing = await app.inject({ method: 'POST', url: '/admin/entries', headers: { cookie }, payload: { ...fields, 'languages.ps.answer': '' } });
+    expect(missing.statusCode).toBe(422);
+    expect(missing.body).toContain('id="languages.ps.answer-error"');
+    const created = await app.inject({ method: 'POST', url: '/admin/entries', headers: { cookie }, payload: fields });
+    expect(created.headers.location).toBe('/admin/entries/avrr-pets?published=1');
+    const asked = await app.inject({ method: 'POST', url: '/api/ask', payload: { text: 'Can I bring my cat when I return?', lang: 'en' } });
+    expect(asked.json()).toMatchObject({ kind: 'answer', entryId: 'avrr-pets' });
+    expect((await app.inject({ method: 'POST', url: '/admin/entries', headers: { cookie }, payload: fields })).statusCode).toBe(409);
+
+    const page = await app.inject({ url: '/admin/entries/avrr-pets', headers: { cookie } });
+    const deleted = await app.inject({ method: 'POST', url: '/admin/entries/avrr-pets/delete', headers: { cookie }, payload: { _csrf: csrfOf(page.body), version: versionOf(page.body) } });
+    expect(deleted.headers.location).toBe('/admin/entries?deleted=avrr-pets');
+    const after = (await app.inject({ method: 'POST', url: '/api/ask', payload: { text: 'Can I bring my cat when I return?', lang: 'en' } })).json();
+    expect(after.entryId).not.toBe('avrr-pets');
+    expect((await historyOf('avrr-pets.yaml')).map((r) => r.action)).toEqual(['delete', 'create']);
+  });
+
+  it('refuses to delete an entry that others point to, saying which', async () => {
+    await start();
+    const { cookie } = await signIn();
+    const page = await app.inject({ url: '/admin/entries/contact-iom', headers: { cookie } });
+    const refused = await app.inject({ method: 'POST', url: '/admin/entries/contact-iom/delete', headers: { cookie }, payload: { _csrf: csrfOf(page.body), version: versionOf(page.body) } });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('no entry has the id &quot;contact-iom&quot;');
+    expect(await readFile(path.join(knowledge, 'contact-iom.yaml'), 'utf8')).toContain('contact-iom');
+  });
+});
+
 describe('an entry\'s history', () => {
   it('lists each published change with who and when, and restores an earlier version as a new change', async () => {
     await start();

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { KnowledgeProblem } from '../../knowledge/load.js';
 import type { KnowledgeEntry } from '../../knowledge/schema.js';
-import { LANGUAGES } from '../../languages.js';
+import { LANGUAGES, type Lang } from '../../languages.js';
 import { foldText } from '../../retrieval/text.js';
 import { signedIn, type ConsoleKit } from '../console-kit.js';
 import { entryListPage, entryPage, historyPage } from '../entry-pages.js';
-import type { KnowledgeEditor } from '../knowledge-editor.js';
+import { NEW_ENTRY_VERSION, type KnowledgeEditor } from '../knowledge-editor.js';
 
 export interface EntryRoutesOptions {
   kit: ConsoleKit;
@@ -14,13 +15,45 @@ export interface EntryRoutesOptions {
 /** Knowledge editing: the list and search, an entry's eleven languages, publishing. */
 const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) => {
   const { kit } = opts;
-  app.get<{ Querystring: { q?: string } }>(
+  app.get<{ Querystring: { q?: string; deleted?: string } }>(
     '/admin/entries',
-    { schema: { querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 200 }, lang: { type: 'string' } } } } },
+    { schema: { querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 200 }, deleted: { type: 'string', maxLength: 100 }, lang: { type: 'string' } } } } },
     async (request, reply) => {
       const query = request.query.q ?? '';
       const entries = [...opts.knowledge.entries()].filter((e) => matches(e, query));
-      return kit.sendPage(reply, 200, entryListPage(kit.context(request), entries, query));
+      const context = kit.context(request);
+      const notice = request.query.deleted ? context.t(context.lang, 'entries.deleted', { id: request.query.deleted }) : undefined;
+      return kit.sendPage(reply, 200, entryListPage(context, entries, query, notice));
+    },
+  );
+
+  // A new entry: every language at once (the same rules as kb:check), optionally started from a
+  // question people asked (the unanswered inbox).
+  app.get<{ Querystring: { lang?: Lang; question?: string } }>(
+    '/admin/entries/new',
+    { schema: { querystring: { type: 'object', properties: { lang: { type: 'string', enum: [...LANGUAGES] }, question: { type: 'string', maxLength: 1000 } } } } },
+    async (request, reply) => {
+      const entry = blankEntry();
+      if (request.query.lang && request.query.question) entry.languages[request.query.lang].question = request.query.question;
+      return kit.sendPage(reply, 200, entryPage(signedIn(kit, request), entry, { isNew: true, version: NEW_ENTRY_VERSION }));
+    },
+  );
+
+  app.post<{ Body: Record<string, string> }>(
+    '/admin/entries',
+    { schema: { body: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } }, additionalProperties: { type: 'string', maxLength: 20_000 } } } },
+    async (request, reply) => {
+      const entry = entryFromForm({ ...blankEntry(), id: request.body.id?.trim() ?? '' }, request.body);
+      const context = signedIn(kit, request);
+      const again = (status: number, problems: KnowledgeProblem[]) =>
+        kit.sendPage(reply, status, entryPage(context, entry, { isNew: true, version: NEW_ENTRY_VERSION, notice: 'problems', problems }));
+      const file = `${entry.id}.yaml`;
+      if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(entry.id)) return again(422, [{ file, field: 'id', message: 'must be kebab-case (lower-case letters, digits and single hyphens)' }]);
+      if ([...opts.knowledge.entries()].some((e) => e.id === entry.id)) return again(409, [{ file, field: 'id', message: context.t(context.lang, 'entry.exists') }]);
+      const result = await opts.knowledge.editor.publish(entry, NEW_ENTRY_VERSION, context.session.email);
+      if (result.published) return reply.redirect(`/admin/entries/${entry.id}?published=1`, 303);
+      if ('conflict' in result) return again(409, [{ file, field: 'id', message: context.t(context.lang, 'entry.exists') }]);
+      return again(422, [...result.problems]);
     },
   );
 
@@ -49,6 +82,21 @@ const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) =>
     },
   );
 
+  app.post<{ Params: { id: string }; Body: { version: string } }>(
+    '/admin/entries/:id/delete',
+    { schema: { params: entryParams, body: { type: 'object', required: ['version'], properties: { version: { type: 'string', maxLength: 64 }, _csrf: { type: 'string' } } } } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const found = await opts.knowledge.editor.read(id);
+      if (!found) return reply.callNotFound();
+      const context = signedIn(kit, request);
+      const result = await opts.knowledge.editor.remove(id, request.body.version, context.session.email);
+      if (result.published) return reply.redirect(`/admin/entries?deleted=${encodeURIComponent(id)}`, 303);
+      const state = 'conflict' in result ? { version: found.version, notice: 'conflict' as const } : { version: found.version, notice: 'problems' as const, problems: result.problems };
+      return kit.sendPage(reply, 'conflict' in result ? 409 : 422, entryPage(context, found.entry, state));
+    },
+  );
+
   app.get<{ Params: { id: string }; Querystring: { restored?: string } }>('/admin/entries/:id/history', { schema: { params: entryParams } }, async (request, reply) => {
     const found = await opts.knowledge.editor.read(request.params.id);
     if (!found) return reply.callNotFound();
@@ -74,6 +122,12 @@ const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) =>
     },
   );
 };
+
+/** An empty entry in every language, for the new-entry form. */
+function blankEntry(): KnowledgeEntry {
+  const languages = Object.fromEntries(LANGUAGES.map((l) => [l, { status: 'reviewed' as const, question: '', variants: [], answer: '' }])) as unknown as KnowledgeEntry['languages'];
+  return { id: '', topic: '', tags: [], source: [], reviewed: new Date().toISOString().slice(0, 10), languages };
+}
 
 /** An entry with the languages' fields replaced by the form's (`languages.<code>.<field>`). */
 function entryFromForm(entry: KnowledgeEntry, form: Record<string, string>): KnowledgeEntry {
