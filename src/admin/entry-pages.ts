@@ -7,7 +7,14 @@ import { page, type PageContext } from './pages.js';
 
 const RTL = new Set(['ar', 'fa', 'ps', 'ur']);
 
-export function entryListPage(context: PageContext, entries: readonly KnowledgeEntry[], query: string, notice?: string): string {
+/** The list's search: words in any language, a translation status, a review date. */
+export interface EntryFilter {
+  readonly q?: string;
+  readonly status?: '' | 'machine' | 'reviewed';
+  readonly reviewedBefore?: string;
+}
+
+export function entryListPage(context: PageContext, entries: readonly KnowledgeEntry[], filter: EntryFilter, notice?: string): string {
   const { t, lang } = context;
   const rows = entries.map((e) => {
     const machine = LANGUAGES.filter((l) => e.languages[l].status === 'machine').length;
@@ -20,7 +27,15 @@ export function entryListPage(context: PageContext, entries: readonly KnowledgeE
   <p><a href="/admin/entries/new">${t(lang, 'entries.new')}</a></p>
   <form method="get" action="/admin/entries" role="search">
     <label for="q">${t(lang, 'entries.search')}</label>
-    <input id="q" name="q" type="search" value="${query}">
+    <input id="q" name="q" type="search" value="${filter.q ?? ''}">
+    <label for="status">${t(lang, 'entries.status')}</label>
+    <select id="status" name="status">
+      <option value="">${t(lang, 'entries.anyStatus')}</option>
+      <option value="machine"${filter.status === 'machine' ? html` selected` : ''}>${t(lang, 'entries.hasMachine')}</option>
+      <option value="reviewed"${filter.status === 'reviewed' ? html` selected` : ''}>${t(lang, 'entries.hasReviewed')}</option>
+    </select>
+    <label for="reviewedBefore">${t(lang, 'entries.reviewedBefore')}</label>
+    <input id="reviewedBefore" name="reviewedBefore" type="date" value="${filter.reviewedBefore ?? ''}">
     <p><button type="submit">${t(lang, 'entries.searchButton')}</button></p>
   </form>
   ${rows.length === 0 ? html`<p>${t(lang, 'entries.none')}</p>` : html`

@@ -164,6 +164,20 @@ async function loadEntryQuestion(id: string, lang: 'fa') {
   return (parse(await readFile(path.join(knowledge, `${id}.yaml`), 'utf8')) as { languages: Record<string, { question: string }> }).languages[lang]!.question;
 }
 
+describe('the entry list', () => {
+  it('finds entries by words in any language, by translation status and by review date', async () => {
+    await start();
+    const { cookie } = await signIn();
+    const list = async (query: string) => (await app.inject({ url: `/admin/entries?${query}`, headers: { cookie } })).body;
+    const ids = (body: string) => [...body.matchAll(/<td><a href="\/admin\/entries\/([a-z0-9-]+)">/g)].map((m) => m[1]);
+    expect(ids(await list(`q=${encodeURIComponent('الطيران')}`))).toContain('avrr-cost');
+    expect(ids(await list('status=machine')).length).toBe(27);
+    expect(ids(await list('reviewedBefore=2000-01-01'))).toEqual([]);
+    expect(ids(await list('reviewedBefore=2100-01-01')).length).toBe(27);
+    expect((await app.inject({ url: '/admin/entries?status=nonsense', headers: { cookie } })).statusCode).toBe(400);
+  });
+});
+
 describe('creating and deleting entries', () => {
   it('creates an entry from the form in all eleven languages, refuses one with a language missing, and deletes it again', async () => {
     await start();

@@ -4,7 +4,7 @@ import type { KnowledgeEntry } from '../../knowledge/schema.js';
 import { LANGUAGES, type Lang } from '../../languages.js';
 import { foldText } from '../../retrieval/text.js';
 import { signedIn, type ConsoleKit } from '../console-kit.js';
-import { entryListPage, entryPage, historyPage } from '../entry-pages.js';
+import { entryListPage, entryPage, historyPage, type EntryFilter } from '../entry-pages.js';
 import { NEW_ENTRY_VERSION, type KnowledgeEditor } from '../knowledge-editor.js';
 
 export interface EntryRoutesOptions {
@@ -15,15 +15,28 @@ export interface EntryRoutesOptions {
 /** Knowledge editing: the list and search, an entry's eleven languages, publishing. */
 const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) => {
   const { kit } = opts;
-  app.get<{ Querystring: { q?: string; deleted?: string } }>(
+  app.get<{ Querystring: EntryFilter & { deleted?: string } }>(
     '/admin/entries',
-    { schema: { querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 200 }, deleted: { type: 'string', maxLength: 100 }, lang: { type: 'string' } } } } },
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            q: { type: 'string', maxLength: 200 },
+            status: { type: 'string', enum: ['', 'machine', 'reviewed'] },
+            reviewedBefore: { type: 'string', pattern: '^(\\d{4}-\\d{2}-\\d{2})?$' },
+            deleted: { type: 'string', maxLength: 100 },
+            lang: { type: 'string' },
+          },
+        },
+      },
+    },
     async (request, reply) => {
-      const query = request.query.q ?? '';
-      const entries = [...opts.knowledge.entries()].filter((e) => matches(e, query));
+      const filter = request.query;
+      const entries = [...opts.knowledge.entries()].filter((e) => matches(e, filter));
       const context = kit.context(request);
-      const notice = request.query.deleted ? context.t(context.lang, 'entries.deleted', { id: request.query.deleted }) : undefined;
-      return kit.sendPage(reply, 200, entryListPage(context, entries, query, notice));
+      const notice = filter.deleted ? context.t(context.lang, 'entries.deleted', { id: filter.deleted }) : undefined;
+      return kit.sendPage(reply, 200, entryListPage(context, entries, filter, notice));
     },
   );
 
@@ -156,9 +169,15 @@ function entryFromForm(entry: KnowledgeEntry, form: Record<string, string>): Kno
   return edited;
 }
 
-/** Whether an entry's id, topic or any text in any language contains the search words. */
-function matches(entry: KnowledgeEntry, query: string): boolean {
-  const words = foldText(query).split(/\s+/).filter(Boolean);
+/**
+ * Whether an entry's id, topic or any text in any language contains the search words, it has a
+ * translation of that status (`machine`: at least one language still machine-translated), and
+ * it was last reviewed before that date.
+ */
+function matches(entry: KnowledgeEntry, { q = '', status, reviewedBefore }: EntryFilter): boolean {
+  if (status && !LANGUAGES.some((l) => entry.languages[l].status === status)) return false;
+  if (reviewedBefore && !(entry.reviewed < reviewedBefore)) return false;
+  const words = foldText(q).split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
   const text = foldText([entry.id, entry.topic, ...LANGUAGES.flatMap((l) => [entry.languages[l].question, ...entry.languages[l].variants, entry.languages[l].answer])].join(' '));
   return words.every((w) => text.includes(w));
