@@ -1,6 +1,7 @@
 import type { KnowledgeProblem } from '../knowledge/load.js';
 import type { KnowledgeEntry } from '../knowledge/schema.js';
-import { LANGUAGES } from '../languages.js';
+import { LANGUAGES, type Lang } from '../languages.js';
+import type { AskResult } from '../retrieval/engine.js';
 import { html } from './html.js';
 import type { AuditRecord } from './audit-log.js';
 import { page, type PageContext } from './pages.js';
@@ -52,6 +53,8 @@ export interface EntryPageState {
   readonly version: string;
   readonly notice?: 'published' | 'conflict' | 'problems';
   readonly problems?: readonly KnowledgeProblem[];
+  /** What the bot would answer with this draft (not published). */
+  readonly preview?: { readonly question: string; readonly lang: Lang; readonly result: AskResult };
 }
 
 /** All eleven languages of one entry, each editable, right-to-left where the language is. */
@@ -115,6 +118,18 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
     ${fieldProblems('reviewed')}
   </fieldset>
   <div class="languages">${languages}</div>
+  ${state.isNew ? '' : html`<fieldset class="language preview">
+    <legend>${t(lang, 'entry.preview')}</legend>
+    ${state.preview ? html`<div role="status">
+      <p>${t(lang, 'entry.previewResult', { kind: state.preview.result.kind, entry: state.preview.result.entryId ?? '–', confidence: state.preview.result.confidence.toFixed(2) })}</p>
+      <p class="answer" lang="${state.preview.lang}" dir="${RTL.has(state.preview.lang) ? 'rtl' : 'ltr'}">${state.preview.result.answer}</p>
+    </div>` : ''}
+    <label for="previewQuestion">${t(lang, 'entry.previewQuestion')}</label>
+    <input id="previewQuestion" name="previewQuestion" value="${state.preview?.question ?? ''}">
+    <label for="previewLang">${t(lang, 'entry.previewLang')}</label>
+    <select id="previewLang" name="previewLang">${LANGUAGES.map((l) => html`<option value="${l}"${l === (state.preview?.lang ?? 'en') ? html` selected` : ''}>${l}</option>`)}</select>
+    <p><button type="submit" class="secondary" formaction="/admin/entries/${entry.id}/preview">${t(lang, 'entry.previewButton')}</button></p>
+  </fieldset>`}
   <p><button type="submit">${state.isNew ? t(lang, 'entry.create') : t(lang, 'entry.publish')}</button></p>
 </form>
 ${state.isNew ? '' : html`<form method="post" action="/admin/entries/${entry.id}/delete">

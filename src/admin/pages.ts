@@ -18,6 +18,7 @@ header button{background:transparent;border:1px solid #fff}
 table{width:100%;border-collapse:collapse}th,td{text-align:start;padding:6px 8px;border-bottom:1px solid #d5dbe3}
 form.entry{max-width:none}.languages{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:16px}
 fieldset.language{background:#fff;border:1px solid #d5dbe3;border-radius:8px;padding:12px 16px}
+p.answer{white-space:pre-wrap;background:#f5f7fa;padding:8px 12px;border-radius:6px}fieldset.preview{margin:16px 0}
 fieldset.machine{border-color:#b35900;background:#fffaf2}legend{font-weight:700;padding:0 4px}
 textarea,select{width:100%;padding:8px 12px;border:1px solid #6b7785;border-radius:6px;font:inherit}
 :focus-visible{outline:3px solid #b35900;outline-offset:2px}

@@ -34,6 +34,10 @@ export async function createAdminConsole(
     cookieSecret,
     sessionSeconds,
     counts: () => ({ entries: engine.entries.size, unanswered: insights.unanswered.length, feedback: insights.feedback.length }),
-    knowledge: { entries: () => engine.entries.values(), editor: new KnowledgeEditor(config.knowledgeDir, engine, audit) },
+    knowledge: {
+      entries: () => engine.entries.values(),
+      editor: new KnowledgeEditor(config.knowledgeDir, engine, audit),
+      preview: (draft, text, lang) => engine.withDraft(draft).ask({ text, lang }),
+    },
   };
 }

@@ -6,7 +6,7 @@ import { isLang, type Lang } from '../languages.js';
 import type { DenseRetriever } from './dense.js';
 import { fuseRankings } from './fusion.js';
 import { buildIntentRecognisers, type IntentRecognisers } from './intents.js';
-import type { KeywordIndex } from './keyword-index.js';
+import { KeywordIndex } from './keyword-index.js';
 import { detectLanguage, type LanguageGuess } from './language-detect.js';
 import type { AnswerRenderer } from './render.js';
 
@@ -147,6 +147,16 @@ export class AnswerEngine {
     (this.deps.knowledge.entries as Map<string, KnowledgeEntry>).set(entry.id, entry);
     this.deps.keyword.upsert(entry);
     for (const listener of this.changeListeners) listener(entry.id);
+  }
+
+  /**
+   * A keyword-mode copy of this engine with `draft` in place of its published entry, for the
+   * staff console's "ask the bot" preview: nothing live changes. Costs one index build.
+   */
+  withDraft(draft: KnowledgeEntry): AnswerEngine {
+    const entries = new Map(this.deps.knowledge.entries);
+    entries.set(draft.id, draft);
+    return new AnswerEngine({ ...this.deps, knowledge: { ...this.deps.knowledge, entries }, keyword: KeywordIndex.build(entries.values()) });
   }
 
   /** Takes a deleted entry out of service at once. */

@@ -164,6 +164,31 @@ async function loadEntryQuestion(id: string, lang: 'fa') {
   return (parse(await readFile(path.join(knowledge, `${id}.yaml`), 'utf8')) as { languages: Record<string, { question: string }> }).languages[lang]!.question;
 }
 
+describe('the ask-the-bot preview', () => {
+  it('answers a question as the bot would with the draft, and publishes nothing', async () => {
+    await start();
+    const { cookie } = await signIn();
+    const question = 'may my brother in law travel home together with us on the flight';
+    const live = (await app.inject({ method: 'POST', url: '/api/ask', payload: { text: question, lang: 'en' } })).json();
+    expect(live.entryId).not.toBe('avrr-family');
+    const before = await readFile(path.join(knowledge, 'avrr-family.yaml'), 'utf8');
+    const form = await app.inject({ url: '/admin/entries/avrr-family', headers: { cookie } });
+    const variants = /<textarea id="languages.en.variants"[^>]*>([^<]*)<\/textarea>/.exec(form.body)?.[1] ?? '';
+    const preview = await app.inject({
+      method: 'POST',
+      url: '/admin/entries/avrr-family/preview',
+      headers: { cookie },
+      payload: { _csrf: csrfOf(form.body), version: versionOf(form.body), 'languages.en.variants': `${variants}\n${question}`, previewQuestion: question, previewLang: 'en' },
+    });
+    expect(preview.statusCode).toBe(200);
+    expect(preview.body).toContain('The bot would give: answer · entry avrr-family');
+    // The draft is still in the form, and nothing changed on disk or in the live bot.
+    expect(preview.body).toContain(question);
+    expect(await readFile(path.join(knowledge, 'avrr-family.yaml'), 'utf8')).toBe(before);
+    expect((await app.inject({ method: 'POST', url: '/api/ask', payload: { text: question, lang: 'en' } })).json().entryId).toBe(live.entryId);
+  });
+});
+
 describe('the entry list', () => {
   it('finds entries by words in any language, by translation status and by review date', async () => {
     await start();

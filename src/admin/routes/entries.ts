@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { KnowledgeProblem } from '../../knowledge/load.js';
 import type { KnowledgeEntry } from '../../knowledge/schema.js';
+import type { AskResult } from '../../retrieval/engine.js';
 import { LANGUAGES, type Lang } from '../../languages.js';
 import { foldText } from '../../retrieval/text.js';
 import { signedIn, type ConsoleKit } from '../console-kit.js';
@@ -9,7 +10,12 @@ import { NEW_ENTRY_VERSION, type KnowledgeEditor } from '../knowledge-editor.js'
 
 export interface EntryRoutesOptions {
   kit: ConsoleKit;
-  knowledge: { entries: () => Iterable<KnowledgeEntry>; editor: KnowledgeEditor };
+  knowledge: {
+    entries: () => Iterable<KnowledgeEntry>;
+    editor: KnowledgeEditor;
+    /** What the bot would answer if `draft` were published (nothing live changes). */
+    preview: (draft: KnowledgeEntry, question: string, lang: Lang) => Promise<AskResult>;
+  };
 }
 
 /** Knowledge editing: the list and search, an entry's eleven languages, publishing. */
@@ -92,6 +98,25 @@ const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) =>
       if ('conflict' in result) return page(409, { version: request.body.version ?? '', notice: 'conflict' });
       request.log.info({ entryId: edited.id, problems: result.problems.length }, 'console: edit refused by validation');
       return page(422, { version: request.body.version ?? '', notice: 'problems', problems: result.problems });
+    },
+  );
+
+  // "Ask the bot" with the draft: checked like a publish, answered by a copy of the engine.
+  app.post<{ Params: { id: string }; Body: Record<string, string> }>(
+    '/admin/entries/:id/preview',
+    { schema: { params: entryParams, body: { type: 'object', required: ['version', 'previewQuestion', 'previewLang'], properties: { version: { type: 'string', maxLength: 64 }, previewQuestion: { type: 'string', maxLength: 1000 }, previewLang: { type: 'string', enum: [...LANGUAGES] } }, additionalProperties: { type: 'string', maxLength: 20_000 } } } },
+    async (request, reply) => {
+      const found = await opts.knowledge.editor.read(request.params.id);
+      if (!found) return reply.callNotFound();
+      const draft = entryFromForm(found.entry, request.body);
+      const version = request.body.version ?? '';
+      const problems = (await opts.knowledge.editor.checkMany([draft])).filter((p) => p.file === `${draft.id}.yaml`);
+      if (problems.length > 0) return kit.sendPage(reply, 422, entryPage(signedIn(kit, request), draft, { version, notice: 'problems', problems }));
+      const question = (request.body.previewQuestion ?? '').trim();
+      const lang = request.body.previewLang as Lang;
+      if (!question) return kit.sendPage(reply, 200, entryPage(signedIn(kit, request), draft, { version }));
+      const result = await opts.knowledge.preview(draft, question, lang);
+      return kit.sendPage(reply, 200, entryPage(signedIn(kit, request), draft, { version, preview: { question, lang, result } }));
     },
   );
 
