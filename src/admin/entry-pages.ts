@@ -1,12 +1,10 @@
 import type { KnowledgeProblem } from '../knowledge/load.js';
 import type { KnowledgeEntry } from '../knowledge/schema.js';
-import { LANGUAGES, type Lang } from '../languages.js';
+import { LANGUAGES, textDirection, type Lang } from '../languages.js';
 import type { AskResult } from '../retrieval/engine.js';
 import { html } from './html.js';
 import type { AuditRecord } from './audit-log.js';
 import { page, type PageContext } from './pages.js';
-
-const RTL = new Set(['ar', 'fa', 'ps', 'ur']);
 
 /** The list's search: words in any language, a translation status, a review date. */
 export interface EntryFilter {
@@ -67,7 +65,7 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
   const languages = LANGUAGES.map((code) => {
     const tr = entry.languages[code];
     const field = (name: string) => `languages.${code}.${name}`;
-    const dir = RTL.has(code) ? 'rtl' : 'ltr';
+    const dir = textDirection(code);
     return html`
 <fieldset class="${tr.status === 'machine' ? 'language machine' : 'language'}" lang="${code}" dir="${dir}">
   <legend>${code} · ${tr.status === 'machine' ? t(lang, 'entry.statusMachine') : t(lang, 'entry.statusReviewed')}</legend>
@@ -122,7 +120,7 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
     <legend>${t(lang, 'entry.preview')}</legend>
     ${state.preview ? html`<div role="status">
       <p>${t(lang, 'entry.previewResult', { kind: state.preview.result.kind, entry: state.preview.result.entryId ?? '–', confidence: state.preview.result.confidence.toFixed(2) })}</p>
-      <p class="answer" lang="${state.preview.lang}" dir="${RTL.has(state.preview.lang) ? 'rtl' : 'ltr'}">${state.preview.result.answer}</p>
+      <p class="answer" lang="${state.preview.lang}" dir="${textDirection(state.preview.lang)}">${state.preview.result.answer}</p>
     </div>` : ''}
     <label for="previewQuestion">${t(lang, 'entry.previewQuestion')}</label>
     <input id="previewQuestion" name="previewQuestion" value="${state.preview?.question ?? ''}">

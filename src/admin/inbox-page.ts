@@ -1,9 +1,8 @@
 import type { KnowledgeEntry } from '../knowledge/schema.js';
+import { textDirection } from '../languages.js';
 import { html } from './html.js';
 import type { QuestionGroup } from './inbox.js';
 import { page, type PageContext } from './pages.js';
-
-const RTL = new Set(['ar', 'fa', 'ps', 'ur']);
 
 export interface Unhelpful {
   readonly entryId: string;
@@ -30,7 +29,7 @@ export function inboxPage(
   const csrf = html`<input type="hidden" name="_csrf" value="${session.csrfToken}">`;
   const items = groups.map((g) => html`
 <li class="card question">
-  <p><strong lang="${g.lang}" dir="${RTL.has(g.lang) ? 'rtl' : 'ltr'}">${g.text}</strong></p>
+  <p><strong lang="${g.lang}" dir="${textDirection(g.lang)}">${g.text}</strong></p>
   <p>${t(lang, 'inbox.meta', { lang: g.lang, count: g.count, last: g.lastAt.slice(0, 10) })}</p>
   ${g.examples.length > 1 ? html`<details><summary>${t(lang, 'inbox.examples')}</summary><ul>${g.examples.map((e) => html`<li lang="${g.lang}" dir="auto">${e}</li>`)}</ul></details>` : ''}
   <form method="post" action="/admin/inbox/variant">

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/admin/audit-log.js';
+import { LANGUAGES } from '../../src/languages.js';
 import { csrfOf, signInWith, STAFF, useConsoleServer } from '../support/console-server.js';
 
 const serve = useConsoleServer();
@@ -210,7 +211,7 @@ describe('creating and deleting entries', () => {
     const form = await app.inject({ url: '/admin/entries/new?lang=en&question=Can%20I%20bring%20my%20cat%3F', headers: { cookie } });
     expect(form.body).toContain('value="Can I bring my cat?"');
     const fields: Record<string, string> = { _csrf: csrfOf(form.body), id: 'avrr-pets', topic: 'avrr', source: '[RL] Refugee Light Bulgaria', reviewed: '2026-12-01' };
-    for (const lang of ['en', 'bg', 'ar', 'fa', 'ps', 'ur', 'ku', 'tr', 'uk', 'ru', 'fr']) {
+    for (const lang of LANGUAGES) {
       fields[`languages.${lang}.status`] = lang === 'en' ? 'reviewed' : 'machine';
       fields[`languages.${lang}.question`] = `Can I bring my cat when I return? (${lang})`;
       fields[`languages.${lang}.variants`] = `pets on the return flight (${lang})`;

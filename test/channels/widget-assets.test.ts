@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { ensureWidget, WIDGET_SOURCES, widgetIsStale } from '../../src/channels/webchat/widget-build.js';
-import { LANGUAGES } from '../../src/languages.js';
+import { LANGUAGES, textDirection } from '../../src/languages.js';
 import { buildApp } from '../../src/server/app.js';
 import { shippedEngine, testConfig } from '../support/engine.js';
 import { WIDGET_DIR } from '../support/global-setup.js';
@@ -50,7 +50,7 @@ describe('the widget\'s files', () => {
       expect(response.statusCode, lang).toBe(200);
       const body = response.json();
       expect(Object.keys(body.strings).sort(), lang).toEqual(english);
-      expect(body.dir, lang).toBe(['ar', 'fa', 'ps', 'ur'].includes(lang) ? 'rtl' : 'ltr');
+      expect(body.dir, lang).toBe(textDirection(lang));
       expect(body.languages.map((l: { code: string }) => l.code)).toEqual([...LANGUAGES]);
       expect(body.maxLength).toBe(1000);
     }
