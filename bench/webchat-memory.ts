@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createWebChat } from '../src/channels/webchat/setup.js';
+import { openStore } from '../src/storage/open-store.js';
 import { loadConfig } from '../src/config.js';
 import { loadAnswerEngine } from '../src/retrieval/load-engine.js';
 import { buildApp } from '../src/server/app.js';
@@ -34,7 +35,7 @@ async function settled(): Promise<MemorySnapshot> {
 
 const config = loadConfig(process.env, ROOT);
 const engine = await loadAnswerEngine(config);
-const webChat = await createWebChat(config, engine);
+const webChat = await createWebChat(config, engine, await openStore(config));
 const app = await buildApp({ config, engine, webChat, logger: false });
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
 

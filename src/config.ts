@@ -44,7 +44,8 @@ export const ENV_VARIABLES = {
   PORT: variable(integer(0, 65535), 3000, 'TCP port of the HTTP server.'),
   HOST: variable(text(/\S/, 'must not be empty'), '127.0.0.1', 'Interface to listen on (`0.0.0.0` to accept outside connections; the Docker image sets it).'),
   LOG_LEVEL: variable(oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'info', 'pino log level. Message text is only logged at `debug` and below, never with user identifiers.'),
-  DATA_DIR: variable(text(/\S/, 'must not be empty'), './data', 'Folder for state written at run time (embedding cache, later conversation state).'),
+  DATA_DIR: variable(text(/\S/, 'must not be empty'), './data', 'Folder for what the server writes at run time: the embedded store (`DATA_DIR/store/`, when `DATABASE_URL` is empty), generated secrets and the embedding cache.'),
+  DATABASE_URL: variable(text(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// connection address'), '', 'PostgreSQL connection address (`postgres://user:password@host:5432/rahnama`). Set: all state and the published knowledge base live in that database, and several instances can share it. Empty: the embedded store under `DATA_DIR` (one instance).'),
   MODELS_DIR: variable(text(/\S/, 'must not be empty'), './models', 'Folder holding embedding models, as `<MODELS_DIR>/<model id>/`.'),
   KNOWLEDGE_DIR: variable(text(/\S/, 'must not be empty'), './knowledge', 'Folder of the knowledge base YAML files and `contacts.yaml`.'),
   WIDGET_DIR: variable(text(/\S/, 'must not be empty'), './dist/widget', 'Folder of the built web chat widget (`npm run build:widget`; `npm start` rebuilds it when its sources changed).'),
@@ -96,6 +97,8 @@ export interface Config {
   readonly host: string;
   readonly logLevel: EnvValues['LOG_LEVEL'];
   readonly dataDir: string;
+  /** Empty: the embedded store under DATA_DIR. */
+  readonly databaseUrl: string;
   readonly modelsDir: string;
   readonly knowledgeDir: string;
   readonly localesDir: string;
@@ -174,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     host: v.HOST,
     logLevel: v.LOG_LEVEL,
     dataDir: dir(v.DATA_DIR),
+    databaseUrl: v.DATABASE_URL,
     modelsDir: dir(v.MODELS_DIR),
     knowledgeDir: dir(v.KNOWLEDGE_DIR),
     localesDir: dir(v.LOCALES_DIR),

@@ -9,22 +9,25 @@ import type { AnswerEngine } from './retrieval/engine.js';
 import { loadAnswerEngine } from './retrieval/load-engine.js';
 import { ModelManager } from './retrieval/model-manager.js';
 import { buildApp } from './server/app.js';
+import { openStore, sharedRateLimitStore } from './storage/open-store.js';
+import type { Store } from './storage/store.js';
 
 /** Starts the server: validated config and knowledge, then HTTP at once; the model follows. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const store = await openStore(config, (level, message) => console[level === 'warn' ? 'warn' : 'log'](`rahnama: ${message}`));
   const engine = await loadAnswerEngine(config);
-  const webChat = await createWebChat(config, engine);
+  const webChat = await createWebChat(config, engine, store);
   // A source checkout rebuilds a changed widget here; an image has it built already.
   const widgetBuilt = await ensureWidget(config.widgetDir);
-  const admin = await createAdminConsole(config, engine, webChat.insights);
-  const app = await buildApp({ config, engine, webChat, admin, widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
+  const admin = await createAdminConsole(config, engine, webChat.insights, store);
+  const app = await buildApp({ config, engine, webChat, admin, store, rateLimitStore: await sharedRateLimitStore(store), widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
   if (!widgetBuilt) app.log.error({ widgetDir: config.widgetDir }, 'no web chat widget: run npm run build:widget (the Direct Line routes still work)');
   // Telegram shares the web chat's bot core and state; its webhook route must exist before listen.
-  const telegram = config.telegram.botToken ? await telegramChannel(config, webChat.bot, engine, app) : undefined;
+  const telegram = config.telegram.botToken ? await telegramChannel(config, webChat.bot, engine, app, store) : undefined;
   const models = new ModelManager(config, app.log);
   await app.listen({ port: config.port, host: config.host });
-  app.log.info({ entries: engine.entries.size, mode: engine.mode, startupMs: Math.round(process.uptime() * 1000) }, 'ready');
+  app.log.info({ entries: engine.entries.size, mode: engine.mode, store: store.kind, startupMs: Math.round(process.uptime() * 1000) }, 'ready');
   void models.start(engine);
   // Telegram out of reach must not keep the web chat from serving: its failure is only logged.
   if (telegram) {
@@ -37,17 +40,18 @@ async function main(): Promise<void> {
 
   // Retention, as the privacy answer promises: stored questions and feedback older than
   // RETENTION_DAYS, and the state of conversations and users idle that long, are deleted at
-  // start-up and every six hours.
+  // start-up and every six hours (on every instance: deleting twice is harmless).
+  const expire = (what: string, run: () => Promise<number>) =>
+    run().then(
+      (removed) => removed > 0 && app.log.info({ removed }, `deleted ${what}`),
+      (error: unknown) => app.log.warn({ err: (error as Error).message }, `retention clean-up of ${what} failed`),
+    );
   const deleteExpired = () =>
     Promise.all([
-      webChat.insights.deleteOlderThan(config.retentionDays).then(
-        (removed) => removed > 0 && app.log.info({ removed }, 'deleted expired questions and feedback'),
-        (error: unknown) => app.log.warn({ err: error }, 'retention clean-up failed'),
-      ),
-      webChat.storage.deleteOlderThan(config.retentionDays).then(
-        (removed) => removed > 0 && app.log.info({ removed }, 'deleted state of idle conversations and users'),
-        (error: unknown) => app.log.warn({ err: error }, 'state retention clean-up failed'),
-      ),
+      expire('expired questions and feedback', () => webChat.insights.deleteOlderThan(config.retentionDays)),
+      expire('state of idle conversations and users', () => webChat.storage.deleteOlderThan(config.retentionDays)),
+      expire('handled marks of expired inbox questions', () => admin.inbox.deleteOlderThan(config.retentionDays)),
+      expire('records of handled Telegram updates', () => telegram?.updates.deleteOlderThan(2) ?? Promise.resolve(0)),
     ]);
   void deleteExpired();
   setInterval(deleteExpired, 6 * 60 * 60 * 1000).unref();
@@ -57,6 +61,7 @@ async function main(): Promise<void> {
     // The webhook stops taking updates first; then the Telegram turns in hand finish.
     Promise.all([app.close(), models.close()])
       .then(() => telegram?.stop())
+      .then(() => store.close())
       .then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGINT', shutdown);
@@ -64,9 +69,9 @@ async function main(): Promise<void> {
 }
 
 /** The Telegram channel, loaded only when configured: a web-only deployment does not load grammY. */
-async function telegramChannel(config: Config, core: ActivityHandler, engine: AnswerEngine, app: FastifyInstance) {
+async function telegramChannel(config: Config, core: ActivityHandler, engine: AnswerEngine, app: FastifyInstance, store: Store) {
   const [{ createTelegram }, { default: telegramWebhook }] = await Promise.all([import('./channels/telegram/setup.js'), import('./channels/telegram/plugin.js')]);
-  const channel = await createTelegram(config, { core, locales: engine.locales, log: app.log });
+  const channel = await createTelegram(config, { core, locales: engine.locales, log: app.log, store });
   if (channel.webhook) await app.register(telegramWebhook, channel.webhook);
   return channel;
 }

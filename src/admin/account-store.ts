@@ -1,5 +1,4 @@
-import { Low } from 'lowdb';
-import { DurableJSONFile } from '../storage/durable-json-file.js';
+import { VersionConflictError, type Documents, type Store } from '../storage/store.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 
 export type StaffRole = 'admin' | 'editor';
@@ -16,11 +15,6 @@ export interface StaffAccount {
   lockedUntil?: string;
 }
 
-interface AccountsData {
-  version: 1;
-  accounts: StaffAccount[];
-}
-
 /** Failures in a row before an account is locked, and for how long. */
 export const MAX_FAILED_SIGN_INS = 5;
 export const LOCK_MS = 15 * 60 * 1000;
@@ -33,29 +27,24 @@ const normaliseEmail = (email: string) => email.trim().toLowerCase();
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
- * Staff accounts in a JSON file under DATA_DIR (atomic writes), with scrypt password hashes and
- * a lock after repeated failed sign-ins. Unknown e-mail and wrong password look the same and
- * take the same time, so the sign-in page does not tell which addresses have accounts.
+ * Staff accounts on the Store (keyed by e-mail address), with scrypt password hashes and a lock
+ * after repeated failed sign-ins. Unknown e-mail and wrong password look the same and take the
+ * same time, so the sign-in page does not tell which addresses have accounts.
  */
 export class AccountStore {
   private dummyHash: Promise<string> | undefined;
+  private readonly records: Documents<StaffAccount>;
 
-  private constructor(private readonly db: Low<AccountsData>) {}
-
-  static async open(filename: string): Promise<AccountStore> {
-    const db = new Low<AccountsData>(new DurableJSONFile<AccountsData>(filename), { version: 1, accounts: [] });
-    await db.read();
-    if (db.data.version !== 1) throw new Error(`${filename}: unknown accounts format version ${String(db.data.version)}`);
-    return new AccountStore(db);
+  constructor(store: Store) {
+    this.records = store.documents('staff-accounts');
   }
 
-  get accounts(): readonly Omit<StaffAccount, 'passwordHash'>[] {
-    return this.db.data.accounts.map(({ passwordHash: _hash, ...rest }) => rest);
+  async accounts(): Promise<Omit<StaffAccount, 'passwordHash'>[]> {
+    return (await this.records.list()).map(({ value: { passwordHash: _hash, ...rest } }) => rest);
   }
 
-  find(email: string): StaffAccount | undefined {
-    const wanted = normaliseEmail(email);
-    return this.db.data.accounts.find((a) => a.email === wanted);
+  async find(email: string): Promise<StaffAccount | undefined> {
+    return (await this.records.get(normaliseEmail(email)))?.value;
   }
 
   async create(input: { email: string; role: StaffRole; password: string }, now = new Date()): Promise<void> {
@@ -64,19 +53,24 @@ export class AccountStore {
     if (!STAFF_ROLES.includes(input.role)) throw new AccountError(`role must be one of ${STAFF_ROLES.join(', ')}`);
     const problem = passwordProblem(input.password);
     if (problem) throw new AccountError(`the password ${problem}`);
-    if (this.find(email)) throw new AccountError(`an account for ${email} already exists`);
-    this.db.data.accounts.push({ email, role: input.role, passwordHash: await hashPassword(input.password), createdAt: now.toISOString(), failedSignIns: 0 });
-    await this.db.write();
+    const account = { email, role: input.role, passwordHash: await hashPassword(input.password), createdAt: now.toISOString(), failedSignIns: 0 };
+    try {
+      await this.records.put(email, account, { ifVersion: null });
+    } catch (error) {
+      if (error instanceof VersionConflictError) throw new AccountError(`an account for ${email} already exists`);
+      throw error;
+    }
   }
 
   async signIn(email: string, password: string, now = new Date()): Promise<SignInResult> {
-    const account = this.find(email);
-    if (!account) {
+    const stored = await this.records.get(normaliseEmail(email));
+    if (!stored) {
       // Same work as for a real account, so timing does not reveal which addresses exist.
       this.dummyHash ??= hashPassword('not a real password, only for timing');
       await verifyPassword(password, await this.dummyHash);
       return { error: 'invalid' };
     }
+    const account = { ...stored.value };
     if (account.lockedUntil) {
       if (account.lockedUntil > now.toISOString()) return { error: 'locked' };
       delete account.lockedUntil;
@@ -84,7 +78,7 @@ export class AccountStore {
     if (await verifyPassword(password, account.passwordHash)) {
       account.failedSignIns = 0;
       delete account.lockedUntil;
-      await this.db.write();
+      await this.records.put(account.email, account);
       return { account };
     }
     account.failedSignIns++;
@@ -93,7 +87,10 @@ export class AccountStore {
       account.lockedUntil = new Date(now.getTime() + LOCK_MS).toISOString();
       account.failedSignIns = 0;
     }
-    await this.db.write();
+    // Conditional: failures counted at once on two instances must not undo each other.
+    await this.records.put(account.email, account, { ifVersion: stored.version }).catch((error: unknown) => {
+      if (!(error instanceof VersionConflictError)) throw error;
+    });
     return { error: lock ? 'locked' : 'invalid' };
   }
 }

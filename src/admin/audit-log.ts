@@ -1,5 +1,5 @@
-import { Low } from 'lowdb';
-import { DurableJSONFile } from '../storage/durable-json-file.js';
+import { randomBytes } from 'node:crypto';
+import type { Documents, Store } from '../storage/store.js';
 
 /** One change to the knowledge base: who, when, what, and the file before and after. */
 export interface AuditRecord {
@@ -13,29 +13,23 @@ export interface AuditRecord {
   readonly after: string;
 }
 
-interface AuditData {
-  version: 1;
-  records: AuditRecord[];
-}
-
-/** The console's audit log: every published change, kept (it holds no user data), newest last. */
+/**
+ * The console's audit log on the Store: every published change, kept (it holds no user data).
+ * Keyed by file, then time, so one file's history is one ordered range.
+ */
 export class AuditLog {
-  private constructor(private readonly db: Low<AuditData>) {}
+  private readonly records: Documents<AuditRecord>;
 
-  static async open(filename: string): Promise<AuditLog> {
-    const db = new Low<AuditData>(new DurableJSONFile<AuditData>(filename), { version: 1, records: [] });
-    await db.read();
-    if (db.data.version !== 1) throw new Error(`${filename}: unknown audit log format version ${String(db.data.version)}`);
-    return new AuditLog(db);
+  constructor(store: Store) {
+    this.records = store.documents('audit-log');
   }
 
   async record(record: AuditRecord): Promise<void> {
-    this.db.data.records.push(record);
-    await this.db.write();
+    await this.records.put(`${record.file}|${record.at}|${randomBytes(4).toString('hex')}`, record, { at: new Date(record.at) });
   }
 
   /** The changes to one file, newest first. */
-  historyOf(file: string): readonly AuditRecord[] {
-    return this.db.data.records.filter((r) => r.file === file).reverse();
+  async historyOf(file: string): Promise<AuditRecord[]> {
+    return (await this.records.list({ prefix: `${file}|` })).map((d) => d.value).reverse();
   }
 }

@@ -1,5 +1,5 @@
 import type { KnowledgeEntry } from '../knowledge/schema.js';
-import type { DailyCount, InsightsStore } from '../storage/insights-store.js';
+import type { CheckOutcomeCount, DailyCount, EntryCount, FeedbackCount, InsightsStore } from '../storage/insights-store.js';
 import { horizontalBarChart, legend, lineChart, PALETTE, stackedBarChart, type Series } from './charts.js';
 import { html } from './html.js';
 import { page, type PageContext } from './pages.js';
@@ -9,9 +9,21 @@ export const DASHBOARD_PERIODS = [7, 30, 90] as const;
 export type DashboardPeriod = (typeof DASHBOARD_PERIODS)[number];
 
 /** What the dashboard reads: the insights' aggregates, never the raw records. */
-export type DashboardInsights = Pick<InsightsStore, 'dailyCounts' | 'entryCounts' | 'feedbackCounts' | 'checkOutcomes'>;
+/** The aggregates the dashboard sums, as read from the insights store. */
+export interface DashboardInsights {
+  readonly dailyCounts: readonly DailyCount[];
+  readonly entryCounts: readonly EntryCount[];
+  readonly feedbackCounts: readonly FeedbackCount[];
+  readonly checkOutcomes: readonly CheckOutcomeCount[];
+}
 
-type Counts = Pick<DailyCount, 'conversations' | 'questions' | 'answered' | 'fallback' | 'smalltalk' | 'emergency'>;
+/** Reads every aggregate at once. */
+export async function readDashboardInsights(insights: Pick<InsightsStore, 'dailyCounts' | 'entryCounts' | 'feedbackCounts' | 'checkOutcomes'>): Promise<DashboardInsights> {
+  const [dailyCounts, entryCounts, feedbackCounts, checkOutcomes] = await Promise.all([insights.dailyCounts(), insights.entryCounts(), insights.feedbackCounts(), insights.checkOutcomes()]);
+  return { dailyCounts, entryCounts, feedbackCounts, checkOutcomes };
+}
+
+type Counts = { -readonly [K in keyof Pick<DailyCount, 'conversations' | 'questions' | 'answered' | 'fallback' | 'smalltalk' | 'emergency'>]: number };
 
 export interface DashboardSummary {
   /** The period's days, oldest first (YYYY-MM-DD, UTC). */

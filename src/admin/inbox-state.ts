@@ -1,29 +1,26 @@
-import { Low } from 'lowdb';
-import { DurableJSONFile } from '../storage/durable-json-file.js';
+import type { Documents, Store } from '../storage/store.js';
 
-interface InboxData {
-  version: 1;
-  /** Keys of questions staff dismissed or answered (see `groupKey`): no text, no user. */
-  handled: { key: string; at: string }[];
-}
-
-/** Which unanswered questions staff have dealt with, so the inbox shows only the rest. */
+/**
+ * Which unanswered questions staff have dealt with, so the inbox shows only the rest: the keys
+ * of handled question groups (see `groupKey`), with no text and no user.
+ */
 export class InboxState {
-  private constructor(private readonly db: Low<InboxData>) {}
+  private readonly records: Documents<{ at: string }>;
 
-  static async open(filename: string): Promise<InboxState> {
-    const db = new Low<InboxData>(new DurableJSONFile<InboxData>(filename), { version: 1, handled: [] });
-    await db.read();
-    return new InboxState(db);
+  constructor(store: Store) {
+    this.records = store.documents('inbox-handled');
   }
 
-  get handled(): ReadonlySet<string> {
-    return new Set(this.db.data.handled.map((h) => h.key));
+  async handled(): Promise<ReadonlySet<string>> {
+    return new Set((await this.records.list()).map((d) => d.key));
   }
 
   async markHandled(keys: readonly string[], at = new Date()): Promise<void> {
-    const known = this.handled;
-    for (const key of keys) if (!known.has(key)) this.db.data.handled.push({ key, at: at.toISOString() });
-    await this.db.write();
+    await Promise.all(keys.map((key) => this.records.put(key, { at: at.toISOString() }, { at })));
+  }
+
+  /** Forgets marks older than `days` (their questions are gone by then too). */
+  deleteOlderThan(days: number, now = new Date()): Promise<number> {
+    return this.records.deleteWrittenBefore(new Date(now.getTime() - days * 86_400_000));
   }
 }

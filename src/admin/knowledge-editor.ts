@@ -85,7 +85,7 @@ export class KnowledgeEditor {
   }
 
   /** The entry's changes through the console, newest first. */
-  history(id: string): readonly AuditRecord[] {
+  history(id: string): Promise<AuditRecord[]> {
     return this.audit.historyOf(this.fileOf(id));
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { RahnamaError } from '../errors.js';
 import type { AccountStore } from './account-store.js';
@@ -23,9 +23,11 @@ export interface AdminConsoleOptions {
   /** Session lifetime, for the cookie's Max-Age. */
   sessionSeconds: number;
   /** Figures for the overview page. */
-  counts: () => { entries: number; unanswered: number; feedback: number };
+  counts: () => Promise<{ entries: number; unanswered: number; feedback: number }>;
   /** Sign-in attempts per address and minute. */
   signInRateLimit?: number;
+  /** Where the counts live when several instances share them; default: this process. */
+  rateLimitStore?: FastifyRateLimitStoreCtor;
   /** What the bot recorded for staff (unanswered questions, feedback), anonymous. */
   insights: InboxRoutesOptions['insights'] & DashboardRoutesOptions['insights'];
   /** Which unanswered questions staff have dealt with. */
@@ -58,7 +60,8 @@ const adminConsole: FastifyPluginAsync<AdminConsoleOptions> = async (app, opts) 
   const t = await loadConsoleStrings();
   await app.register(cookie, { secret: opts.cookieSecret });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
-  await app.register(rateLimit, { global: false });
+  // A shared store that cannot be reached must not turn every request into an error.
+  await app.register(rateLimit, { global: false, store: opts.rateLimitStore, skipOnError: true });
 
   const cookieOptions = (request: FastifyRequest, path: string, maxAge: number) => ({
     path,
@@ -80,9 +83,9 @@ const adminConsole: FastifyPluginAsync<AdminConsoleOptions> = async (app, opts) 
     if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return;
     const raw = request.cookies[SESSION_COOKIE];
     const unsigned = raw ? request.unsignCookie(raw) : undefined;
-    const session = unsigned?.valid && unsigned.value ? opts.sessions.get(unsigned.value) : undefined;
+    const session = unsigned?.valid && unsigned.value ? await opts.sessions.get(unsigned.value) : undefined;
     // A deleted account's sessions end with it.
-    if (!session || !opts.accounts.find(session.email)) {
+    if (!session || !(await opts.accounts.find(session.email))) {
       if (request.method === 'GET') return reply.redirect('/admin/login', 303);
       throw new RahnamaError('RAHNAMA_ADMIN_SIGN_IN_REQUIRED');
     }
@@ -147,8 +150,8 @@ const adminConsole: FastifyPluginAsync<AdminConsoleOptions> = async (app, opts) 
 
   app.get('/admin', async (request, reply) => {
     const session = request.staffSession!;
-    const role = opts.accounts.find(session.email)?.role ?? '';
-    return sendPage(reply, 200, homePage({ ...context(request), session }, role, opts.counts()));
+    const [account, counts] = await Promise.all([opts.accounts.find(session.email), opts.counts()]);
+    return sendPage(reply, 200, homePage({ ...context(request), session }, account?.role ?? '', counts));
   });
 };
 

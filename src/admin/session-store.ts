@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Low } from 'lowdb';
-import { DurableJSONFile } from '../storage/durable-json-file.js';
+import type { Documents, Store } from '../storage/store.js';
 
 /** A signed-in staff member's session: kept on the server, the cookie holds only its id. */
 export interface StaffSession {
@@ -11,45 +10,35 @@ export interface StaffSession {
   readonly expiresAt: string;
 }
 
-interface SessionsData {
-  version: 1;
-  sessions: StaffSession[];
-}
-
 const token = () => randomBytes(32).toString('base64url');
 
 /**
- * Staff sessions in a JSON file under DATA_DIR, so a restart does not sign everyone out. A
- * session ends at sign-out or when it expires; expired ones are dropped as new ones start.
+ * Staff sessions on the Store (keyed by session id), so a restart does not sign everyone out and
+ * any instance knows every session. A session ends at sign-out or when it expires; expired ones
+ * are deleted as new ones start.
  */
 export class SessionStore {
-  private constructor(
-    private readonly db: Low<SessionsData>,
-    private readonly lifetimeMs: number,
-  ) {}
+  private readonly records: Documents<StaffSession>;
 
-  static async open(filename: string, lifetimeMs: number): Promise<SessionStore> {
-    const db = new Low<SessionsData>(new DurableJSONFile<SessionsData>(filename), { version: 1, sessions: [] });
-    await db.read();
-    if (db.data.version !== 1) throw new Error(`${filename}: unknown sessions format version ${String(db.data.version)}`);
-    return new SessionStore(db, lifetimeMs);
+  constructor(
+    store: Store,
+    private readonly lifetimeMs: number,
+  ) {
+    this.records = store.documents('staff-sessions');
   }
 
   async start(email: string, now = new Date()): Promise<StaffSession> {
     const session = { id: token(), email, csrfToken: token(), expiresAt: new Date(now.getTime() + this.lifetimeMs).toISOString() };
-    this.db.data.sessions = [...this.db.data.sessions.filter((s) => s.expiresAt > now.toISOString()), session];
-    await this.db.write();
+    await Promise.all([this.records.put(session.id, session, { at: now }), this.records.deleteWrittenBefore(new Date(now.getTime() - this.lifetimeMs))]);
     return session;
   }
 
-  get(id: string, now = new Date()): StaffSession | undefined {
-    const session = this.db.data.sessions.find((s) => s.id === id);
+  async get(id: string, now = new Date()): Promise<StaffSession | undefined> {
+    const session = (await this.records.get(id))?.value;
     return session && session.expiresAt > now.toISOString() ? session : undefined;
   }
 
   async end(id: string): Promise<void> {
-    const before = this.db.data.sessions.length;
-    this.db.data.sessions = this.db.data.sessions.filter((s) => s.id !== id);
-    if (this.db.data.sessions.length !== before) await this.db.write();
+    await this.records.delete([id]);
   }
 }

@@ -1,7 +1,7 @@
-import path from 'node:path';
 import type { Config } from '../config.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
 import { loadGeneratedSecret } from '../storage/generated-secret.js';
+import type { Store } from '../storage/store.js';
 import { AccountStore } from './account-store.js';
 import { AuditLog } from './audit-log.js';
 import { InboxState } from './inbox-state.js';
@@ -9,23 +9,19 @@ import { KnowledgeEditor } from './knowledge-editor.js';
 import type { AdminConsoleOptions } from './plugin.js';
 import { SessionStore } from './session-store.js';
 
-/** Where the console keeps its data, under DATA_DIR. */
-export const accountsFile = (dataDir: string) => path.join(dataDir, 'staff-accounts.json');
-
-/** The staff console's parts on the embedded storage under DATA_DIR. */
+/** The staff console's parts on the given store. */
 export async function createAdminConsole(
   config: Pick<Config, 'dataDir' | 'knowledgeDir' | 'admin'>,
   engine: AnswerEngine,
   insights: AdminConsoleOptions['insights'],
+  store: Store,
 ): Promise<AdminConsoleOptions> {
   const sessionSeconds = config.admin.sessionHours * 3600;
-  const [accounts, sessions, audit, inbox, cookieSecret] = await Promise.all([
-    AccountStore.open(accountsFile(config.dataDir)),
-    SessionStore.open(path.join(config.dataDir, 'staff-sessions.json'), sessionSeconds * 1000),
-    AuditLog.open(path.join(config.dataDir, 'audit-log.json')),
-    InboxState.open(path.join(config.dataDir, 'inbox.json')),
-    config.admin.sessionSecret || loadGeneratedSecret(config.dataDir, 'admin-session-secret'),
-  ]);
+  const cookieSecret = config.admin.sessionSecret || (await loadGeneratedSecret(store, config.dataDir, 'admin-session-secret'));
+  const accounts = new AccountStore(store);
+  const sessions = new SessionStore(store, sessionSeconds * 1000);
+  const audit = new AuditLog(store);
+  const inbox = new InboxState(store);
   return {
     accounts,
     sessions,
@@ -33,7 +29,7 @@ export async function createAdminConsole(
     inbox,
     cookieSecret,
     sessionSeconds,
-    counts: () => ({ entries: engine.entries.size, unanswered: insights.unanswered.length, feedback: insights.feedback.length }),
+    counts: async () => ({ entries: engine.entries.size, unanswered: (await insights.unanswered()).length, feedback: (await insights.feedback()).length }),
     knowledge: {
       entries: () => engine.entries.values(),
       editor: new KnowledgeEditor(config.knowledgeDir, engine, audit),

@@ -5,8 +5,9 @@ import { isLang, LANGUAGES, type Lang } from '../languages.js';
 
 /**
  * The knowledge base as a spreadsheet, for translators working offline: one row per entry and
- * language. CSV (RFC 4180), UTF-8 with a byte-order mark so that Excel shows Arabic and Cyrillic
- * correctly; variants one per line inside their cell.
+ * language, variants one per line inside their cell. Written and read as CSV (RFC 4180, UTF-8
+ * with a byte-order mark so that Excel shows Arabic and Cyrillic correctly) here, and as XLSX in
+ * `spreadsheet-xlsx.ts`; both go through the same rows, the same formula guard and the same plan.
  */
 export const COLUMNS = ['id', 'lang', 'status', 'question', 'variants', 'answer'] as const;
 type Column = (typeof COLUMNS)[number];
@@ -14,15 +15,40 @@ export type TranslationField = 'status' | 'question' | 'variants' | 'answer';
 
 const BOM = '\uFEFF';
 
-export function exportCsv(entries: Iterable<KnowledgeEntry>): string {
+/**
+ * Characters that make Excel and LibreOffice read a cell as a formula (OWASP "CSV injection"):
+ * a question someone typed to the bot, kept as a variant, must not become `=HYPERLINK(...)`.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A quote the export put in front: before a formula character, or before another quote. */
+const GUARD = /^'(?=[=+\-@\t\r'])/;
+
+/** The cell as it is exported: `'` in front when a spreadsheet would run it as a formula. */
+export function guardCell(text: string): string {
+  // A text that already starts with a quote the import would take away is guarded too, so that
+  // unguardCell(guardCell(x)) is x for every x.
+  return FORMULA_START.test(text) || GUARD.test(text) ? `'${text}` : text;
+}
+
+/** The cell as it was before the export guarded it (a translator's own `'x` is left alone). */
+export function unguardCell(text: string): string {
+  return text.replace(GUARD, '');
+}
+
+/** The spreadsheet's rows, header first, every cell guarded: what the CSV and the XLSX hold. */
+export function exportRows(entries: Iterable<KnowledgeEntry>): string[][] {
   const sorted = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const rows = sorted.flatMap((entry) =>
     LANGUAGES.map((lang) => {
       const t = entry.languages[lang];
-      return [entry.id, lang, t.status, t.question, t.variants.join('\n'), t.answer.replace(/\s+$/, '')];
+      return [entry.id, lang, t.status, t.question, t.variants.join('\n'), t.answer.replace(/\s+$/, '')].map(guardCell);
     }),
   );
-  return BOM + stringify([[...COLUMNS], ...rows], { record_delimiter: '\r\n' });
+  return [[...COLUMNS], ...rows];
+}
+
+export function exportCsv(entries: Iterable<KnowledgeEntry>): string {
+  return BOM + stringify(exportRows(entries), { record_delimiter: '\r\n' });
 }
 
 /** A row that cannot be imported: its number as a spreadsheet shows it (the header is row 1). */
@@ -62,11 +88,19 @@ function delimiterOf(text: string): string {
   return counts.reduce((best, c) => (c[1] > best[1] ? c : best))[0];
 }
 
-type Parsed = { kind: 'record'; cells: string[] } | { kind: 'error'; line?: number; message: string };
+/** One row of an uploaded spreadsheet as text cells (still guarded), or the syntax error that spoiled it. */
+export type SheetRecord = { kind: 'record'; cells: string[] } | { kind: 'error'; line?: number; message: string };
+
+/** An uploaded spreadsheet: every row in order, or why the file cannot be read at all. */
+export type SheetRead = { readonly records: readonly SheetRecord[] } | { readonly unreadable: string };
 
 /** Every record of the CSV in order, a syntax error taking the place of the record it spoiled. */
-function readRecords(text: string): Parsed[] {
-  const out: Parsed[] = [];
+export function readCsv(text: string): SheetRead {
+  // Excel's plain "CSV" is saved in the computer's code page, which is not UTF-8.
+  if (text.includes('\uFFFD')) {
+    return { unreadable: 'the file is not UTF-8 text: in Excel use "Save as" › "CSV UTF-8 (comma delimited)" or "Excel Workbook (.xlsx)"; in LibreOffice choose the character set Unicode (UTF-8)' };
+  }
+  const out: SheetRecord[] = [];
   try {
     parse(text, {
       bom: true,
@@ -90,24 +124,24 @@ function readRecords(text: string): Parsed[] {
   } catch (error) {
     out.push({ kind: 'error', message: (error as Error).message });
   }
-  return out;
+  return { records: out };
 }
 
 /**
- * Reads an uploaded CSV against the current entries and says what it would change, which rows
- * are bad and why. Changes nothing. Rows for an entry and language that are left out, or whose
- * text is the same as now, leave that language as it is.
+ * Reads an uploaded spreadsheet (from `readCsv` or `readXlsx`) against the current entries and
+ * says what it would change, which rows are bad and why. Changes nothing. Rows for an entry and
+ * language that are left out, or whose text is the same as now, leave that language as it is.
+ * Cells lose the quote the export's formula guard put in front.
  */
-export function planImport(text: string, current: ReadonlyMap<string, KnowledgeEntry>): ImportPlan {
+export function planImport(sheet: SheetRead, current: ReadonlyMap<string, KnowledgeEntry>): ImportPlan {
   const bad: BadRow[] = [];
   const changes: RowChange[] = [];
   const edited = new Map<string, KnowledgeEntry>();
-  // Excel's plain "CSV" is saved in the computer's code page, which is not UTF-8.
-  if (text.includes('\uFFFD')) {
-    bad.push({ row: 1, reason: 'the file is not UTF-8 text: in Excel use "Save as" › "CSV UTF-8 (comma delimited)"; in LibreOffice choose the character set Unicode (UTF-8)' });
+  if ('unreadable' in sheet) {
+    bad.push({ row: 1, reason: sheet.unreadable });
     return { rows: 0, bad, changes, edited };
   }
-  const records = readRecords(text);
+  const records = sheet.records.map((r): SheetRecord => (r.kind === 'record' ? { kind: 'record', cells: r.cells.map(unguardCell) } : r));
   const header = records[0];
   if (!header || header.kind !== 'record') {
     bad.push({ row: 1, reason: header ? `CSV syntax: ${header.message}` : 'the file is empty: the first row must name the columns' });

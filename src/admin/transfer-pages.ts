@@ -2,10 +2,11 @@ import type { KnowledgeProblem } from '../knowledge/load.js';
 import { html } from './html.js';
 import { page, type PageContext } from './pages.js';
 import type { BadRow, RowChange } from './spreadsheet.js';
+import { XLSX_TYPE } from './spreadsheet-xlsx.js';
 
 type SignedInContext = PageContext & { session: { csrfToken: string } };
 
-/** Export link and import form (paste the CSV, or choose the file). */
+/** Export links (XLSX, CSV) and the import form (choose the file, or paste CSV text). */
 export function transferPage(context: SignedInContext, notice?: 'expired' | 'empty'): string {
   const { t, lang, session } = context;
   return page(context, t(lang, 'transfer.heading'), html`
@@ -15,13 +16,17 @@ export function transferPage(context: SignedInContext, notice?: 'expired' | 'emp
   ${notice ? html`<p class="error" role="alert">${t(lang, `transfer.${notice}`)}</p>` : ''}
   <h3>${t(lang, 'transfer.exportHeading')}</h3>
   <p>${t(lang, 'transfer.exportHelp')}</p>
-  <p><a href="/admin/transfer/export.csv" download>${t(lang, 'transfer.exportLink')}</a></p>
+  <ul class="downloads">
+    <li><a href="/admin/transfer/export.xlsx" download>${t(lang, 'transfer.exportXlsx')}</a></li>
+    <li><a href="/admin/transfer/export.csv" download>${t(lang, 'transfer.exportLink')}</a></li>
+  </ul>
+  <p>${t(lang, 'transfer.formulaHelp')}</p>
   <h3>${t(lang, 'transfer.importHeading')}</h3>
   <p>${t(lang, 'transfer.importHelp')}</p>
   <form method="post" action="/admin/transfer/dry-run" enctype="multipart/form-data">
     <input type="hidden" name="_csrf" value="${session.csrfToken}">
     <label for="file">${t(lang, 'transfer.file')}</label>
-    <input id="file" name="file" type="file" accept=".csv,text/csv">
+    <input id="file" name="file" type="file" accept=".xlsx,.csv,${XLSX_TYPE},text/csv">
     <label for="csv">${t(lang, 'transfer.paste')}</label>
     <textarea id="csv" name="csv" rows="10" dir="auto"></textarea>
     <p><button type="submit">${t(lang, 'transfer.dryRun')}</button></p>

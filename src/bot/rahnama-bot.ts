@@ -25,6 +25,8 @@ export interface UserProfile {
 /** What the bot keeps about a conversation: the entries last shown, for follow-ups. */
 export interface ConversationData {
   lastEntries?: string[];
+  /** The last day (YYYY-MM-DD, UTC) this conversation asked something: the dashboard counts it once a day. */
+  askedOn?: string;
 }
 
 export interface RahnamaBotDeps {
@@ -227,8 +229,13 @@ export class RahnamaBot extends ActivityHandler {
     const recorded = result.kind === 'fallback'
       ? this.deps.insights.recordUnanswered({ text, lang: result.lang, bestEntryId: result.suggestions[0]?.entryId ?? null, bestConfidence: result.confidence })
       : undefined;
-    // Counts for the staff dashboard (the conversation id is hashed, in memory only).
-    const counted = this.deps.insights.countQuestion({ channel: context.activity.channelId, conversation: context.activity.conversation?.id, lang: result.lang, kind: result.kind, entryId: result.entryId });
+    // Counts for the staff dashboard: nothing about who asked, only whether this conversation
+    // already asked today (kept in its own state, so it holds across instances).
+    const conversation = await this.conversation.get(context, {});
+    const today = new Date().toISOString().slice(0, 10);
+    const firstOfDay = conversation.askedOn !== today;
+    conversation.askedOn = today;
+    const counted = this.deps.insights.countQuestion({ channel: context.activity.channelId, firstOfDay, lang: result.lang, kind: result.kind, entryId: result.entryId });
     await Promise.all([this.reply(context, result), recorded, counted]);
     // "Am I eligible?": the answer, then the check that looks at the person's own situation.
     const check = result.kind === 'answer' && result.entryId ? this.checks.triggeredBy(result.entryId) : undefined;

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { AccountError, AccountStore, STAFF_ROLES, type StaffRole } from '../admin/account-store.js';
-import { accountsFile } from '../admin/setup.js';
+import { openStore } from '../storage/open-store.js';
 import { loadConfig } from '../config.js';
 
 /**
@@ -39,8 +39,12 @@ async function askPassword(): Promise<string> {
 
 const password = config.admin.password || (await askPassword());
 try {
-  const store = await AccountStore.open(accountsFile(config.dataDir));
-  await store.create({ email: values.email!, role: values.role as StaffRole, password });
+  const store = await openStore(config);
+  try {
+    await new AccountStore(store).create({ email: values.email!, role: values.role as StaffRole, password });
+  } finally {
+    await store.close();
+  }
   console.log(`created ${values.role} account ${values.email!.trim().toLowerCase()}; sign in at /admin/login`);
 } catch (error) {
   if (error instanceof AccountError) fail(error.message);

@@ -1,3 +1,4 @@
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import { RahnamaError } from '../errors.js';
@@ -10,7 +11,7 @@ import type { DirectLineOptions } from '../channels/webchat/direct-line.js';
 import webChatPlugin from '../channels/webchat/plugin.js';
 import askApi from './plugins/ask-api.js';
 import enginePlugin from './plugins/engine.js';
-import health from './plugins/health.js';
+import health, { type HealthOptions } from './plugins/health.js';
 
 export interface AppDeps {
   config: Pick<Config, 'logLevel' | 'maxQuestionLength' | 'rateLimitMax' | 'trustProxy' | 'botFramework' | 'webChatAllowedOrigins'>;
@@ -22,12 +23,16 @@ export interface AppDeps {
   widgetDir?: string;
   /** The staff console at /admin; absent, it is not served. */
   admin?: AdminConsoleOptions;
+  /** The store, for /readyz; absent, readiness does not depend on one. */
+  store?: HealthOptions['store'];
+  /** A rate-limit store shared by every instance (PostgreSQL); absent, each instance counts alone. */
+  rateLimitStore?: FastifyRateLimitStoreCtor;
   /** Overrides the pino logger options (tests pass false). */
   logger?: FastifyServerOptions['logger'];
 }
 
 /** Builds the HTTP server: shared engine first, then one encapsulated plugin per area. */
-export async function buildApp({ config, engine, modelStatus, webChat, widgetDir, admin, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, engine, modelStatus, webChat, widgetDir, admin, store, rateLimitStore, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
     trustProxy: config.trustProxy,
@@ -46,18 +51,19 @@ export async function buildApp({ config, engine, modelStatus, webChat, widgetDir
   });
 
   await app.register(enginePlugin, { engine, modelStatus: modelStatus ?? (() => ({ status: 'disabled' as const })) });
-  await app.register(health);
-  await app.register(askApi, { maxQuestionLength: config.maxQuestionLength, rateLimitMax: config.rateLimitMax });
+  await app.register(health, { store });
+  await app.register(askApi, { maxQuestionLength: config.maxQuestionLength, rateLimitMax: config.rateLimitMax, rateLimitStore });
   if (webChat) {
     await app.register(webChatPlugin, {
       ...webChat,
       maxQuestionLength: config.maxQuestionLength,
       rateLimitMax: config.rateLimitMax,
+      rateLimitStore,
       allowedOrigins: config.webChatAllowedOrigins,
       widget: widgetDir ? { widgetDir, locales: engine.locales, maxQuestionLength: config.maxQuestionLength } : undefined,
     });
   }
-  if (admin) await app.register(adminConsole, admin);
+  if (admin) await app.register(adminConsole, { ...admin, rateLimitStore });
   // Azure Bot Service only when an app id is configured: no open endpoint otherwise.
   if (webChat && config.botFramework.appId) await app.register(botFrameworkMessages, { credentials: config.botFramework, bot: webChat.bot });
   return app;

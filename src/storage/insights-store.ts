@@ -1,7 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { Low } from 'lowdb';
+import { randomBytes } from 'node:crypto';
 import type { Lang } from '../languages.js';
-import { DurableJSONFile } from './durable-json-file.js';
+import type { Counters, Documents, Store } from './store.js';
 
 /** A question the bot could not answer. Never stored with anything that identifies who asked. */
 export interface UnansweredQuestion {
@@ -32,7 +31,7 @@ export interface CheckOutcomeCount {
   readonly lang: Lang;
   /** YYYY-MM-DD (UTC). */
   readonly day: string;
-  count: number;
+  readonly count: number;
 }
 
 /** How the engine took a message (the engine's `AnswerKind`). */
@@ -49,28 +48,28 @@ export interface DailyCount {
   readonly channel: string;
   readonly lang: Lang;
   /** Conversations whose first question of the day this was. */
-  conversations: number;
+  readonly conversations: number;
   /** Messages the engine answered, of any kind; the next four add up to it. */
-  questions: number;
-  answered: number;
-  fallback: number;
-  smalltalk: number;
-  emergency: number;
+  readonly questions: number;
+  readonly answered: number;
+  readonly fallback: number;
+  readonly smalltalk: number;
+  readonly emergency: number;
 }
 
 /** How often an entry was given as the answer on a day. */
 export interface EntryCount {
   readonly day: string;
   readonly entryId: string;
-  count: number;
+  readonly count: number;
 }
 
 /** 👍 and 👎 per day and language: the feedback records' counts, kept past retention. */
 export interface FeedbackCount {
   readonly day: string;
   readonly lang: Lang;
-  up: number;
-  down: number;
+  readonly up: number;
+  readonly down: number;
 }
 
 /** What `countQuestion` is told: how a message was answered, and where. */
@@ -79,166 +78,108 @@ export interface QuestionCount {
   readonly lang: Lang;
   readonly kind: QuestionKind;
   readonly entryId: string | null;
-  /**
-   * The conversation's id, only to count each conversation once a day: it is hashed with a
-   * per-process key and kept in memory for the current day, never written.
-   */
-  readonly conversation?: string;
+  /** Whether this is the conversation's first question today (the bot keeps that in its state). */
+  readonly firstOfDay?: boolean;
 }
 
-/**
- * Version 2 added the aggregates (`daily`, `entries`, `feedbackCounts`); a version-1 file opens
- * with them empty, except the feedback counts, which are rebuilt from the feedback records still
- * kept. `checkOutcomes` came within version 1, so it may be absent too.
- */
-interface InsightsData {
-  version: 2;
-  unanswered: UnansweredQuestion[];
-  feedback: Feedback[];
-  checkOutcomes?: CheckOutcomeCount[];
-  daily?: DailyCount[];
-  entries?: EntryCount[];
-  feedbackCounts?: FeedbackCount[];
-}
-
-/** At most this many conversations are remembered per day (beyond, some may count twice). */
-const MAX_CONVERSATIONS_PER_DAY = 100_000;
 const dayOf = (at: Date) => at.toISOString().slice(0, 10);
 /** Channel ids come from the Bot Framework; anything unexpected is counted as 'other'. */
 const channelName = (channel: string | undefined) => (channel && /^[a-z0-9-]{1,32}$/i.test(channel) ? channel.toLowerCase() : 'other');
+/** Counter keys join their labels with `|`, which no label contains (ids, codes and days). */
+const keyOf = (...labels: string[]) => labels.join('|');
+const labelsOf = (key: string) => key.split('|');
+/** Time first, so records list in the order they came. */
+const recordKey = (at: Date) => `${at.toISOString()}|${randomBytes(4).toString('hex')}`;
 
 /**
- * What staff learn from conversations: unanswered questions and feedback, with no user
- * identifiers, in a JSON file under DATA_DIR, deleted after the retention period.
+ * What staff learn from conversations, on the Store: unanswered questions and feedback (no user
+ * identifiers; deleted after the retention period) and counts per day (aggregates, kept).
  */
 export class InsightsStore {
-  /** Today's conversations, as keyed hashes, in memory only (lost on restart: a few may count twice). */
-  private seen = { day: '', conversations: new Set<string>() };
-  private readonly conversationKey = randomBytes(32);
-  private readonly dailyIndex = new Map<string, DailyCount>();
+  private readonly unansweredRecords: Documents<UnansweredQuestion>;
+  private readonly feedbackRecords: Documents<Feedback>;
+  private readonly daily: Counters;
+  private readonly entries: Counters;
+  private readonly feedbackTotals: Counters;
+  private readonly checks: Counters;
 
-  private constructor(private readonly db: Low<InsightsData>) {
-    for (const row of db.data.daily ?? []) this.dailyIndex.set(`${row.day}|${row.channel}|${row.lang}`, row);
-  }
-
-  static async open(filename: string): Promise<InsightsStore> {
-    const db = new Low<InsightsData>(new DurableJSONFile<InsightsData>(filename), { version: 2, unanswered: [], feedback: [] });
-    await db.read();
-    const version = (db.data as { version: number }).version;
-    if (version === 1) {
-      // Upgraded in memory; written as version 2 with the next record.
-      db.data.version = 2;
-      const counts: FeedbackCount[] = [];
-      for (const f of db.data.feedback) addFeedbackCount(counts, f.lang, f.helpful, new Date(f.at));
-      db.data.feedbackCounts = counts;
-    } else if (version !== 2) throw new Error(`${filename}: unknown insights format version ${String(version)}`);
-    return new InsightsStore(db);
+  constructor(store: Store) {
+    this.unansweredRecords = store.documents('unanswered-questions');
+    this.feedbackRecords = store.documents('feedback');
+    this.daily = store.counters('daily-counts');
+    this.entries = store.counters('entry-counts');
+    this.feedbackTotals = store.counters('feedback-counts');
+    this.checks = store.counters('check-outcomes');
   }
 
   async recordUnanswered(question: Omit<UnansweredQuestion, 'at'>, at = new Date()): Promise<void> {
-    this.db.data.unanswered.push({ ...question, at: at.toISOString() });
-    await this.db.write();
+    await this.unansweredRecords.put(recordKey(at), { ...question, at: at.toISOString() }, { at });
   }
 
   /** Keeps the feedback record (deleted after retention) and counts it (kept). */
   async recordFeedback(feedback: Omit<Feedback, 'at'>, at = new Date()): Promise<void> {
-    this.db.data.feedback.push({ ...feedback, at: at.toISOString() });
-    addFeedbackCount((this.db.data.feedbackCounts ??= []), feedback.lang, feedback.helpful, at);
-    await this.db.write();
+    await Promise.all([
+      this.feedbackRecords.put(recordKey(at), { ...feedback, at: at.toISOString() }, { at }),
+      this.feedbackTotals.add(keyOf(dayOf(at), feedback.lang), feedback.helpful ? { up: 1 } : { down: 1 }),
+    ]);
   }
 
   /** Counts a message the engine answered: its day, channel, language and kind, and its entry. */
   async countQuestion(question: QuestionCount, at = new Date()): Promise<void> {
     const day = dayOf(at);
-    const channel = channelName(question.channel);
-    const key = `${day}|${channel}|${question.lang}`;
-    let row = this.dailyIndex.get(key);
-    if (!row) {
-      row = { day, channel, lang: question.lang, conversations: 0, questions: 0, answered: 0, fallback: 0, smalltalk: 0, emergency: 0 };
-      (this.db.data.daily ??= []).push(row);
-      this.dailyIndex.set(key, row);
-    }
-    if (question.conversation !== undefined && this.firstToday(question.conversation, day)) row.conversations++;
-    row.questions++;
-    row[question.kind === 'answer' ? 'answered' : question.kind]++;
-    if (question.entryId) {
-      const entries = (this.db.data.entries ??= []);
-      const same = lastWhere(entries, (e) => e.day === day && e.entryId === question.entryId);
-      if (same) same.count++;
-      else entries.push({ day, entryId: question.entryId, count: 1 });
-    }
-    await this.db.write();
-  }
-
-  /** Whether this is the conversation's first question today (remembered as a keyed hash). */
-  private firstToday(conversation: string, day: string): boolean {
-    if (this.seen.day !== day) this.seen = { day, conversations: new Set() };
-    const hash = createHash('sha256').update(this.conversationKey).update(conversation).digest('base64url').slice(0, 22);
-    const { conversations } = this.seen;
-    if (conversations.has(hash)) return false;
-    if (conversations.size >= MAX_CONVERSATIONS_PER_DAY) conversations.delete(conversations.values().next().value as string);
-    conversations.add(hash);
-    return true;
-  }
-
-  get dailyCounts(): readonly DailyCount[] {
-    return this.db.data.daily ?? [];
-  }
-
-  get entryCounts(): readonly EntryCount[] {
-    return this.db.data.entries ?? [];
-  }
-
-  get feedbackCounts(): readonly FeedbackCount[] {
-    return this.db.data.feedbackCounts ?? [];
+    const kind = question.kind === 'answer' ? 'answered' : question.kind;
+    await Promise.all([
+      this.daily.add(keyOf(day, channelName(question.channel), question.lang), { conversations: question.firstOfDay ? 1 : 0, questions: 1, [kind]: 1 }),
+      question.entryId ? this.entries.add(keyOf(day, question.entryId), { count: 1 }) : undefined,
+    ]);
   }
 
   async countCheckOutcome(outcome: Pick<CheckOutcomeCount, 'flow' | 'outcome' | 'lang'>, at = new Date()): Promise<void> {
-    const day = at.toISOString().slice(0, 10);
-    const counts = (this.db.data.checkOutcomes ??= []);
-    const same = counts.find((c) => c.flow === outcome.flow && c.outcome === outcome.outcome && c.lang === outcome.lang && c.day === day);
-    if (same) same.count++;
-    else counts.push({ ...outcome, day, count: 1 });
-    await this.db.write();
+    await this.checks.add(keyOf(dayOf(at), outcome.flow, outcome.outcome, outcome.lang), { count: 1 });
   }
 
-  get checkOutcomes(): readonly CheckOutcomeCount[] {
-    return this.db.data.checkOutcomes ?? [];
+  /** Per day (oldest first), channel and language. */
+  async dailyCounts(): Promise<DailyCount[]> {
+    return (await this.daily.list()).map(({ key, counts: c }) => {
+      const [day, channel, lang] = labelsOf(key) as [string, string, Lang];
+      return { day, channel, lang, conversations: c.conversations ?? 0, questions: c.questions ?? 0, answered: c.answered ?? 0, fallback: c.fallback ?? 0, smalltalk: c.smalltalk ?? 0, emergency: c.emergency ?? 0 };
+    });
   }
 
-  get unanswered(): readonly UnansweredQuestion[] {
-    return this.db.data.unanswered;
+  async entryCounts(): Promise<EntryCount[]> {
+    return (await this.entries.list()).map(({ key, counts }) => {
+      const [day, entryId] = labelsOf(key) as [string, string];
+      return { day, entryId, count: counts.count ?? 0 };
+    });
   }
 
-  get feedback(): readonly Feedback[] {
-    return this.db.data.feedback;
+  async feedbackCounts(): Promise<FeedbackCount[]> {
+    return (await this.feedbackTotals.list()).map(({ key, counts }) => {
+      const [day, lang] = labelsOf(key) as [string, Lang];
+      return { day, lang, up: counts.up ?? 0, down: counts.down ?? 0 };
+    });
+  }
+
+  async checkOutcomes(): Promise<CheckOutcomeCount[]> {
+    return (await this.checks.list()).map(({ key, counts }) => {
+      const [day, flow, outcome, lang] = labelsOf(key) as [string, string, string, Lang];
+      return { flow, outcome, lang, day, count: counts.count ?? 0 };
+    });
+  }
+
+  /** Unanswered questions still kept, oldest first. */
+  async unanswered(): Promise<UnansweredQuestion[]> {
+    return (await this.unansweredRecords.list()).map((d) => d.value);
+  }
+
+  async feedback(): Promise<Feedback[]> {
+    return (await this.feedbackRecords.list()).map((d) => d.value);
   }
 
   /** Deletes records older than `days`; returns how many went. Counts (aggregates) are kept. */
   async deleteOlderThan(days: number, now = new Date()): Promise<number> {
-    const cutoff = new Date(now.getTime() - days * 86_400_000).toISOString();
-    const { unanswered, feedback } = this.db.data;
-    const keptUnanswered = unanswered.filter((r) => r.at >= cutoff);
-    const keptFeedback = feedback.filter((r) => r.at >= cutoff);
-    const removed = unanswered.length - keptUnanswered.length + feedback.length - keptFeedback.length;
-    if (removed > 0) {
-      this.db.data.unanswered = keptUnanswered;
-      this.db.data.feedback = keptFeedback;
-      await this.db.write();
-    }
-    return removed;
+    const cutoff = new Date(now.getTime() - days * 86_400_000);
+    const removed = await Promise.all([this.unansweredRecords.deleteWrittenBefore(cutoff), this.feedbackRecords.deleteWrittenBefore(cutoff)]);
+    return removed[0] + removed[1];
   }
-}
-
-function addFeedbackCount(counts: FeedbackCount[], lang: Lang, helpful: boolean, at: Date): void {
-  const day = dayOf(at);
-  let row = lastWhere(counts, (c) => c.day === day && c.lang === lang);
-  if (!row) counts.push((row = { day, lang, up: 0, down: 0 }));
-  row[helpful ? 'up' : 'down']++;
-}
-
-/** The last item that matches: today's rows are at the end. */
-function lastWhere<T>(items: T[], test: (item: T) => boolean): T | undefined {
-  for (let i = items.length - 1; i >= 0; i--) if (test(items[i]!)) return items[i];
-  return undefined;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AccountStore, LOCK_MS, MAX_FAILED_SIGN_INS } from '../../src/admin/account-store.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../../src/admin/passwords.js';
+import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const tempDir = useTempDir();
@@ -27,20 +28,20 @@ describe('staff passwords', () => {
 
 describe('staff accounts', () => {
   it('are kept across restarts without the password in clear, one per e-mail address', async () => {
-    const file = path.join(await tempDir(), 'accounts.json');
-    const store = await AccountStore.open(file);
+    const dir = await tempDir();
+    const store = new AccountStore(await EmbeddedStore.open(dir));
     await store.create({ email: ' Maria@Example.org ', role: 'admin', password: PASSWORD });
     await expect(store.create({ email: 'maria@example.org', role: 'editor', password: PASSWORD })).rejects.toThrow(/already exists/);
     await expect(store.create({ email: 'not-an-address', role: 'editor', password: PASSWORD })).rejects.toThrow(/not an e-mail/);
     await expect(store.create({ email: 'x@example.org', role: 'editor', password: 'short' })).rejects.toThrow(/at least 12/);
-    expect(await readFile(file, 'utf8')).not.toContain(PASSWORD);
-    const reopened = await AccountStore.open(file);
-    expect(reopened.accounts).toEqual([{ email: 'maria@example.org', role: 'admin', createdAt: expect.any(String), failedSignIns: 0 }]);
+    expect(await readFile(path.join(dir, 'staff-accounts.json'), 'utf8')).not.toContain(PASSWORD);
+    const reopened = new AccountStore(await EmbeddedStore.open(dir));
+    expect(await reopened.accounts()).toEqual([{ email: 'maria@example.org', role: 'admin', createdAt: expect.any(String), failedSignIns: 0 }]);
     expect(await reopened.signIn('MARIA@example.org', PASSWORD)).toMatchObject({ account: { email: 'maria@example.org', role: 'admin' } });
   });
 
   it('refuse a wrong password and an unknown address alike, and lock after repeated failures until the lock expires', async () => {
-    const store = await AccountStore.open(path.join(await tempDir(), 'accounts.json'));
+    const store = new AccountStore(await EmbeddedStore.open(await tempDir()));
     await store.create({ email: 'editor@example.org', role: 'editor', password: PASSWORD });
     expect(await store.signIn('nobody@example.org', PASSWORD)).toEqual({ error: 'invalid' });
     const now = new Date('2026-12-01T10:00:00Z');

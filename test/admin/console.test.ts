@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/admin/audit-log.js';
+import { embeddedStoreOf } from '../support/stores.js';
 import { LANGUAGES } from '../../src/languages.js';
 import { csrfOf, signInWith, STAFF, useConsoleServer } from '../support/console-server.js';
 
@@ -24,7 +25,7 @@ async function serveWithInsights() {
   return served;
 }
 
-const historyOf = async (file: string) => (await AuditLog.open(path.join(dataDir, 'audit-log.json'))).historyOf(file);
+const historyOf = async (file: string) => new AuditLog(await embeddedStoreOf(dataDir)).historyOf(file);
 
 /** Every route the server has, read from the router's own tree (`printRoutes`). */
 function routesOf(server: FastifyInstance): { method: string; url: string }[] {

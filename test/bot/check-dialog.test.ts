@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ConversationState, MemoryStorage, TestAdapter, UserState, type Activity } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { RahnamaBot } from '../../src/bot/rahnama-bot.js';
+import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { InsightsStore } from '../../src/storage/insights-store.js';
 import { shippedEngine } from '../support/engine.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -13,7 +14,7 @@ const { locales } = engine;
 
 async function botOn() {
   const storage = new MemoryStorage();
-  const insights = await InsightsStore.open(path.join(await tempDir(), 'insights.json'));
+  const insights = new InsightsStore(await EmbeddedStore.open(await tempDir()));
   const bot = new RahnamaBot({ engine, locales, conversationState: new ConversationState(storage), userState: new UserState(storage), insights });
   const adapter = new TestAdapter(async (context) => bot.run(context));
   const turn = async (text: string): Promise<Partial<Activity>[]> => {
@@ -44,7 +45,7 @@ describe('the eligibility check in the bot', () => {
     expect(outcome?.text).toContain(flow.closing.en);
     expect(outcome?.text).toContain(flow.steps.situation!.options.find((o) => o.id === 'asylum-rejected')!.note!.en);
     expect(values(outcome)).toEqual(expect.arrayContaining(['entry:avrr-eligibility', 'entry:avrr-rejected-asylum', 'person', 'chk:start:eligibility']));
-    expect(insights.checkOutcomes).toEqual([expect.objectContaining({ flow: 'eligibility', lang: 'en', count: 1 })]);
+    expect(await insights.checkOutcomes()).toEqual([expect.objectContaining({ flow: 'eligibility', lang: 'en', count: 1 })]);
   });
 
   it('goes back one step, restarts, and takes answers typed as words or numbers', async () => {

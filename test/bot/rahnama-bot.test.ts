@@ -3,8 +3,9 @@ import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, UserState
 import { describe, expect, it } from 'vitest';
 import { RahnamaBot } from '../../src/bot/rahnama-bot.js';
 import { loadLocales } from '../../src/i18n/locales.js';
+import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { InsightsStore } from '../../src/storage/insights-store.js';
-import { JsonFileStorage } from '../../src/storage/json-file-storage.js';
+import { BotStateStorage } from '../../src/storage/bot-state-storage.js';
 import { shippedEngine } from '../support/engine.js';
 import { LOCALES_DIR } from '../support/paths.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -13,7 +14,7 @@ const locales = await loadLocales(LOCALES_DIR);
 const tempDir = useTempDir();
 
 async function botOn(storage: Storage = new MemoryStorage()) {
-  const insights = await InsightsStore.open(path.join(await tempDir(), 'insights.json'));
+  const insights = new InsightsStore(await EmbeddedStore.open(await tempDir()));
   const bot = new RahnamaBot({
     engine: await shippedEngine(),
     locales,
@@ -94,15 +95,15 @@ describe('the bot core', () => {
     expect(answer?.text).toBe((await (await shippedEngine()).ask({ text: 'Does voluntary return cost me anything?', lang: 'en' })).answer);
     const [thanks] = await turn(adapter, 'fb:down:avrr-cost');
     expect(thanks?.text).toBe(locales.t('en', 'bot.feedbackThanksDown'));
-    expect(insights.feedback).toEqual([{ entryId: 'avrr-cost', helpful: false, lang: 'en', at: expect.any(String) }]);
+    expect(await insights.feedback()).toEqual([{ entryId: 'avrr-cost', helpful: false, lang: 'en', at: expect.any(String) }]);
   });
 
   it('falls back honestly, with "did you mean" buttons and a way to a person, and keeps the question for staff', async () => {
     const { adapter, insights } = await botOn();
     const [reply] = await turn(adapter, 'question about family money');
-    expect(insights.unanswered).toEqual([{ text: 'question about family money', lang: 'en', at: expect.any(String), bestEntryId: 'avrr-family', bestConfidence: expect.any(Number) }]);
+    expect(await insights.unanswered()).toEqual([{ text: 'question about family money', lang: 'en', at: expect.any(String), bestEntryId: 'avrr-family', bestConfidence: expect.any(Number) }]);
     // No user or conversation identifier is stored with it.
-    expect(JSON.stringify(insights.unanswered)).not.toMatch(/user|convo/i);
+    expect(JSON.stringify(await insights.unanswered())).not.toMatch(/user|convo/i);
     expect(reply?.text).toMatch(/Did you mean/);
     expect(buttons(reply).map((b) => b.value)).toContain('person');
     const [person] = await turn(adapter, 'person');
@@ -110,10 +111,10 @@ describe('the bot core', () => {
   });
 
   it('remembers the language in its storage across restarts', async () => {
-    const file = path.join(await tempDir(), 'state.json');
-    const first = await botOn(await JsonFileStorage.open(file));
+    const dir = await tempDir();
+    const first = await botOn(new BotStateStorage(await EmbeddedStore.open(dir)));
     await turn(first.adapter, 'lang:uk');
-    const second = await botOn(await JsonFileStorage.open(file));
+    const second = await botOn(new BotStateStorage(await EmbeddedStore.open(dir)));
     const [reply] = await turn(second.adapter, 'hello');
     expect(reply?.text).toBe(locales.smallTalk('uk').greeting.reply);
   });

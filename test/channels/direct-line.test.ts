@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
+import { openStore } from '../../src/storage/open-store.js';
 import { buildApp } from '../../src/server/app.js';
 import { shippedEngine, testConfig } from '../support/engine.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -13,7 +14,7 @@ afterEach(() => app?.close());
 async function start(env: Record<string, string> = {}) {
   const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'd'.repeat(40), ...env });
   const engine = await shippedEngine();
-  const webChat = await createWebChat(config, engine);
+  const webChat = await createWebChat(config, engine, await openStore(config));
   app = await buildApp({ config, engine, webChat, logger: false });
   return webChat;
 }

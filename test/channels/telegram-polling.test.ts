@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toTelegramHtml } from '../../src/channels/telegram/html.js';
 import { createTelegram, type TelegramChannel } from '../../src/channels/telegram/setup.js';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
+import { openStore } from '../../src/storage/open-store.js';
 import type { AnswerEngine } from '../../src/retrieval/engine.js';
 import { buildApp } from '../../src/server/app.js';
 import { shippedEngine, testConfig } from '../support/engine.js';
@@ -21,9 +22,9 @@ beforeAll(async () => {
   // No PUBLIC_URL: long polling, as in development. Groups: answer when mentioned.
   const config = testConfig({ DATA_DIR: dataDir, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, TELEGRAM_GROUPS: 'mention' });
   engine = await shippedEngine();
-  const webChat = await createWebChat(config, engine);
+  const webChat = await createWebChat(config, engine, await openStore(config));
   const app = await buildApp({ config, engine, webChat, logger: false });
-  telegram = await createTelegram(config, { core: webChat.bot, locales: engine.locales, log: app.log });
+  telegram = await createTelegram(config, { core: webChat.bot, locales: engine.locales, log: app.log, store: webChat.store });
   await telegram.start();
 });
 

@@ -9,6 +9,7 @@ import telegramWebhook from '../../src/channels/telegram/plugin.js';
 import { createTelegram, TELEGRAM_COMMANDS, type TelegramChannel } from '../../src/channels/telegram/setup.js';
 import { TelegramIdHasher } from '../../src/channels/telegram/user-key.js';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
+import { openStore } from '../../src/storage/open-store.js';
 import type { Config } from '../../src/config.js';
 import { LANGUAGES } from '../../src/languages.js';
 import type { AnswerEngine } from '../../src/retrieval/engine.js';
@@ -41,9 +42,9 @@ beforeAll(async () => {
   });
   engine = await shippedEngine();
   // As main.ts does: one bot core and one state file for the web chat and Telegram.
-  webChat = await createWebChat(config, engine);
+  webChat = await createWebChat(config, engine, await openStore(config));
   app = await buildApp({ config, engine, webChat, logger: false });
-  telegram = await createTelegram(config, { core: webChat.bot, locales: engine.locales, log: app.log });
+  telegram = await createTelegram(config, { core: webChat.bot, locales: engine.locales, log: app.log, store: webChat.store });
   if (!telegram.webhook) throw new Error('PUBLIC_URL is set: expected webhook mode');
   await app.register(telegramWebhook, telegram.webhook);
   const address = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConversationTokens, loadDirectLineSecret } from '../../src/channels/webchat/tokens.js';
+import { openStore } from '../../src/storage/open-store.js';
 import { RahnamaError } from '../../src/errors.js';
 import { testConfig } from '../support/engine.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -59,14 +60,14 @@ describe('the Direct Line secret', () => {
   it('is generated once, kept readable by the owner only, and reused', async () => {
     const dataDir = await tempDir();
     const config = testConfig({ DATA_DIR: dataDir });
-    const first = await loadDirectLineSecret(config);
+    const first = await loadDirectLineSecret(config, await openStore(config));
     expect(first.length).toBeGreaterThanOrEqual(32);
-    expect(await loadDirectLineSecret(config)).toBe(first);
+    expect(await loadDirectLineSecret(config, await openStore(config))).toBe(first);
     expect((await stat(path.join(dataDir, 'directline-secret'))).mode & 0o777).toBe(0o600);
   });
 
   it('comes from DIRECTLINE_SECRET when set, so every instance signs alike', async () => {
     const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: SECRET });
-    expect(await loadDirectLineSecret(config)).toBe(SECRET);
+    expect(await loadDirectLineSecret(config, await openStore(config))).toBe(SECRET);
   });
 });

@@ -4,6 +4,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
+import { openStore } from '../../src/storage/open-store.js';
 import { ensureWidget, WIDGET_SOURCES, widgetIsStale } from '../../src/channels/webchat/widget-build.js';
 import { LANGUAGES, textDirection } from '../../src/languages.js';
 import { buildApp } from '../../src/server/app.js';
@@ -19,7 +20,7 @@ afterEach(() => app?.close());
 async function start(widgetDir = WIDGET_DIR) {
   const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'a'.repeat(40) });
   const engine = await shippedEngine();
-  app = await buildApp({ config, engine, webChat: await createWebChat(config, engine), widgetDir, logger: false });
+  app = await buildApp({ config, engine, webChat: await createWebChat(config, engine, await openStore(config)), widgetDir, logger: false });
   return engine;
 }
 

@@ -4,6 +4,7 @@ import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useBrowser } from '../support/browser.js';
 import { shippedEngine } from '../support/engine.js';
+import type { MemoryConversationLog } from '../../src/channels/webchat/conversations.js';
 import { useWebChatServer } from '../support/webchat-server.js';
 
 const serve = useWebChatServer();
@@ -60,7 +61,7 @@ describe('the web chat widget in a real browser', () => {
     expect(await page.locator('.message.user', { hasText: question }).count()).toBe(1);
     expect(await botMessage(page, firstWords(answer.answer)).count()).toBe(1);
     expect(await page.locator('.frame').getAttribute('dir')).toBe('rtl');
-    expect(webChat.conversations.size).toBe(1);
+    expect((webChat.conversations as MemoryConversationLog).size).toBe(1);
     expect(errors).toEqual([]);
   });
 
@@ -137,7 +138,7 @@ describe('the web chat widget in a real browser', () => {
     expect(await page.locator('.message', { hasText: 'my private question' }).count()).toBe(0);
     const second = await page.evaluate(() => Object.entries(sessionStorage).find(([k]) => !k.endsWith(':open'))?.[1]);
     expect(JSON.parse(second!).conversationId).not.toBe(JSON.parse(first!).conversationId);
-    expect(webChat.conversations.size).toBe(2);
+    expect((webChat.conversations as MemoryConversationLog).size).toBe(2);
     expect(errors).toEqual([]);
   });
 

@@ -1,18 +1,30 @@
-import { copyFile, cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { AccountStore } from '../../src/admin/account-store.js';
-import { accountsFile, createAdminConsole } from '../../src/admin/setup.js';
+import { createAdminConsole } from '../../src/admin/setup.js';
+import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { loadAnswerEngine } from '../../src/retrieval/load-engine.js';
 import { buildApp } from '../../src/server/app.js';
 import { InsightsStore } from '../../src/storage/insights-store.js';
+import { embeddedStoreDir, openStore } from '../../src/storage/open-store.js';
+import type { Store } from '../../src/storage/store.js';
 import { testConfig } from './engine.js';
+import { WIDGET_DIR } from './global-setup.js';
 import { KNOWLEDGE_DIR } from './paths.js';
 import { useTempDir } from './temp-dir.js';
 
 export const STAFF = { email: 'maria@example.org', password: 'a long staff password' } as const;
+
+export interface ConsoleServerOptions {
+  /**
+   * Also the web chat (Direct Line, widget and demo page), its bot recording what it cannot
+   * answer where the console's inbox reads it, as main.ts wires them. Default false.
+   */
+  webChat?: boolean;
+}
 
 /**
  * The server with the staff console, wired as main.ts wires it, on a copy of the knowledge base
@@ -23,26 +35,33 @@ export function useConsoleServer() {
   const tempDir = useTempDir();
   let template: string;
   let app: FastifyInstance | undefined;
+  let store: Store | undefined;
   beforeAll(async () => {
     template = await mkdtemp(path.join(tmpdir(), 'rahnama-accounts-'));
-    await (await AccountStore.open(accountsFile(template))).create({ email: STAFF.email, role: 'editor', password: STAFF.password });
+    const accounts = await openStore({ dataDir: template, databaseUrl: '' });
+    await new AccountStore(accounts).create({ email: STAFF.email, role: 'editor', password: STAFF.password });
+    await accounts.close();
   });
   afterAll(() => rm(template, { recursive: true, force: true }));
   afterEach(async () => {
     await app?.close();
+    await store?.close();
     app = undefined;
+    store = undefined;
   });
-  return async () => {
+  return async ({ webChat: withWebChat = false }: ConsoleServerOptions = {}) => {
     const dataDir = await tempDir();
     const knowledgeDir = path.join(dataDir, 'knowledge');
     await cp(KNOWLEDGE_DIR, knowledgeDir, { recursive: true });
-    await copyFile(accountsFile(template), accountsFile(dataDir));
-    const config = testConfig({ DATA_DIR: dataDir, KNOWLEDGE_DIR: knowledgeDir });
+    await cp(embeddedStoreDir(template), embeddedStoreDir(dataDir), { recursive: true });
+    const config = testConfig({ DATA_DIR: dataDir, KNOWLEDGE_DIR: knowledgeDir, ...(withWebChat ? { DIRECTLINE_SECRET: 'c'.repeat(40) } : {}) });
     const engine = await loadAnswerEngine(config);
-    const insights = await InsightsStore.open(path.join(dataDir, 'insights.json'));
-    app = await buildApp({ config, engine, admin: await createAdminConsole(config, engine, insights), logger: false });
+    store = await openStore(config);
+    const webChat = withWebChat ? await createWebChat(config, engine, store) : undefined;
+    const insights = webChat?.insights ?? new InsightsStore(store);
+    app = await buildApp({ config, engine, webChat, store, widgetDir: webChat ? WIDGET_DIR : undefined, admin: await createAdminConsole(config, engine, insights, store), logger: false });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
-    return { app, url, engine, dataDir, knowledgeDir, insights };
+    return { app, url, engine, dataDir, knowledgeDir, insights, store };
   };
 }
 

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach } from 'vitest';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { buildApp } from '../../src/server/app.js';
+import { openStore } from '../../src/storage/open-store.js';
+import type { Store } from '../../src/storage/store.js';
 import { shippedEngine, testConfig } from './engine.js';
 import { WIDGET_DIR } from './global-setup.js';
 import { useTempDir } from './temp-dir.js';
@@ -13,15 +15,19 @@ import { useTempDir } from './temp-dir.js';
 export function useWebChatServer() {
   const tempDir = useTempDir();
   let app: FastifyInstance | undefined;
+  let store: Store | undefined;
   afterEach(async () => {
     await app?.close();
+    await store?.close();
     app = undefined;
+    store = undefined;
   });
   return async (env: Record<string, string> = {}) => {
     const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'w'.repeat(40), ...env });
     const engine = await shippedEngine();
-    const webChat = await createWebChat(config, engine);
-    app = await buildApp({ config, engine, webChat, widgetDir: WIDGET_DIR, logger: false });
+    store = await openStore(config);
+    const webChat = await createWebChat(config, engine, store);
+    app = await buildApp({ config, engine, webChat, store, widgetDir: WIDGET_DIR, logger: false });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     return { app, url, webChat, engine, locales: engine.locales };
   };

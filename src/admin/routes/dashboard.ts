@@ -1,12 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { KnowledgeEntry } from '../../knowledge/schema.js';
 import type { ConsoleKit } from '../console-kit.js';
-import { DASHBOARD_PERIODS, dashboardPage, summarize, type DashboardInsights, type DashboardPeriod } from '../dashboard-page.js';
+import type { InsightsStore } from '../../storage/insights-store.js';
+import { DASHBOARD_PERIODS, dashboardPage, readDashboardInsights, summarize, type DashboardPeriod } from '../dashboard-page.js';
 
 export interface DashboardRoutesOptions {
   kit: ConsoleKit;
   /** The insights' aggregates (counts only; they outlive the retention period). */
-  insights: DashboardInsights;
+  insights: Pick<InsightsStore, 'dailyCounts' | 'entryCounts' | 'feedbackCounts' | 'checkOutcomes'>;
   /** The entries as served, for the top entries' questions. */
   entries: () => Iterable<KnowledgeEntry>;
 }
@@ -28,7 +29,7 @@ const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async (app, 
       const period = request.query.days;
       const entries = new Map<string, KnowledgeEntry>();
       for (const entry of opts.entries()) entries.set(entry.id, entry);
-      const summary = summarize(opts.insights, period);
+      const summary = summarize(await readDashboardInsights(opts.insights), period);
       return kit.sendPage(reply, 200, dashboardPage(kit.context(request), summary, period, (id) => entries.get(id)));
     },
   );

@@ -140,7 +140,7 @@ const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) =>
     if (!found) return reply.callNotFound();
     const context = signedIn(kit, request);
     const notice = request.query.restored ? context.t(context.lang, 'history.restored') : undefined;
-    return kit.sendPage(reply, 200, historyPage(context, request.params.id, opts.knowledge.editor.history(request.params.id), found.version, notice));
+    return kit.sendPage(reply, 200, historyPage(context, request.params.id, await opts.knowledge.editor.history(request.params.id), found.version, notice));
   });
 
   // Restoring publishes the text the file had after that change, with the same checks as an edit.
@@ -149,7 +149,7 @@ const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) =>
     { schema: { params: entryParams, body: { type: 'object', required: ['record', 'version'], properties: { record: { type: 'string', pattern: '^[0-9]{1,6}$' }, version: { type: 'string', maxLength: 64 }, _csrf: { type: 'string' } } } } },
     async (request, reply) => {
       const { id } = request.params;
-      const record = opts.knowledge.editor.history(id)[Number(request.body.record)];
+      const record = (await opts.knowledge.editor.history(id))[Number(request.body.record)];
       if (!record) return reply.callNotFound();
       const result = await opts.knowledge.editor.restore(id, record.after, request.body.version, signedIn(kit, request).session.email);
       if (result.published) return reply.redirect(`/admin/entries/${id}/history?restored=1`, 303);

@@ -17,18 +17,18 @@ export interface InboxRoutesOptions {
 /** Learning from conversations: what the bot could not answer, and answers people found unhelpful. */
 const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, opts) => {
   const { kit } = opts;
-  const groups = () => groupQuestions(opts.insights.unanswered, opts.inbox.handled);
-  const unhelpful = (): Unhelpful[] => {
+  const groups = async () => groupQuestions(await opts.insights.unanswered(), await opts.inbox.handled());
+  const unhelpful = async (): Promise<Unhelpful[]> => {
     const counts = new Map<string, Unhelpful>();
-    for (const f of opts.insights.feedback) {
+    for (const f of await opts.insights.feedback()) {
       if (f.helpful) continue;
       const key = `${f.entryId} ${f.lang}`;
       counts.set(key, { entryId: f.entryId, lang: f.lang, count: (counts.get(key)?.count ?? 0) + 1 });
     }
     return [...counts.values()].sort((a, b) => b.count - a.count);
   };
-  const show = (request: Parameters<typeof signedIn>[1], state: InboxPageState) =>
-    inboxPage(signedIn(kit, request), groups(), unhelpful(), [...opts.knowledge.entries()], state);
+  const show = async (request: Parameters<typeof signedIn>[1], state: InboxPageState) =>
+    inboxPage(signedIn(kit, request), await groups(), await unhelpful(), [...opts.knowledge.entries()], state);
 
   app.get<{ Querystring: { added?: string; dismissed?: string } }>(
     '/admin/inbox',
@@ -38,7 +38,7 @@ const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, opts) =>
       const notice = request.query.added
         ? { kind: 'added' as const, text: t(lang, 'inbox.added', { id: request.query.added }) }
         : request.query.dismissed ? { kind: 'dismissed' as const, text: t(lang, 'inbox.dismissed') } : undefined;
-      return kit.sendPage(reply, 200, show(request, { notice }));
+      return kit.sendPage(reply, 200, await show(request, { notice }));
     },
   );
 
@@ -46,20 +46,20 @@ const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (app, opts) =>
 
   // One click: the question becomes a variant of the entry, published and re-indexed at once.
   app.post<{ Body: { key: string; entryId?: string } }>('/admin/inbox/variant', { schema: { body: groupBody } }, async (request, reply) => {
-    const group = groups().find((g) => g.key === request.body.key);
+    const group = (await groups()).find((g) => g.key === request.body.key);
     const { t, lang, session } = signedIn(kit, request);
-    if (!group || !request.body.entryId) return kit.sendPage(reply, 404, show(request, { notice: { kind: 'problem', text: t(lang, 'inbox.gone') } }));
+    if (!group || !request.body.entryId) return kit.sendPage(reply, 404, await show(request, { notice: { kind: 'problem', text: t(lang, 'inbox.gone') } }));
     const result = await opts.knowledge.editor.addVariant(request.body.entryId, group.lang, group.text, session.email);
     if (!result?.published) {
       const reason = !result ? t(lang, 'inbox.gone') : 'conflict' in result ? t(lang, 'entry.conflict') : result.problems.map((p) => `${p.field ?? p.file}: ${p.message}`).join('; ');
-      return kit.sendPage(reply, 422, show(request, { notice: { kind: 'problem', text: reason } }));
+      return kit.sendPage(reply, 422, await show(request, { notice: { kind: 'problem', text: reason } }));
     }
     await opts.inbox.markHandled(group.members);
     return reply.redirect(`/admin/inbox?added=${encodeURIComponent(request.body.entryId)}`, 303);
   });
 
   app.post<{ Body: { key: string } }>('/admin/inbox/dismiss', { schema: { body: groupBody } }, async (request, reply) => {
-    const group = groups().find((g) => g.key === request.body.key);
+    const group = (await groups()).find((g) => g.key === request.body.key);
     if (group) await opts.inbox.markHandled(group.members);
     return reply.redirect('/admin/inbox?dismissed=1', 303);
   });

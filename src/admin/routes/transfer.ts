@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Busboy } from '@fastify/busboy';
-import { errorCodes, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { KnowledgeEntry } from '../../knowledge/schema.js';
 import { signedIn, type ConsoleKit } from '../console-kit.js';
 import type { KnowledgeEditor } from '../knowledge-editor.js';
-import { exportCsv, planImport } from '../spreadsheet.js';
+import { exportCsv, planImport, readCsv, type SheetRead } from '../spreadsheet.js';
+import { exportXlsx, readXlsx, workbookKind, XLS_REFUSED, XLSX_TYPE } from '../spreadsheet-xlsx.js';
 import { applyPage, dryRunPage, transferPage } from '../transfer-pages.js';
 
 export interface TransferRoutesOptions {
@@ -24,11 +25,18 @@ interface PendingImport {
   readonly edits: readonly { entry: KnowledgeEntry; baseVersion: string }[];
 }
 
+/** A file chosen in the import form, as its bytes. */
+interface Upload {
+  readonly filename: string;
+  readonly data: Buffer;
+}
+
 /**
- * Spreadsheet import and export (/admin/transfer): the whole knowledge base as CSV, one row per
- * entry and language, and back. An import is always a dry run first (what would change, every bad
- * row and why, the knowledge base check with the changes); it can be applied only when clean, by
- * a second POST naming that dry run, which applies what was reviewed and nothing else.
+ * Spreadsheet import and export (/admin/transfer): the whole knowledge base as CSV or XLSX, one
+ * row per entry and language, and back in either format. An import is always a dry run first
+ * (what would change, every bad row and why, the knowledge base check with the changes); it can
+ * be applied only when clean, by a second POST naming that dry run, which applies what was
+ * reviewed and nothing else.
  */
 const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, opts) => {
   const { kit, knowledge } = opts;
@@ -41,8 +49,10 @@ const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, op
   };
 
   // Multipart (file upload) only for this area, parsed into fields before the console's CSRF
-  // check (which reads the `_csrf` field); the file's text becomes the `file` field.
-  app.addContentTypeParser('multipart/form-data', (request, payload, done) => parseMultipart(request, payload, done));
+  // check (which reads the `_csrf` field); the file's bytes are kept beside the request, out of
+  // reach of a form field of the same name.
+  const uploads = new WeakMap<FastifyRequest, Upload>();
+  app.addContentTypeParser('multipart/form-data', (request, payload, done) => parseMultipart(request, payload, (upload) => uploads.set(request, upload), done));
 
   const currentEntries = async () => {
     const found = await Promise.all([...knowledge.entries()].map((e) => knowledge.editor.read(e.id)));
@@ -51,27 +61,32 @@ const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, op
 
   app.get('/admin/transfer', async (request, reply) => kit.sendPage(reply, 200, transferPage(signedIn(kit, request))));
 
-  app.get('/admin/transfer/export.csv', async (_request, reply) => {
+  const download = async (reply: FastifyReply, extension: 'csv' | 'xlsx', type: string, body: (entries: KnowledgeEntry[]) => string | Promise<Buffer>) => {
     const entries = [...(await currentEntries()).values()].map((f) => f.entry);
     const date = new Date().toISOString().slice(0, 10);
     return reply
-      .header('content-disposition', `attachment; filename="rahnama-knowledge-${date}.csv"`)
+      .header('content-disposition', `attachment; filename="rahnama-knowledge-${date}.${extension}"`)
       .header('cache-control', 'no-store')
       .header('x-content-type-options', 'nosniff')
-      .type('text/csv; charset=utf-8')
-      .send(exportCsv(entries));
-  });
+      .type(type)
+      .send(await body(entries));
+  };
+  app.get('/admin/transfer/export.csv', async (_request, reply) => download(reply, 'csv', 'text/csv; charset=utf-8', exportCsv));
+  app.get('/admin/transfer/export.xlsx', async (_request, reply) => download(reply, 'xlsx', XLSX_TYPE, exportXlsx));
 
   const text = { type: 'string', maxLength: MAX_UPLOAD } as const;
-  app.post<{ Body: { csv?: string; file?: string } }>(
+  app.post<{ Body: { csv?: string } }>(
     '/admin/transfer/dry-run',
-    { bodyLimit: MAX_UPLOAD + 64 * 1024, schema: { body: { type: 'object', properties: { csv: text, file: text, _csrf: { type: 'string', maxLength: 100 } } } } },
+    { bodyLimit: MAX_UPLOAD + 64 * 1024, schema: { body: { type: 'object', properties: { csv: text, _csrf: { type: 'string', maxLength: 100 } } } } },
     async (request, reply) => {
       const context = signedIn(kit, request);
-      const uploaded = request.body.file?.trim() ? request.body.file : (request.body.csv ?? '');
-      if (!uploaded.trim()) return kit.sendPage(reply, 400, transferPage(context, 'empty'));
+      // A chosen file first (browsers send an empty one when none is chosen), else the pasted text.
+      const file = uploads.get(request);
+      const blank = (data: Buffer) => data.toString('utf8').trim() === '';
+      const uploaded = file && !blank(file.data) ? file : { filename: '', data: Buffer.from(request.body.csv ?? '', 'utf8') };
+      if (blank(uploaded.data)) return kit.sendPage(reply, 400, transferPage(context, 'empty'));
       const current = await currentEntries();
-      const plan = planImport(uploaded, new Map([...current].map(([id, f]) => [id, f.entry])));
+      const plan = planImport(await readUpload(uploaded), new Map([...current].map(([id, f]) => [id, f.entry])));
       const problems = plan.edited.size > 0 ? await knowledge.editor.checkMany([...plan.edited.values()]) : [];
       const clean = plan.bad.length === 0 && problems.length === 0;
       forget(context.session.id);
@@ -81,8 +96,8 @@ const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, op
         const edits = [...plan.edited.values()].map((entry) => ({ entry, baseVersion: current.get(entry.id)!.version }));
         pending.set(token, { sessionId: context.session.id, expires: Date.now() + pendingMs, edits });
       }
-      const digest = createHash('sha256').update(uploaded).digest('hex').slice(0, 16);
-      request.log.info({ rows: plan.rows, bad: plan.bad.length, changes: plan.changes.length, problems: problems.length, digest }, 'console: spreadsheet import dry run');
+      const digest = createHash('sha256').update(uploaded.data).digest('hex').slice(0, 16);
+      request.log.info({ format: workbookKind(uploaded.data, uploaded.filename), rows: plan.rows, bad: plan.bad.length, changes: plan.changes.length, problems: problems.length, digest }, 'console: spreadsheet import dry run');
       return kit.sendPage(reply, clean ? 200 : 422, dryRunPage(context, { digest, rows: plan.rows, bad: plan.bad, changes: plan.changes, problems, token }));
     },
   );
@@ -105,8 +120,20 @@ const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, op
   );
 };
 
-/** A multipart form's fields as strings (an uploaded file as its UTF-8 text), within the size limit. */
-function parseMultipart(request: FastifyRequest, payload: NodeJS.ReadableStream, done: (error: Error | null, body?: unknown) => void): void {
+/** An uploaded file's rows: an .xlsx workbook by its content (a zip) or name, else UTF-8 CSV text. */
+async function readUpload({ filename, data }: Upload): Promise<SheetRead> {
+  switch (workbookKind(data, filename)) {
+    case 'xlsx':
+      return readXlsx(data);
+    case 'xls':
+      return { unreadable: XLS_REFUSED };
+    case 'text':
+      return readCsv(data.toString('utf8'));
+  }
+}
+
+/** A multipart form's fields as strings and its one file as bytes, within the size limit. */
+function parseMultipart(request: FastifyRequest, payload: NodeJS.ReadableStream, onFile: (upload: Upload) => void, done: (error: Error | null, body?: unknown) => void): void {
   const tooLarge = () => new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
   if (Number(request.headers['content-length'] ?? 0) > MAX_UPLOAD + 64 * 1024) return done(tooLarge());
   let busboy: InstanceType<typeof Busboy>;
@@ -127,12 +154,12 @@ function parseMultipart(request: FastifyRequest, payload: NodeJS.ReadableStream,
     if (valueTruncated) fail(tooLarge());
     else fields[name] = value;
   });
-  busboy.on('file', (name, stream) => {
+  busboy.on('file', (name, stream, filename) => {
     const chunks: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.on('limit', () => fail(tooLarge()));
     stream.on('end', () => {
-      fields[name] = Buffer.concat(chunks).toString('utf8');
+      if (name === 'file') onFile({ filename: filename ?? '', data: Buffer.concat(chunks) });
     });
   });
   busboy.on('error', (error: Error) => fail(error));

@@ -8,8 +8,11 @@ export interface TelegramWebhookOptions {
   path: string;
   /** What Telegram must send as `X-Telegram-Bot-Api-Secret-Token` (setWebhook's `secret_token`). */
   secretToken: string;
-  /** Handles one update; never rejects (failures are logged by the bot's error boundary). */
-  handleUpdate: (update: Update) => Promise<void>;
+  /**
+   * Handles one update, or says it is being handled elsewhere (`busy`). Rejects only when the
+   * record of handled updates cannot be reached; the bot's own failures are logged and count as handled.
+   */
+  handleUpdate: (update: Update) => Promise<'handled' | 'busy'>;
 }
 
 /** Telegram sends updates of a few KB; a message's text is at most 4,096 characters. */
@@ -24,9 +27,10 @@ export function webhookPath(token: string): string {
 
 /**
  * The Telegram webhook: one POST route. The secret token is checked before the body is even
- * read, in constant time, so nothing without it reaches the bot. Telegram gets its 200 at once
- * and the update is handled after: Telegram waits for no answer, and resends updates that are
- * slow to be acknowledged.
+ * read, in constant time, so nothing without it reaches the bot. Telegram gets its 200 only once
+ * the update is handled (as grammY's own webhookCallback does): an instance that dies mid-turn
+ * never acknowledged it, and Telegram sends it again. A copy that arrives while another instance
+ * is still on it gets a 503, so Telegram retries it later instead of it being dropped.
  */
 const telegramWebhook: FastifyPluginAsync<TelegramWebhookOptions> = async (app, opts) => {
   const expected = digest(opts.secretToken);
@@ -43,7 +47,8 @@ const telegramWebhook: FastifyPluginAsync<TelegramWebhookOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      void opts.handleUpdate(request.body);
+      const outcome = await opts.handleUpdate(request.body);
+      if (outcome === 'busy') return reply.status(503).header('retry-after', '5').send();
       return reply.status(200).send();
     },
   );

@@ -7,8 +7,10 @@ import type { Config } from '../../config.js';
 import type { Locales } from '../../i18n/locales.js';
 import { LANGUAGES } from '../../languages.js';
 import { loadGeneratedSecret } from '../../storage/generated-secret.js';
+import type { Store } from '../../storage/store.js';
 import { createTelegramBot } from './bot.js';
 import { webhookPath, type TelegramWebhookOptions } from './plugin.js';
+import { TelegramUpdateLog } from './update-log.js';
 import { TelegramIdHasher } from './user-key.js';
 
 /** The commands in Telegram's menu; their descriptions are `telegram.commands.<name>` in each language. */
@@ -22,6 +24,8 @@ export interface TelegramDeps {
   core: ActivityHandler;
   locales: Locales;
   log: FastifyBaseLogger;
+  /** Where secrets left empty are generated and kept, and handled update ids are recorded. */
+  store: Store;
   /** The bot's own user, when known (tests); otherwise asked with getMe. */
   botInfo?: UserFromGetMe;
 }
@@ -31,6 +35,8 @@ export interface TelegramChannel {
   /** In webhook mode, the route to register (plugin.ts) before the server listens. */
   readonly webhook?: TelegramWebhookOptions;
   readonly api: Api;
+  /** Which updates were handled (for retention). */
+  readonly updates: TelegramUpdateLog;
   /** Registers the commands, then the webhook (webhook mode) or starts polling. */
   start(): Promise<void>;
   /** Stops polling and waits for the updates in hand; the webhook stays registered for the next start. */
@@ -44,7 +50,7 @@ export interface TelegramChannel {
  */
 export async function createTelegram(config: Pick<Config, 'telegram' | 'dataDir'>, deps: TelegramDeps): Promise<TelegramChannel> {
   const { telegram } = config;
-  const idSecret = telegram.idSecret || (await loadGeneratedSecret(config.dataDir, 'telegram-id-secret'));
+  const idSecret = telegram.idSecret || (await loadGeneratedSecret(deps.store, config.dataDir, 'telegram-id-secret'));
   const { bot, drain } = createTelegramBot({
     token: telegram.botToken,
     apiRoot: telegram.apiRoot,
@@ -54,7 +60,11 @@ export async function createTelegram(config: Pick<Config, 'telegram' | 'dataDir'
     log: deps.log,
     botInfo: deps.botInfo,
   });
-  const handleUpdate = async (update: Parameters<typeof bot.handleUpdate>[0]) => {
+  const updates = new TelegramUpdateLog(deps.store);
+  // Each update once, whichever instance Telegram's copies reach (see TelegramUpdateLog).
+  const handleUpdate = async (update: Parameters<typeof bot.handleUpdate>[0]): Promise<'handled' | 'busy'> => {
+    const claim = await updates.begin(update.update_id);
+    if (claim !== 'new') return claim === 'done' ? 'handled' : 'busy';
     try {
       await bot.init();
       await bot.handleUpdate(update);
@@ -62,6 +72,8 @@ export async function createTelegram(config: Pick<Config, 'telegram' | 'dataDir'
       // The error boundary catches the handlers' errors; this is getMe failing.
       deps.log.error({ updateId: update.update_id, err: (error as Error).message }, 'telegram: update not handled');
     }
+    await updates.finish(update.update_id);
+    return 'handled';
   };
 
   const registerCommands = () =>
@@ -71,12 +83,13 @@ export async function createTelegram(config: Pick<Config, 'telegram' | 'dataDir'
     ]);
 
   if (telegram.publicUrl) {
-    const secretToken = telegram.webhookSecret || (await loadGeneratedSecret(config.dataDir, 'telegram-webhook-secret'));
+    const secretToken = telegram.webhookSecret || (await loadGeneratedSecret(deps.store, config.dataDir, 'telegram-webhook-secret'));
     const webhook: TelegramWebhookOptions = { path: webhookPath(telegram.botToken), secretToken, handleUpdate };
     return {
       mode: 'webhook',
       webhook,
       api: bot.api,
+      updates,
       start: async () => {
         await bot.init();
         await registerCommands();
@@ -91,6 +104,7 @@ export async function createTelegram(config: Pick<Config, 'telegram' | 'dataDir'
   return {
     mode: 'polling',
     api: bot.api,
+    updates,
     start: async () => {
       await bot.init();
       await registerCommands();

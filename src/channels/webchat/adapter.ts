@@ -5,7 +5,7 @@ import {
   type ConversationReference,
   type ResourceResponse,
 } from 'botbuilder';
-import type { ConversationStore } from './conversations.js';
+import type { ConversationLog } from './conversations.js';
 
 export const WEBCHAT_CHANNEL_ID = 'webchat';
 const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
@@ -16,7 +16,7 @@ const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
  * stream pick it up.
  */
 export class WebChatAdapter extends BotAdapter {
-  constructor(private readonly conversations: ConversationStore) {
+  constructor(private readonly conversations: ConversationLog) {
     super();
   }
 
@@ -27,7 +27,14 @@ export class WebChatAdapter extends BotAdapter {
 
   async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
     const conversationId = context.activity.conversation.id;
-    return activities.map((activity) => {
+    const responses: ResourceResponse[] = [];
+    // One after another: the conversation keeps the bot's replies in the order it sent them.
+    for (const activity of activities) responses.push(await this.send(context, conversationId, activity));
+    return responses;
+  }
+
+  private async send(context: TurnContext, conversationId: string, activity: Partial<Activity>): Promise<ResourceResponse> {
+    {
       if (activity.type === 'delay') return { id: '' };
       const outgoing = {
         ...activity,
@@ -40,11 +47,11 @@ export class WebChatAdapter extends BotAdapter {
       } as Activity;
       // "Typing" matters only while it is true: listeners get it, the history does not.
       if (activity.type === 'typing') {
-        this.conversations.broadcast(conversationId, outgoing);
+        await this.conversations.broadcast(conversationId, outgoing);
         return { id: '' };
       }
-      return { id: this.conversations.append(conversationId, outgoing) };
-    });
+      return { id: await this.conversations.append(conversationId, outgoing) };
+    }
   }
 
   async updateActivity(): Promise<void> {

@@ -1,6 +1,35 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 
+/** Called with new activities and the watermark after them (unchanged for a passing "typing"). */
+export type ActivityListener = (activities: Activity[], watermark: number) => void;
+
+/**
+ * Where the web chat keeps its Direct Line conversations: each conversation's activities (both
+ * ways) in order, numbered by watermark, and who is listening on a WebSocket. Two kinds: in
+ * memory (one instance; message text never reaches the disk) and on a shared store (several
+ * instances: any instance can serve any request of any conversation).
+ */
+export interface ConversationLog {
+  /** Starts a conversation, or marks an existing one as in use; returns its id. */
+  create(id?: string): Promise<string>;
+  /** Appends an activity, giving it an id; returns the id. */
+  append(conversationId: string, activity: Activity): Promise<string>;
+  /** Sends a passing activity ("typing") to listeners without keeping it. */
+  broadcast(conversationId: string, activity: Activity): Promise<void>;
+  /** Activities after `watermark`, and the watermark after them. */
+  since(conversationId: string, watermark?: number): Promise<{ activities: Activity[]; watermark: number }>;
+  /** The watermark of the latest activity (0: nothing yet). */
+  watermark(conversationId: string): Promise<number>;
+  /**
+   * Calls `listener` with the activities after `watermark` (the backlog), then with every new one,
+   * in order and each once, until the returned function is called.
+   */
+  subscribe(conversationId: string, watermark: number, listener: ActivityListener): Promise<() => void>;
+  /** Forgets conversations idle too long; returns how many. */
+  sweep(now?: number): Promise<number>;
+}
+
 /** Activities kept per conversation; older ones are dropped (a chat bubble history, not an archive). */
 const MAX_ACTIVITIES = 200;
 
@@ -20,18 +49,17 @@ interface Conversation {
 }
 
 /**
- * Direct Line conversations of the self-hosted web chat, in memory only (message text never
- * goes to disk): each conversation's activities (both ways) with a watermark, so a reload can
- * show them again, and listeners for the WebSocket stream. `sweep` forgets conversations idle
- * longer than `idleMs` with no one listening.
+ * The conversations of a single instance, in memory only (message text never goes to disk), so a
+ * reload can show them again. `sweep` forgets conversations idle longer than `idleMs` with no one
+ * listening. Synchronous inside: a turn's replies reach listeners the moment they are appended.
  */
-export class ConversationStore {
+export class MemoryConversationLog implements ConversationLog {
   private readonly conversations = new Map<string, Conversation>();
 
   constructor(private readonly idleMs = 24 * 60 * 60 * 1000) {}
 
   /** Starts a conversation, or marks an existing one as in use; returns its id. */
-  create(id: string = randomUUID()): string {
+  async create(id: string = randomUUID()): Promise<string> {
     const existing = this.conversations.get(id);
     if (existing) existing.lastUsed = Date.now();
     else this.conversations.set(id, { id, generation: randomBytes(3).toString('hex'), activities: [], offset: 0, lastUsed: Date.now(), listeners: new Set() });
@@ -48,7 +76,7 @@ export class ConversationStore {
   }
 
   /** Appends an activity, giving it an id; returns the id. */
-  append(conversationId: string, activity: Activity): string {
+  async append(conversationId: string, activity: Activity): Promise<string> {
     const conversation = this.get(conversationId);
     const id = `${conversationId}|${conversation.generation}${String(conversation.offset + conversation.activities.length + 1).padStart(7, '0')}`;
     const stored = { ...activity, id } as Activity;
@@ -62,32 +90,40 @@ export class ConversationStore {
   }
 
   /** Sends a passing activity ("typing") to listeners without keeping it in the history. */
-  broadcast(conversationId: string, activity: Activity): void {
+  async broadcast(conversationId: string, activity: Activity): Promise<void> {
     for (const listener of this.get(conversationId).listeners) listener(activity);
   }
 
   /** Activities after `watermark`, and the new watermark. */
-  since(conversationId: string, watermark = 0): { activities: Activity[]; watermark: number } {
+  async since(conversationId: string, watermark = 0): Promise<{ activities: Activity[]; watermark: number }> {
+    return this.sinceNow(conversationId, watermark);
+  }
+
+  private sinceNow(conversationId: string, watermark: number): { activities: Activity[]; watermark: number } {
     const conversation = this.get(conversationId);
     const start = Math.max(0, watermark - conversation.offset);
     return { activities: conversation.activities.slice(start), watermark: conversation.offset + conversation.activities.length };
   }
 
-  /** The watermark of the latest activity. */
-  watermark(conversationId: string): number {
+  async watermark(conversationId: string): Promise<number> {
+    return this.latest(this.get(conversationId));
+  }
+
+  async subscribe(conversationId: string, watermark: number, listener: ActivityListener): Promise<() => void> {
     const conversation = this.get(conversationId);
+    const backlog = this.sinceNow(conversationId, watermark);
+    if (backlog.activities.length > 0) listener(backlog.activities, backlog.watermark);
+    const each = (activity: Activity) => listener([activity], this.latest(conversation));
+    conversation.listeners.add(each);
+    return () => conversation.listeners.delete(each);
+  }
+
+  private latest(conversation: Conversation): number {
     return conversation.offset + conversation.activities.length;
   }
 
-  /** Calls `listener` with every new activity until the returned function is called. */
-  subscribe(conversationId: string, listener: (activity: Activity) => void): () => void {
-    const conversation = this.get(conversationId);
-    conversation.listeners.add(listener);
-    return () => conversation.listeners.delete(listener);
-  }
-
   /** Forgets idle conversations; returns how many. */
-  sweep(now = Date.now()): number {
+  async sweep(now = Date.now()): Promise<number> {
     let removed = 0;
     for (const [id, c] of this.conversations) {
       if (now - c.lastUsed > this.idleMs && c.listeners.size === 0) {

@@ -1,21 +1,23 @@
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { ActivityHandler, Activity } from 'botbuilder';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { RahnamaError } from '../../errors.js';
 import type { WebChatAdapter } from './adapter.js';
 import { WEBCHAT_CHANNEL_ID } from './adapter.js';
-import type { ConversationStore } from './conversations.js';
+import type { ConversationLog } from './conversations.js';
 import type { ConversationTokens } from './tokens.js';
 
 export interface DirectLineOptions {
   tokens: ConversationTokens;
-  conversations: ConversationStore;
+  conversations: ConversationLog;
   adapter: WebChatAdapter;
   bot: ActivityHandler;
   /** Longest message text accepted, in characters. */
   maxQuestionLength: number;
   /** Requests per minute: per client address for new conversations, per conversation for messages. */
   rateLimitMax: number;
+  /** Where the counts live when several instances share them; default: this process. */
+  rateLimitStore?: FastifyRateLimitStoreCtor;
 }
 
 interface ConversationParams {
@@ -51,12 +53,14 @@ const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
  */
 const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
   const { tokens, conversations, adapter, bot } = opts;
-  await app.register(rateLimit, { global: false });
+  // A shared store that cannot be reached must not turn every request into an error.
+  await app.register(rateLimit, { global: false, store: opts.rateLimitStore, skipOnError: true });
   const limited = { rateLimit: { max: opts.rateLimitMax, timeWindow: '1 minute' } };
-  const sweeper = setInterval(() => conversations.sweep(), SWEEP_INTERVAL_MS).unref();
+  const sweep = () => conversations.sweep().catch((error: unknown) => app.log.warn({ err: (error as Error).message }, 'web chat: forgetting idle conversations failed'));
+  const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
   app.addHook('onClose', async () => clearInterval(sweeper));
 
-  const conversationOf = (request: FastifyRequest): string => {
+  const conversationOf = async (request: FastifyRequest): Promise<string> => {
     // The stream's URL carries the token (`t`), as Direct Line's does: browsers cannot set
     // headers on a WebSocket.
     const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? (request.query as { t?: string } | undefined)?.t;
@@ -64,8 +68,8 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
     // A valid token for a forgotten conversation (swept, or a restarted server) starts it afresh.
     return conversations.create(tokens.conversationOf(bearer));
   };
-  const ownConversation = (request: FastifyRequest<{ Params: ConversationParams }>): string => {
-    const conversationId = conversationOf(request);
+  const ownConversation = async (request: FastifyRequest<{ Params: ConversationParams }>): Promise<string> => {
+    const conversationId = await conversationOf(request);
     if (conversationId !== request.params.conversationId) throw new RahnamaError('RAHNAMA_TOKEN_INVALID');
     return conversationId;
   };
@@ -75,13 +79,13 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
     return { conversationId, token, expires_in: expiresIn, ...(streamUrl ? { streamUrl } : {}) };
   };
 
-  app.post('/v3/directline/tokens/generate', { config: limited }, async () => issued(conversations.create()));
+  app.post('/v3/directline/tokens/generate', { config: limited }, async () => issued(await conversations.create()));
 
-  app.post('/v3/directline/tokens/refresh', { config: limited }, async (request) => issued(conversationOf(request)));
+  app.post('/v3/directline/tokens/refresh', { config: limited }, async (request) => issued(await conversationOf(request)));
 
   app.post('/v3/directline/conversations', { config: limited }, async (request, reply) => {
-    const conversationId = conversationOf(request);
-    const fresh = conversations.watermark(conversationId) === 0;
+    const conversationId = await conversationOf(request);
+    const fresh = (await conversations.watermark(conversationId)) === 0;
     if (fresh) {
       // The bot greets a new conversation as Bot Framework channels do: a member joined.
       await adapter.processActivity(
@@ -109,7 +113,7 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
     '/v3/directline/conversations/:conversationId',
     { config: limited, schema: { querystring: { type: 'object', properties: { watermark: WATERMARK } } } },
     async (request) => {
-      const conversation = issued(ownConversation(request), request);
+      const conversation = issued(await ownConversation(request), request);
       const watermark = watermarkOf(request.query.watermark);
       return watermark === 0 ? conversation : { ...conversation, streamUrl: `${conversation.streamUrl}&watermark=${watermark}` };
     },
@@ -123,20 +127,26 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
       schema: { querystring: { type: 'object', properties: { watermark: WATERMARK, t: { type: 'string' } } } },
       // Checked before the upgrade, so a bad token gets a plain 403.
       preValidation: async (request) => {
-        ownConversation(request);
+        await ownConversation(request);
       },
     },
     (socket, request) => {
       const { conversationId } = request.params;
-      const backlog = conversations.since(conversationId, watermarkOf(request.query.watermark));
-      if (backlog.activities.length > 0) socket.send(JSON.stringify({ activities: backlog.activities, watermark: String(backlog.watermark) }));
-      const unsubscribe = conversations.subscribe(conversationId, (activity) => {
-        socket.send(JSON.stringify({ activities: [activity], watermark: String(conversations.watermark(conversationId)) }));
-      });
+      // The backlog after the client's watermark first, then each activity as it comes.
+      let unsubscribe: (() => void) | undefined;
+      let closed = false;
+      conversations
+        .subscribe(conversationId, watermarkOf(request.query.watermark), (activities, watermark) => socket.send(JSON.stringify({ activities, watermark: String(watermark) })))
+        .then(
+          (stop) => (closed ? stop() : (unsubscribe = stop)),
+          // The store is unreachable: the client reconnects, as after any lost stream.
+          () => socket.close(1011),
+        );
       const keepAlive = setInterval(() => socket.ping(), KEEP_ALIVE_MS);
       socket.on('close', () => {
+        closed = true;
         clearInterval(keepAlive);
-        unsubscribe();
+        unsubscribe?.();
       });
       // Clients only listen on this socket; anything they send is ignored.
       socket.on('message', () => undefined);
@@ -147,8 +157,8 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
     '/v3/directline/conversations/:conversationId/activities',
     { schema: { querystring: { type: 'object', properties: { watermark: WATERMARK } } } },
     async (request) => {
-      const conversationId = ownConversation(request);
-      const { activities, watermark } = conversations.since(conversationId, watermarkOf(request.query.watermark));
+      const conversationId = await ownConversation(request);
+      const { activities, watermark } = await conversations.since(conversationId, watermarkOf(request.query.watermark));
       return { activities, watermark: String(watermark) };
     },
   );
@@ -161,7 +171,7 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
       // centre's Wi-Fi), and one flooding conversation must not silence the others. The token
       // is checked first, so the key is a conversation the client really holds.
       preValidation: async (request) => {
-        ownConversation(request);
+        await ownConversation(request);
       },
       config: { rateLimit: { max: opts.rateLimitMax, timeWindow: '1 minute', hook: 'preHandler', keyGenerator: (request) => `conversation:${(request.params as ConversationParams).conversationId}` } },
       schema: {
@@ -199,7 +209,7 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
         timestamp: new Date(),
         ...(clientActivityID !== undefined || postBack !== undefined ? { channelData: { clientActivityID, postBack } } : {}),
       } as Activity;
-      const id = conversations.append(conversationId, activity);
+      const id = await conversations.append(conversationId, activity);
       await adapter.processActivity({ ...activity, id }, (context) => bot.run(context));
       return { id };
     },

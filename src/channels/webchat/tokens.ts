@@ -1,26 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import type { Config } from '../../config.js';
 import { RahnamaError } from '../../errors.js';
-import { writeFileAtomically } from '../../storage/atomic-file.js';
-
-const SECRET_FILE = 'directline-secret';
+import { loadGeneratedSecret } from '../../storage/generated-secret.js';
+import type { Store } from '../../storage/store.js';
 
 /**
- * The secret that signs conversation tokens: DIRECTLINE_SECRET when set (several instances
- * must share it), otherwise one generated on first start and kept, readable by the owner
- * only, under DATA_DIR.
+ * The secret that signs conversation tokens: DIRECTLINE_SECRET when set, otherwise one generated
+ * on first start and kept (see `loadGeneratedSecret`), so tokens survive a restart and, on
+ * PostgreSQL, are valid on every instance.
  */
-export async function loadDirectLineSecret(config: Pick<Config, 'directLine' | 'dataDir'>): Promise<string> {
-  if (config.directLine.secret) return config.directLine.secret;
-  const file = path.join(config.dataDir, SECRET_FILE);
-  const existing = await readFile(file, 'utf8').catch(() => '');
-  if (existing.trim().length >= 32) return existing.trim();
-  const secret = randomBytes(32).toString('base64url');
-  await writeFileAtomically(file, secret, 0o600);
-  return secret;
+export async function loadDirectLineSecret(config: Pick<Config, 'directLine' | 'dataDir'>, store: Pick<Store, 'kind' | 'documents'>): Promise<string> {
+  return config.directLine.secret || loadGeneratedSecret(store, config.dataDir, 'directline-secret');
 }
 
 /** A signed conversation token and how long it lives, as Direct Line returns them. */

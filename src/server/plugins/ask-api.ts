@@ -1,4 +1,4 @@
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import { LANGUAGES, type Lang } from '../../languages.js';
 
@@ -7,6 +7,8 @@ export interface AskApiOptions {
   maxQuestionLength: number;
   /** Requests per client and minute. */
   rateLimitMax: number;
+  /** Where the counts live when several instances share them; default: this process. */
+  rateLimitStore?: FastifyRateLimitStoreCtor;
 }
 
 export interface AskBody {
@@ -50,7 +52,8 @@ export const askResponseSchema = {
 
 /** `POST /api/ask`: one question in, one answer (or an honest fallback) out. */
 const askApi: FastifyPluginAsync<AskApiOptions> = async (app, opts) => {
-  await app.register(rateLimit, { global: false });
+  // A shared store that cannot be reached must not turn every request into an error.
+  await app.register(rateLimit, { global: false, store: opts.rateLimitStore, skipOnError: true });
 
   app.post<{ Body: AskBody }>(
     '/api/ask',

@@ -1,19 +1,22 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ActivityTypes, ConversationState, TestAdapter, TurnContext, type Activity } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
-import { JsonFileStorage } from '../../src/storage/json-file-storage.js';
+import { BotStateStorage } from '../../src/storage/bot-state-storage.js';
+import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const tempDir = useTempDir();
+/** The bot's state on the embedded store in `dir` (reopened: a new store reads the files again). */
+const stateIn = async (dir: string) => new BotStateStorage(await EmbeddedStore.open(dir));
 const DAY = 86_400_000;
 const start = new Date('2025-01-01T00:00:00Z');
 const daysAfterStart = (days: number) => new Date(start.getTime() + days * DAY);
 
-describe('JsonFileStorage retention (deleteOlderThan)', () => {
+describe('BotStateStorage retention (deleteOlderThan)', () => {
   it('deletes items idle longer than the limit, keeps recently written ones, and the deletion survives a reopen', async () => {
-    const file = path.join(await tempDir(), 'state.json');
-    const storage = await JsonFileStorage.open(file);
+    const dir = await tempDir();
+    const storage = await stateIn(dir);
     await storage.write({ 'webchat/conversations/old': { lang: 'fa' }, 'webchat/users/old': { consent: true } }, start);
     await storage.write({ 'webchat/conversations/recent': { lang: 'ar' } }, daysAfterStart(60));
     // Written long ago but written again recently: its last write counts, not its first.
@@ -23,16 +26,16 @@ describe('JsonFileStorage retention (deleteOlderThan)', () => {
     expect(await storage.deleteOlderThan(90, daysAfterStart(91))).toBe(2);
 
     const keys = ['webchat/conversations/old', 'webchat/users/old', 'webchat/conversations/recent', 'webchat/users/returning'];
-    const reopened = await JsonFileStorage.open(file);
+    const reopened = await stateIn(dir);
     expect(await reopened.read(keys)).toEqual({
       'webchat/conversations/recent': { lang: 'ar', eTag: expect.any(String) },
       'webchat/users/returning': { visits: 2, eTag: expect.any(String) },
     });
-    expect(await readFile(file, 'utf8')).not.toContain('/old"');
+    expect(await readFile(path.join(dir, 'bot-state.json'), 'utf8')).not.toContain('/old"');
   });
 
   it('keeps an item written exactly at the limit and deletes it once it is older', async () => {
-    const storage = await JsonFileStorage.open(path.join(await tempDir(), 'state.json'));
+    const storage = await stateIn(await tempDir());
     await storage.write({ k: { n: 1 } }, start);
     expect(await storage.deleteOlderThan(90, daysAfterStart(90))).toBe(0);
     expect(await storage.read(['k'])).toHaveProperty('k');
@@ -40,37 +43,8 @@ describe('JsonFileStorage retention (deleteOlderThan)', () => {
     expect(await storage.read(['k'])).toEqual({});
   });
 
-  it('keeps items from a file written before timestamps on the first clean-up, and deletes them once idle from then on', async () => {
-    const file = path.join(await tempDir(), 'state.json');
-    // What the version before retention wrote: items with an eTag and nothing else.
-    await writeFile(file, JSON.stringify({ 'webchat/conversations/a': { conversation: { lang: 'fa' }, eTag: 'e1' }, 'webchat/users/a': { profile: { lang: 'fa' }, eTag: 'e2' } }));
-
-    const storage = await JsonFileStorage.open(file);
-    expect(await storage.deleteOlderThan(90, start)).toBe(0);
-    expect(await storage.deleteOlderThan(0, start)).toBe(0);
-
-    // The time they were given on the first clean-up is stored: a later process still keeps them
-    // until they have been idle for the whole period from then.
-    const reopened = await JsonFileStorage.open(file);
-    expect(Object.keys(await reopened.read(['webchat/conversations/a', 'webchat/users/a']))).toHaveLength(2);
-    expect(await reopened.deleteOlderThan(90, daysAfterStart(89))).toBe(0);
-    expect(await reopened.deleteOlderThan(90, daysAfterStart(91))).toBe(2);
-    expect(await (await JsonFileStorage.open(file)).read(['webchat/conversations/a', 'webchat/users/a'])).toEqual({});
-  });
-
-  it('leaves eTags as they were: stamping old items does not change them, and read never returns the write time', async () => {
-    const file = path.join(await tempDir(), 'state.json');
-    await writeFile(file, JSON.stringify({ k: { n: 1, eTag: 'before-upgrade' } }));
-    const storage = await JsonFileStorage.open(file);
-    await storage.deleteOlderThan(90, start);
-    expect(await storage.read(['k'])).toEqual({ k: { n: 1, eTag: 'before-upgrade' } });
-
-    await storage.write({ k: { n: 2, eTag: 'before-upgrade' } });
-    expect(Object.keys((await storage.read(['k'])).k)).toEqual(['n', 'eTag']);
-  });
-
   it('still refuses a write with a stale eTag, also after a clean-up', async () => {
-    const storage = await JsonFileStorage.open(path.join(await tempDir(), 'state.json'));
+    const storage = await stateIn(await tempDir());
     await storage.write({ k: { n: 1 } });
     const { k: first } = await storage.read(['k']);
     await storage.write({ k: { n: 2, eTag: first.eTag } });
@@ -82,7 +56,7 @@ describe('JsonFileStorage retention (deleteOlderThan)', () => {
   });
 
   it('gives botbuilder ConversationState back exactly what it saved, across a reopen and a clean-up', async () => {
-    const file = path.join(await tempDir(), 'state.json');
+    const dir = await tempDir();
     const activity: Partial<Activity> = {
       type: ActivityTypes.Message,
       text: 'hi',
@@ -92,7 +66,7 @@ describe('JsonFileStorage retention (deleteOlderThan)', () => {
       recipient: { id: 'bot', name: 'bot' },
     };
 
-    const saveTurn = async (storage: JsonFileStorage) => {
+    const saveTurn = async (storage: BotStateStorage) => {
       const state = new ConversationState(storage);
       const context = new TurnContext(new TestAdapter(), activity);
       const conversation = state.createProperty<{ lang?: string; lastShown?: string[] }>('conversation');
@@ -100,19 +74,19 @@ describe('JsonFileStorage retention (deleteOlderThan)', () => {
       await conversation.set(context, { lang: 'fa', lastShown: [...(before.lastShown ?? []), 'entry'] });
       await state.saveChanges(context);
     };
-    const loadTurn = async (storage: JsonFileStorage) => {
+    const loadTurn = async (storage: BotStateStorage) => {
       const state = new ConversationState(storage);
       const context = new TurnContext(new TestAdapter(), activity);
       await state.load(context);
       return state.get(context) as Record<string, unknown>;
     };
 
-    await saveTurn(await JsonFileStorage.open(file));
-    const storage = await JsonFileStorage.open(file);
+    await saveTurn(await stateIn(dir));
+    const storage = await stateIn(dir);
     await storage.deleteOlderThan(90);
     await saveTurn(storage);
 
-    const loaded = await loadTurn(await JsonFileStorage.open(file));
+    const loaded = await loadTurn(await stateIn(dir));
     expect(loaded).toEqual({ conversation: { lang: 'fa', lastShown: ['entry', 'entry'] }, eTag: expect.any(String) });
   });
 });

@@ -1,0 +1,25 @@
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { EmbeddedStore } from './embedded-store.js';
+import type { Store } from './store.js';
+
+/** Where the embedded store keeps its collection files. */
+export const embeddedStoreDir = (dataDir: string) => path.join(dataDir, 'store');
+
+/**
+ * The store the configuration asks for: PostgreSQL when DATABASE_URL is set (its driver is
+ * loaded only then), the embedded store under DATA_DIR otherwise.
+ */
+export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>, log?: (level: 'info' | 'warn', message: string) => void): Promise<Store> {
+  if (!config.databaseUrl) return EmbeddedStore.open(embeddedStoreDir(config.dataDir));
+  const { PostgresStore } = await import('./postgres/postgres-store.js');
+  return PostgresStore.open(config.databaseUrl, { log });
+}
+
+/** For `@fastify/rate-limit`: on PostgreSQL, a store every instance counts in; embedded, none (each process counts alone). */
+export async function sharedRateLimitStore(store: Store): Promise<FastifyRateLimitStoreCtor | undefined> {
+  if (store.kind !== 'postgres') return undefined;
+  const [{ PostgresStore }, { postgresRateLimitStore }] = await Promise.all([import('./postgres/postgres-store.js'), import('./postgres/rate-limit-store.js')]);
+  return store instanceof PostgresStore ? postgresRateLimitStore(store.sql) : undefined;
+}

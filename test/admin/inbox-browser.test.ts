@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { useBrowser } from '../support/browser.js';
+import { STAFF, useConsoleServer } from '../support/console-server.js';
+
+const serve = useConsoleServer();
+const openPage = useBrowser();
+const TIMEOUT = { timeout: 10_000 };
+
+/** What a reader sees of the first line of a Markdown answer (markup and list markers gone). */
+const firstWords = (markdown: string, length = 25) =>
+  (markdown.split('\n').find((l) => l.trim()) ?? '').replace(/^\s*(?:[-*]|\d+\.)\s+/, '').replace(/[*_`]/g, '').slice(0, length);
+
+describe('the unanswered inbox in a real browser', () => {
+  it('shows a question the bot could not answer in the web chat; one click adds it as a variant, after which the same question is answered', async () => {
+    const { url, engine } = await serve({ webChat: true });
+    const question = 'can my cousin who lives in Sofia come with me on the return flight';
+    const before = await engine.ask({ text: question });
+    expect(before).toMatchObject({ kind: 'fallback', lang: 'en' });
+
+    // Someone asks in the web chat, and the bot cannot answer.
+    const person = await openPage({ locale: 'en-GB' });
+    await person.page.goto(url);
+    await person.page.getByRole('button', { name: engine.locales.widget('en').open }).click();
+    await person.page.locator('.message.bot', { hasText: engine.locales.t('en', 'bot.welcome') }).waitFor(TIMEOUT);
+    await person.page.getByRole('textbox', { name: engine.locales.widget('en').input }).fill(question);
+    await person.page.keyboard.press('Enter');
+    await person.page.locator('.message.bot', { hasText: firstWords(before.answer) }).waitFor(TIMEOUT);
+
+    // A staff member signs in and finds it in the inbox (the bot records it beside its reply).
+    const staff = await openPage({ locale: 'en-GB' });
+    const { page } = staff;
+    await page.goto(`${url}/admin`);
+    await page.getByLabel('E-mail').fill(STAFF.email);
+    await page.getByLabel('Password').fill(STAFF.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor(TIMEOUT);
+    await page.goto(`${url}/admin/inbox`);
+    const card = page.getByRole('listitem').filter({ has: page.getByText(question, { exact: true }) });
+    const shown = async () => {
+      await page.reload();
+      return card.count();
+    };
+    await expect.poll(shown, TIMEOUT).toBe(1);
+    expect(await card.getByText('en · asked 1 time(s)').count()).toBe(1);
+
+    // One click: it becomes a way of asking avrr-family, published at once.
+    await card.getByLabel('Add as a way of asking').selectOption('avrr-family');
+    await card.getByRole('button', { name: 'Add and publish' }).click();
+    await page.getByRole('status').filter({ hasText: 'Added to avrr-family and published' }).waitFor(TIMEOUT);
+    expect(await page.getByText(question, { exact: true }).count()).toBe(0);
+
+    const asked = await (await fetch(`${url}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: question, lang: 'en' }) })).json();
+    const family = await engine.ask({ text: engine.entries.get('avrr-family')!.languages.en.question, lang: 'en' });
+    expect(asked).toMatchObject({ kind: 'answer', entryId: 'avrr-family', answer: family.answer });
+    expect(person.errors).toEqual([]);
+    expect(staff.errors).toEqual([]);
+  });
+});
