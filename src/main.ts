@@ -6,6 +6,8 @@ import { ensureWidget } from './channels/webchat/widget-build.js';
 import { loadConfig, type Config } from './config.js';
 import { RahnamaError } from './errors.js';
 import type { AnswerEngine } from './retrieval/engine.js';
+import { KnowledgeSync } from './knowledge/knowledge-sync.js';
+import { openPublishedKnowledge } from './knowledge/published-knowledge.js';
 import { loadAnswerEngine } from './retrieval/load-engine.js';
 import { ModelManager } from './retrieval/model-manager.js';
 import { buildApp } from './server/app.js';
@@ -16,12 +18,21 @@ import type { Store } from './storage/store.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const store = await openStore(config, (level, message) => console[level === 'warn' ? 'warn' : 'log'](`rahnama: ${message}`));
-  const engine = await loadAnswerEngine(config);
+  const knowledge = await openPublishedKnowledge(config, store);
+  const engine = await loadAnswerEngine(config, knowledge.sources);
   const webChat = await createWebChat(config, engine, store);
   // A source checkout rebuilds a changed widget here; an image has it built already.
   const widgetBuilt = await ensureWidget(config.widgetDir);
-  const admin = await createAdminConsole(config, engine, webChat.insights, store);
+  // Several instances: each puts the others' published edits into service (see KnowledgeSync).
+  let sync: KnowledgeSync | undefined;
+  const announce = async (files: readonly string[]) => sync?.announce(files);
+  const admin = await createAdminConsole(config, engine, webChat.insights, store, { files: knowledge.files, announce });
   const app = await buildApp({ config, engine, webChat, admin, store, rateLimitStore: await sharedRateLimitStore(store), widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
+  if (knowledge.seeded) app.log.info({ entries: engine.entries.size }, 'knowledge: the database was empty; published the knowledge folder into it');
+  if (store.kind === 'postgres') {
+    sync = new KnowledgeSync(store, knowledge.files, engine, app.log, knowledge.sources);
+    await sync.start();
+  }
   if (!widgetBuilt) app.log.error({ widgetDir: config.widgetDir }, 'no web chat widget: run npm run build:widget (the Direct Line routes still work)');
   // Telegram shares the web chat's bot core and state; its webhook route must exist before listen.
   const telegram = config.telegram.botToken ? await telegramChannel(config, webChat.bot, engine, app, store) : undefined;
@@ -61,6 +72,7 @@ async function main(): Promise<void> {
     // The webhook stops taking updates first; then the Telegram turns in hand finish.
     Promise.all([app.close(), models.close()])
       .then(() => telegram?.stop())
+      .then(() => sync?.stop())
       .then(() => store.close())
       .then(() => process.exit(0), () => process.exit(1));
   };

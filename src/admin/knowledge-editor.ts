@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile, unlink } from 'node:fs/promises';
-import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { readKnowledgeSources, validateKnowledge, type KnowledgeProblem } from '../knowledge/load.js';
+import type { KnowledgeFiles } from '../knowledge/knowledge-files.js';
+import { validateKnowledge, type KnowledgeProblem } from '../knowledge/load.js';
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
-import { writeFileAtomically } from '../storage/atomic-file.js';
 import type { Lang } from '../languages.js';
 import type { AuditLog, AuditRecord } from './audit-log.js';
 
@@ -31,19 +29,23 @@ const versionOf = (text: string) => createHash('sha256').update(text).digest('ba
 export const NEW_ENTRY_VERSION = versionOf('');
 
 /**
- * Publishing from the console: the YAML files in `knowledge/` stay the source of truth. An edit
- * is checked with the same rules as `npm run kb:check` (against the whole knowledge base), written
- * atomically, put into service at once (the engine re-indexes that entry), and logged. A save
- * based on an older version of the file than the one on disk is refused, never merged silently.
+ * Publishing from the console: the knowledge files (the YAML files in `knowledge/`, or their
+ * copy in the database when several instances share it) stay the source of truth. An edit is
+ * checked with the same rules as `npm run kb:check` (against the whole knowledge base), written
+ * atomically, put into service at once (the engine re-indexes that entry), announced to the other
+ * instances, and logged. A save based on an older version of the file than the published one is
+ * refused, never merged silently, also when another instance published in between.
  */
 export class KnowledgeEditor {
   /** Publishes one at a time: the version check and the write must not interleave. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly dir: string,
+    private readonly files: KnowledgeFiles,
     private readonly engine: AnswerEngine,
     private readonly audit: AuditLog,
+    /** Tells the other instances what was published (nothing to tell with one instance). */
+    private readonly announce: (files: readonly string[]) => Promise<void> = async () => undefined,
   ) {}
 
   fileOf(id: string): string {
@@ -52,7 +54,8 @@ export class KnowledgeEditor {
 
   async read(id: string): Promise<EditableEntry | undefined> {
     if (!this.engine.entries.has(id)) return undefined;
-    const text = await readFile(path.join(this.dir, this.fileOf(id)), 'utf8');
+    const text = await this.files.read(this.fileOf(id));
+    if (!text) return undefined;
     return { entry: parse(text) as KnowledgeEntry, version: versionOf(text) };
   }
 
@@ -70,12 +73,13 @@ export class KnowledgeEditor {
   remove(id: string, baseVersion: string, who: string): Promise<PublishResult> {
     const run = async (): Promise<PublishResult> => {
       const file = this.fileOf(id);
-      const before = await readFile(path.join(this.dir, file), 'utf8').catch(() => '');
+      const before = await this.files.read(file);
       if (!before || versionOf(before) !== baseVersion) return { published: false, conflict: true };
-      const { knowledgeBase, problems } = validateKnowledge((await readKnowledgeSources(this.dir)).filter((s) => s.file !== file));
+      const { knowledgeBase, problems } = validateKnowledge((await this.files.list()).filter((s) => s.file !== file));
       if (!knowledgeBase) return { published: false, problems };
-      await unlink(path.join(this.dir, file));
+      if ((await this.files.replace([{ file, before, after: null }])).length > 0) return { published: false, conflict: true };
       this.engine.removeEntry(id);
+      await this.announce([file]);
       await this.audit.record({ at: new Date().toISOString(), who, action: 'delete', file, before, after: '' });
       return { published: true, version: NEW_ENTRY_VERSION };
     };
@@ -107,15 +111,17 @@ export class KnowledgeEditor {
 
   private async publishNow(entry: KnowledgeEntry, baseVersion: string, who: string, action: AuditRecord['action']): Promise<PublishResult> {
     const file = this.fileOf(entry.id);
-    const before = await readFile(path.join(this.dir, file), 'utf8').catch(() => '');
+    const before = await this.files.read(file);
     if (versionOf(before) !== baseVersion) return { published: false, conflict: true };
     const after = stringify(entry, { lineWidth: 0, blockQuote: 'literal' });
-    const sources = (await readKnowledgeSources(this.dir)).filter((s) => s.file !== file);
+    const sources = (await this.files.list()).filter((s) => s.file !== file);
     const { knowledgeBase, problems } = validateKnowledge([...sources, { file, text: after }]);
     const published = knowledgeBase?.entries.get(entry.id);
     if (!published) return { published: false, problems: problems.filter((p) => p.file === file).length > 0 ? problems.filter((p) => p.file === file) : problems };
-    await writeFileAtomically(path.join(this.dir, file), after, 0o644);
+    // Another instance may have published this file since it was read: then nothing is written.
+    if ((await this.files.replace([{ file, before, after }])).length > 0) return { published: false, conflict: true };
     this.engine.upsertEntry(published);
+    await this.announce([file]);
     await this.audit.record({ at: new Date().toISOString(), who, action: before ? action : 'create', file, before, after });
     return { published: true, version: versionOf(after) };
   }
@@ -126,15 +132,15 @@ export class KnowledgeEditor {
    */
   async checkMany(entries: readonly KnowledgeEntry[]): Promise<readonly KnowledgeProblem[]> {
     const after = new Map(entries.map((e) => [this.fileOf(e.id), stringify(e, { lineWidth: 0, blockQuote: 'literal' })]));
-    const sources = (await readKnowledgeSources(this.dir)).filter((s) => !after.has(s.file));
+    const sources = (await this.files.list()).filter((s) => !after.has(s.file));
     return validateKnowledge([...sources, ...[...after].map(([file, text]) => ({ file, text }))]).problems;
   }
 
   /**
    * Publishes several entries at once (a spreadsheet import): all or none. Every file must still
    * be at the version the edit was based on and the knowledge base must be valid with all of
-   * them; then each file is written atomically (the ones already written are put back if a later
-   * write fails), the engine re-indexes them, and each goes to the audit log.
+   * them; then they are written together (see KnowledgeFiles.replace), the engine re-indexes
+   * them, and each goes to the audit log.
    */
   publishMany(edits: readonly { entry: KnowledgeEntry; baseVersion: string }[], who: string): Promise<PublishManyResult> {
     const run = () => this.publishManyNow(edits, who);
@@ -147,26 +153,19 @@ export class KnowledgeEditor {
     const files = await Promise.all(
       edits.map(async ({ entry, baseVersion }) => {
         const file = this.fileOf(entry.id);
-        const before = await readFile(path.join(this.dir, file), 'utf8').catch(() => '');
+        const before = await this.files.read(file);
         return { id: entry.id, file, before, baseVersion, after: stringify(entry, { lineWidth: 0, blockQuote: 'literal' }) };
       }),
     );
     const stale = files.filter((f) => versionOf(f.before) !== f.baseVersion).map((f) => f.id);
     if (stale.length > 0) return { published: false, conflict: stale };
     const changed = new Set(files.map((f) => f.file));
-    const sources = (await readKnowledgeSources(this.dir)).filter((s) => !changed.has(s.file));
+    const sources = (await this.files.list()).filter((s) => !changed.has(s.file));
     const { knowledgeBase, problems } = validateKnowledge([...sources, ...files.map(({ file, after }) => ({ file, text: after }))]);
     if (!knowledgeBase) return { published: false, problems };
-    const written: typeof files = [];
-    try {
-      for (const f of files) {
-        await writeFileAtomically(path.join(this.dir, f.file), f.after, 0o644);
-        written.push(f);
-      }
-    } catch (error) {
-      for (const f of written) await writeFileAtomically(path.join(this.dir, f.file), f.before, 0o644).catch(() => undefined);
-      throw error;
-    }
+    const changedMeanwhile = await this.files.replace(files.map(({ file, before, after }) => ({ file, before, after })));
+    if (changedMeanwhile.length > 0) return { published: false, conflict: files.filter((f) => changedMeanwhile.includes(f.file)).map((f) => f.id) };
+    await this.announce(files.map((f) => f.file));
     const at = new Date().toISOString();
     for (const f of files) {
       const entry = knowledgeBase.entries.get(f.id);

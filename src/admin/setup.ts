@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { DirectoryKnowledgeFiles, type KnowledgeFiles } from '../knowledge/knowledge-files.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
 import { loadGeneratedSecret } from '../storage/generated-secret.js';
 import type { Store } from '../storage/store.js';
@@ -15,6 +16,8 @@ export async function createAdminConsole(
   engine: AnswerEngine,
   insights: AdminConsoleOptions['insights'],
   store: Store,
+  /** Where publishing writes, and how the other instances hear of it; default: KNOWLEDGE_DIR, one instance. */
+  knowledge: { files: KnowledgeFiles; announce?: (files: readonly string[]) => Promise<void> } = { files: new DirectoryKnowledgeFiles(config.knowledgeDir) },
 ): Promise<AdminConsoleOptions> {
   const sessionSeconds = config.admin.sessionHours * 3600;
   const cookieSecret = config.admin.sessionSecret || (await loadGeneratedSecret(store, config.dataDir, 'admin-session-secret'));
@@ -32,7 +35,7 @@ export async function createAdminConsole(
     counts: async () => ({ entries: engine.entries.size, unanswered: (await insights.unanswered()).length, feedback: (await insights.feedback()).length }),
     knowledge: {
       entries: () => engine.entries.values(),
-      editor: new KnowledgeEditor(config.knowledgeDir, engine, audit),
+      editor: new KnowledgeEditor(knowledge.files, engine, audit, knowledge.announce),
       preview: (draft, text, lang) => engine.withDraft(draft).ask({ text, lang }),
     },
   };

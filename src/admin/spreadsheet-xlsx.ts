@@ -46,9 +46,10 @@ const MAX_UNPACKED = 32 * 1024 * 1024;
 export async function readXlsx(data: Buffer): Promise<SheetRead> {
   const unpacked = repack(data);
   if (unpacked === 'too-large') return { unreadable: `the workbook is larger than ${MAX_UNPACKED / 1024 / 1024} MB unpacked: export the knowledge base again and edit that file` };
+  if (!Buffer.isBuffer(unpacked)) return { unreadable: `the file is not an Excel workbook (.xlsx) that can be read (${unpacked.broken}): ${SAVE_AS}` };
   let sheet: ReadSheetData;
   try {
-    sheet = await readSheet(unpacked ?? data, { trim: false });
+    sheet = await readSheet(unpacked, { trim: false });
   } catch (error) {
     if (error instanceof InvalidInputError && error.code === 'NO_DATA') return { unreadable: 'the workbook is empty: the first row must name the columns' };
     const why = error instanceof InvalidInputError ? error.code : error instanceof Error ? error.message : String(error);
@@ -61,35 +62,38 @@ const ZIP = { end: 0x06054b50, central: 0x02014b50, local: 0x04034b50 } as const
 
 /**
  * The archive's files, each inflated with a cap on the total, packed again without compression:
- * the reader then unpacks only what was measured. `undefined` when this is not an archive read
- * here (the reader gives the reason); `'too-large'` past MAX_UNPACKED.
+ * the reader is given only this, so it unpacks only what was measured here. An archive that
+ * cannot be read here is refused, never handed to the reader as it is.
  */
-function repack(data: Buffer): Buffer | 'too-large' | undefined {
+function repack(data: Buffer): Buffer | 'too-large' | { broken: string } {
   const end = data.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (end < 0 || end + 22 > data.length || data.readUInt32LE(end) !== ZIP.end) return undefined;
+  if (end < 0 || end + 22 > data.length || data.readUInt32LE(end) !== ZIP.end) {
+    return { broken: data.length >= 4 && data.readUInt32LE(0) === ZIP.local ? 'the zip archive is cut short or damaged' : 'not a zip archive' };
+  }
+  const damaged = { broken: 'the zip archive is damaged or uses a feature Excel does not' };
   const files: Record<string, Uint8Array> = {};
   let total = 0;
   let at = data.readUInt32LE(end + 16);
   for (let i = data.readUInt16LE(end + 10); i > 0; i -= 1) {
-    if (at + 46 > data.length || data.readUInt32LE(at) !== ZIP.central) return undefined;
+    if (at + 46 > data.length || data.readUInt32LE(at) !== ZIP.central) return damaged;
     const method = data.readUInt16LE(at + 10);
     const size = data.readUInt32LE(at + 20);
     const nameLength = data.readUInt16LE(at + 28);
     const name = data.toString('utf8', at + 46, at + 46 + nameLength);
     const local = data.readUInt32LE(at + 42);
     at += 46 + nameLength + data.readUInt16LE(at + 30) + data.readUInt16LE(at + 32);
-    if (local + 30 > data.length || data.readUInt32LE(local) !== ZIP.local) return undefined;
+    if (local + 30 > data.length || data.readUInt32LE(local) !== ZIP.local) return damaged;
     const start = local + 30 + data.readUInt16LE(local + 26) + data.readUInt16LE(local + 28);
+    if (start + size > data.length) return damaged;
     const body = data.subarray(start, start + size);
     if (name.endsWith('/')) continue;
     let content: Buffer;
     try {
       if (method === 0) content = body;
       else if (method === 8) content = inflateRawSync(body, { maxOutputLength: MAX_UNPACKED - total + 1 });
-      else return undefined;
+      else return damaged;
     } catch (error) {
-      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return 'too-large';
-      return undefined;
+      return (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? 'too-large' : damaged;
     }
     total += content.length;
     if (total > MAX_UNPACKED) return 'too-large';

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { loadLocales } from '../i18n/locales.js';
 import { resolveContacts } from '../knowledge/contacts.js';
-import { loadKnowledgeBase } from '../knowledge/load.js';
+import { KnowledgeBaseError, loadKnowledgeBase, validateKnowledge, type KnowledgeBase, type KnowledgeSource } from '../knowledge/load.js';
 import { AnswerEngine } from './engine.js';
 import { KeywordIndex } from './keyword-index.js';
 import { ModelManager } from './model-manager.js';
@@ -9,15 +9,24 @@ import { AnswerRenderer } from './render.js';
 
 type EngineConfig = Pick<Config, 'knowledgeDir' | 'localesDir' | 'answerThreshold' | 'contactOverrides' | 'retentionDays'>;
 
-/** Loads the knowledge base and locales (both validated) and builds the keyword-mode engine. */
-export async function loadAnswerEngine(config: EngineConfig): Promise<AnswerEngine> {
+/**
+ * Loads the knowledge base and locales (both validated) and builds the keyword-mode engine. The
+ * knowledge comes from KNOWLEDGE_DIR, or from `sources` (the published files in the database).
+ */
+export async function loadAnswerEngine(config: EngineConfig, sources?: readonly KnowledgeSource[]): Promise<AnswerEngine> {
   const [knowledge, locales] = await Promise.all([
-    loadKnowledgeBase(config.knowledgeDir),
+    sources ? validated(sources) : loadKnowledgeBase(config.knowledgeDir),
     loadLocales(config.localesDir),
   ]);
   const keyword = KeywordIndex.build(knowledge.entries.values());
   const renderer = new AnswerRenderer(locales, resolveContacts(knowledge.contacts, config));
   return new AnswerEngine({ knowledge, keyword, locales, renderer, options: { answerThreshold: config.answerThreshold } });
+}
+
+function validated(sources: readonly KnowledgeSource[]): KnowledgeBase {
+  const { knowledgeBase, problems } = validateKnowledge(sources);
+  if (!knowledgeBase) throw new KnowledgeBaseError(problems);
+  return knowledgeBase;
 }
 
 /**

@@ -64,13 +64,15 @@ export class PostgresStore implements Store {
       // No column or value transforms: rows come back with the names and types the SQL gives.
       transform: undefined,
     });
+    const log = options.log ?? (() => {});
     try {
-      await migrate(sql);
+      const applied = await migrate(sql);
+      if (applied.length > 0) log('info', `database schema migrated to version ${applied.at(-1)} (applied ${applied.join(', ')})`);
     } catch (error) {
       await sql.end({ timeout: 1 });
       throw error;
     }
-    return new PostgresStore(sql, options.log ?? (() => {}));
+    return new PostgresStore(sql, log);
   }
 
   documents<T>(collection: string): Documents<T> {

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { AnswerEngine } from '../retrieval/engine.js';
+import type { Store } from '../storage/store.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { KnowledgeFiles } from './knowledge-files.js';
+import { formatProblem, validateKnowledge, type KnowledgeSource } from './load.js';
+
+/** The broadcast topic: a knowledge edit was published (by an instance or by `npm run kb:import`). */
+export const KNOWLEDGE_TOPIC = 'knowledge';
+
+export interface SyncLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Keeps this instance's engine on the published knowledge base when several instances share the
+ * database: whoever publishes announces it, and every other instance reads the files again,
+ * validates them as at start-up and puts each changed entry into service (the keyword index at
+ * once, embeddings for those entries only). Reading everything again, rather than what the
+ * message names, also covers announcements missed while the database was out of reach.
+ */
+export class KnowledgeSync {
+  private readonly origin = randomUUID();
+  private running: Promise<void> = Promise.resolve();
+  private stopListening: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly files: KnowledgeFiles,
+    private readonly engine: AnswerEngine,
+    private readonly log: SyncLog,
+    /** Guided checks and contacts as loaded at start-up: changes to those need a restart. */
+    private readonly startupSources: readonly KnowledgeSource[],
+  ) {}
+
+  /** Tells the other instances (not this one: it has them in service already) that files changed. */
+  announce(files: readonly string[]): Promise<void> {
+    return this.store.broadcast.publish(KNOWLEDGE_TOPIC, JSON.stringify({ origin: this.origin, files }));
+  }
+
+  async start(): Promise<void> {
+    this.stopListening = await this.store.broadcast.subscribe(
+      KNOWLEDGE_TOPIC,
+      (message) => {
+        const { origin } = JSON.parse(message) as { origin?: string };
+        if (origin !== this.origin) this.refresh();
+      },
+      () => this.refresh(),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.stopListening?.();
+  }
+
+  /** Reads the published files and applies what changed; refreshes run one at a time. Resolves when done. */
+  refresh(): Promise<void> {
+    this.running = this.running.then(() => this.apply()).catch((error: unknown) => {
+      this.log.error({ err: (error as Error).message }, 'knowledge: could not read the published knowledge base');
+    });
+    return this.running;
+  }
+
+  private async apply(): Promise<void> {
+    const sources = await this.files.list();
+    const { knowledgeBase, problems } = validateKnowledge(sources);
+    if (!knowledgeBase) {
+      // Publishing validates first, so only a hand edit of the database gets here: keep serving.
+      this.log.error({ problems: problems.map(formatProblem) }, 'knowledge: the published knowledge base is invalid; still serving the previous one');
+      return;
+    }
+    let changed = 0;
+    for (const entry of knowledgeBase.entries.values()) {
+      if (isDeepStrictEqual(this.engine.entries.get(entry.id), entry)) continue;
+      this.engine.upsertEntry(entry);
+      changed++;
+    }
+    for (const id of [...this.engine.entries.keys()]) {
+      if (knowledgeBase.entries.has(id)) continue;
+      this.engine.removeEntry(id);
+      changed++;
+    }
+    if (changed > 0) this.log.info({ changed }, 'knowledge: published changes put into service');
+    const others = (list: readonly KnowledgeSource[]) => new Map(list.filter((s) => !knowledgeBase.entries.has(s.file.replace(/\.ya?ml$/, ''))).map((s) => [s.file, s.text]));
+    if (!isDeepStrictEqual(others(sources), others(this.startupSources))) {
+      this.log.error({}, 'knowledge: guided checks or contacts changed; restart this instance to use them');
+    }
+  }
+}
