@@ -36,7 +36,9 @@ COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --from=model --chown=node:node /app/models ./models
-COPY --chown=root:root knowledge ./knowledge
+# Writable by the server: without DATABASE_URL the staff console publishes into this folder
+# (mount a volume there to keep those edits; with DATABASE_URL it only seeds the database).
+COPY --chown=node:node knowledge ./knowledge
 COPY --chown=root:root locales ./locales
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node

@@ -2,6 +2,7 @@ import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import { RahnamaError } from '../errors.js';
+import { isStoreUnavailable } from '../storage/store.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
 import type { ModelStatus } from '../retrieval/model-manager.js';
 import { STATUS_CODES } from 'node:http';
@@ -44,6 +45,12 @@ export async function buildApp({ config, engine, modelStatus, webChat, widgetDir
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof RahnamaError) {
       return reply.status(error.statusCode).send({ statusCode: error.statusCode, code: error.code, error: STATUS_CODES[error.statusCode], message: error.message });
+    }
+    if (isStoreUnavailable(error)) {
+      // Not acknowledged, so not lost: the client (or Telegram, or the load balancer) tries again.
+      request.log.warn({ err: (error as Error).message }, 'store unavailable');
+      const unavailable = new RahnamaError('RAHNAMA_STORE_UNAVAILABLE');
+      return reply.status(503).header('retry-after', '5').send({ statusCode: 503, code: unavailable.code, error: STATUS_CODES[503], message: unavailable.message });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');

@@ -83,10 +83,7 @@ async function readIfPresent(file: string): Promise<string | undefined> {
   }
 }
 
-const exists = (file: string) => access(file).then(
-  () => true,
-  () => false,
-);
+const exists = (file: string): Promise<boolean> => access(file).then(() => true, () => false);
 
 // ---------------------------------------------------------------------------------------------
 // The formats, one importer each.

@@ -108,6 +108,17 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * Whether an error means the store cannot be reached (rather than a bug or bad data): the
+ * connection codes of Node's sockets and of the PostgreSQL driver, and the server's own
+ * "shutting down / not ready" states (SQLSTATE class 57 and 08).
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|57P0\d|08\d\d\d)$/.test(code);
+}
+
 const COLLECTION = /^[a-z][a-z0-9-]{0,62}$/;
 
 /** Throws unless `name` is a valid collection name (both backends use it in file or row names). */

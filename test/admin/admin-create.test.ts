@@ -4,6 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/paths.js';
 import { useTempDir } from '../support/temp-dir.js';
+import { AccountStore } from '../../src/admin/account-store.js';
+import { embeddedStoreOf } from '../support/stores.js';
 
 const tempDir = useTempDir();
 
@@ -24,8 +26,9 @@ describe('npm run admin:create', () => {
     expect(first).toMatchObject({ code: 0, output: expect.stringContaining('created admin account boss@example.org') });
     const asked = await adminCreate(['--email', 'ed@example.org', '--role', 'editor'], { DATA_DIR: dir, ADMIN_PASSWORD: '' }, 'another long password\nanother long password\n');
     expect(asked.code).toBe(0);
-    const file = await readFile(path.join(dir, 'staff-accounts.json'), 'utf8');
-    expect(JSON.parse(file).accounts.map((a: { email: string; role: string }) => `${a.email} ${a.role}`)).toEqual(['boss@example.org admin', 'ed@example.org editor']);
+    const accounts = await new AccountStore(await embeddedStoreOf(dir)).accounts();
+    expect(accounts.map((a) => `${a.email} ${a.role}`)).toEqual(['boss@example.org admin', 'ed@example.org editor']);
+    const file = await readFile(path.join(dir, 'store', 'staff-accounts.json'), 'utf8');
     expect(file).not.toMatch(/long staff password|another long password/);
   });
 

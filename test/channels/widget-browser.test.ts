@@ -53,7 +53,7 @@ describe('the web chat widget in a real browser', () => {
     await botMessage(page, firstWords(relatedAnswer.answer)).waitFor(TIMEOUT);
     await page.getByRole('button', { name: '👍' }).click();
     await botMessage(page, locales.t('ar', 'bot.feedbackThanksUp')).waitFor(TIMEOUT);
-    expect(webChat.insights.feedback).toEqual([{ entryId: relatedId, helpful: true, lang: 'ar', at: expect.any(String) }]);
+    expect(await webChat.insights.feedback()).toEqual([{ entryId: relatedId, helpful: true, lang: 'ar', at: expect.any(String) }]);
 
     // A reload resumes the conversation: open, in Arabic, every message once.
     await page.reload();

@@ -39,7 +39,7 @@ describe('the eligibility check in the web chat widget', () => {
     expect(await outcome.textContent()).toContain(flow.outcomes[path.outcome]!.say.ar.replace(/\*\*/g, '').split('\n')[0]!.slice(0, 20));
     expect(await outcome.evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
     // Only an anonymous count is kept of the answers.
-    await expect.poll(() => webChat.insights.checkOutcomes).toEqual([expect.objectContaining({ flow: 'eligibility', outcome: path.outcome, lang: 'ar', count: 1 })]);
+    await expect.poll(() => webChat.insights.checkOutcomes()).toEqual([expect.objectContaining({ flow: 'eligibility', outcome: path.outcome, lang: 'ar', count: 1 })]);
     expect(errors).toEqual([]);
   });
 });

@@ -81,8 +81,8 @@ describe('several instances on one PostgreSQL database', () => {
     // Read on the first by polling: both questions, and the second's answer and feedback prompt.
     const answeredBoth = async () => {
       const { activities } = await activitiesOf(first.url, conversation);
-      const lastQuestion = activities.findLastIndex((a) => a.from?.role === 'user');
-      return botTexts(activities.slice(lastQuestion + 1)).length >= 2 ? activities : undefined;
+      const afterLastQuestion = activities.slice(activities.map((a) => a.from?.role).lastIndexOf('user') + 1);
+      return botTexts(afterLastQuestion).length >= 2 ? activities : undefined;
     };
     await expect.poll(answeredBoth, { timeout: 10_000 }).toBeDefined();
     const all = (await answeredBoth())!;

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { KNOWLEDGE_DIR } from '../support/paths.js';
 import { failingStart, startServer } from '../support/process.js';
 import { useTempDir } from '../support/temp-dir.js';
+import { InsightsStore } from '../../src/storage/insights-store.js';
+import { embeddedStoreOf } from '../support/stores.js';
 
 const tempDir = useTempDir();
 
@@ -30,12 +32,16 @@ describe('the server process', () => {
   it('deletes stored questions older than RETENTION_DAYS when it starts', async () => {
     const dataDir = path.join(await tempDir(), 'data');
     await mkdir(dataDir, { recursive: true });
-    const old = { text: 'old question', lang: 'en', at: '2020-01-01T00:00:00.000Z', bestEntryId: null, bestConfidence: 0 };
-    const recent = { ...old, text: 'recent question', at: new Date().toISOString() };
-    await writeFile(path.join(dataDir, 'insights.json'), JSON.stringify({ version: 1, unanswered: [old, recent], feedback: [] }));
+    const seeded = await embeddedStoreOf(dataDir);
+    const question = { lang: 'en', bestEntryId: null, bestConfidence: 0 } as const;
+    await new InsightsStore(seeded).recordUnanswered({ ...question, text: 'old question' }, new Date('2020-01-01T00:00:00Z'));
+    await new InsightsStore(seeded).recordUnanswered({ ...question, text: 'recent question' });
+    await seeded.close();
     const server = await startServer({ DATA_DIR: dataDir, MODELS_DIR: path.join(dataDir, 'models'), MODEL_DOWNLOAD: 'false', RETENTION_DAYS: '30' });
     try {
-      await expect.poll(async () => JSON.parse(await readFile(path.join(dataDir, 'insights.json'), 'utf8')).unanswered.map((q: { text: string }) => q.text)).toEqual(['recent question']);
+      // Read as a restart would: the store's files again.
+      const unanswered = async () => (await new InsightsStore(await embeddedStoreOf(dataDir)).unanswered()).map((q) => q.text);
+      await expect.poll(unanswered).toEqual(['recent question']);
     } finally {
       await server.stop();
     }

@@ -1,0 +1,433 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+import { buildWidget } from '../src/channels/webchat/widget-build.js';
+import { readEvalFile, type EvalItem } from '../src/eval/evaluate.js';
+import { LANGUAGES } from '../src/languages.js';
+import { postMessage, startConversation, type DirectLineConversation } from '../test/support/direct-line-client.js';
+import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres.js';
+import { freePort } from '../test/support/process.js';
+
+/**
+ * The storage backends and instance count side by side, for `npm run bench` (suite `instances`)
+ * or alone (`npx tsx bench/instances.ts`): `/api/ask` and web chat throughput on (a) one
+ * instance on the embedded store, (b) one instance on PostgreSQL, (c) two instances on one
+ * PostgreSQL database, measured one after the other in one run, with a private PostgreSQL
+ * cluster and a fresh database per configuration. The CPU each part took (the servers,
+ * PostgreSQL, the bench's own client, everything else on the machine) is read from /proc, so
+ * the ratios can be read against what the machine had to give.
+ */
+
+export interface InstancesOptions {
+  readonly root: string;
+  /** Questions for `/api/ask`, sent in turn (several languages, each detected). */
+  readonly asks: readonly string[];
+  /** Conversation i's questions: one language per conversation, as a person keeps theirs. */
+  readonly chat: (i: number) => readonly string[];
+  /** Each measurement's length (the warm-ups are shorter). */
+  readonly seconds: number;
+  /** `/api/ask` connections in all, split between the instances. */
+  readonly connections: number;
+  /** Web chat conversations in all, started in turn on each instance. */
+  readonly conversations: number;
+  readonly progress: (what: string) => void;
+}
+
+export interface AskLoad {
+  requestsPerSecond: number;
+  /** With two instances, the slower instance's (autocannon's histograms are not merged). */
+  p50ms: number;
+  p99ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface ChatLoad {
+  turns: number;
+  messagesPerSecond: number;
+  /** A turn: the POST of a message, returning once the bot's replies and state are stored. */
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+  errorKinds: Record<string, number>;
+}
+
+/** Where the CPU went during a measurement, in % of one core (the machine has `cores` × 100 %). */
+export interface CpuShare {
+  servers: number;
+  postgres: number;
+  /** This process: autocannon or the web chat client. */
+  client: number;
+  /** Busy time of the machine not accounted for above: other work on the same cores. */
+  other: number;
+  idle: number;
+}
+
+export interface Measured {
+  label: string;
+  instances: number;
+  ask: AskLoad;
+  askCpu: CpuShare;
+  chat: ChatLoad;
+  chatCpu: CpuShare;
+}
+
+export interface InstancesResult {
+  cores: number;
+  seconds: number;
+  connections: number;
+  conversations: number;
+  embedded: Measured;
+  postgres: Measured;
+  postgres2: Measured;
+}
+
+/** The questions both `npm run bench` and a run of this file alone use: answerable eval questions. */
+export function benchQuestions(items: readonly EvalItem[]): Pick<InstancesOptions, 'asks' | 'chat'> {
+  const answerable = items.filter((item) => item.expect !== 'none');
+  const byLang = LANGUAGES.map((lang) => answerable.filter((e) => (e.lang ?? 'en') === lang).map((e) => e.q)).filter((qs) => qs.length > 0);
+  return { asks: answerable.filter((_, i) => i % 5 === 0).map((e) => e.q), chat: (i) => byLang[i % byLang.length] ?? [] };
+}
+
+// --- CPU accounting from /proc ----------------------------------------------------------------
+
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+interface ProcTimes { ppid: number; own: number; reaped: number }
+
+/** utime + stime, and the children's it waited for (cutime + cstime), in ticks; undefined if gone. */
+async function procTimes(pid: number | string): Promise<ProcTimes | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return undefined;
+  // The command name may hold spaces and parentheses: the fields start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  return { ppid: fields[1] ?? 0, own: (fields[11] ?? 0) + (fields[12] ?? 0), reaped: (fields[13] ?? 0) + (fields[14] ?? 0) };
+}
+
+interface CpuSnapshot { at: number; machineBusy: number; machineTotal: number; servers: number; postgres: number; clientMicros: number }
+
+/**
+ * The servers' ticks (their own and their reaped children's), PostgreSQL's (the postmaster, the
+ * backends it reaped and every live process it started), this process's, and the machine's.
+ */
+async function snapshot(serverPids: readonly number[], postmaster: number | undefined): Promise<CpuSnapshot> {
+  let servers = 0;
+  for (const pid of serverPids) {
+    const t = await procTimes(pid);
+    servers += t ? t.own + t.reaped : 0;
+  }
+  let postgresTicks = 0;
+  if (postmaster) {
+    const main = await procTimes(postmaster);
+    postgresTicks += main ? main.own + main.reaped : 0;
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const t = await procTimes(entry);
+      if (t?.ppid === postmaster) postgresTicks += t.own;
+    }
+  }
+  const cpu = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+  const usage = process.cpuUsage();
+  return { at: performance.now(), machineBusy: total - idle, machineTotal: total, servers, postgres: postgresTicks, clientMicros: usage.user + usage.system };
+}
+
+function share(a: CpuSnapshot, b: CpuSnapshot, cores: number): CpuShare {
+  const seconds = (b.at - a.at) / 1000;
+  const percent = (ticks: number) => (ticks / TICKS_PER_SECOND / seconds) * 100;
+  const servers = percent(b.servers - a.servers);
+  const postgresShare = percent(b.postgres - a.postgres);
+  const client = ((b.clientMicros - a.clientMicros) / 1e6 / seconds) * 100;
+  // The machine's counters, scaled to the cores: busy over total, not over wall time.
+  const machineBusy = ((b.machineBusy - a.machineBusy) / Math.max(1, b.machineTotal - a.machineTotal)) * cores * 100;
+  return { servers, postgres: postgresShare, client, other: Math.max(0, machineBusy - servers - postgresShare - client), idle: Math.max(0, cores * 100 - machineBusy) };
+}
+
+async function measuringCpu<T>(serverPids: readonly number[], postmaster: number | undefined, cores: number, run: () => Promise<T>): Promise<[T, CpuShare]> {
+  const before = await snapshot(serverPids, postmaster);
+  const result = await run();
+  return [result, share(before, await snapshot(serverPids, postmaster), cores)];
+}
+
+/** The cluster's postmaster: the parent of a backend. */
+async function postmasterOf(cluster: PostgresCluster): Promise<number | undefined> {
+  const sql = postgres(cluster.url(), { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    return row ? (await procTimes(row.pid))?.ppid : undefined;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+// --- server instances ---------------------------------------------------------------------------
+
+interface Instance { url: string; pid: number; stop(): Promise<void>; warnings(): string[] }
+
+/**
+ * `src/main.ts` in a process of its own, ready once `/readyz` answers 200 (so at LOG_LEVEL=warn,
+ * unlike test/support's startServer, which waits for the info-level "ready" line). Its output
+ * is kept: warnings and errors are shown after the bench, the tail if it fails to start.
+ */
+async function startInstance(root: string, env: Record<string, string>): Promise<Instance> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root, env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  const warnings: string[] = [];
+  const keep = (data: Buffer) => {
+    const text = data.toString();
+    tail = (tail + text).slice(-8000);
+    for (const line of text.split('\n')) {
+      const level = /^\{"level":(\d+)/.exec(line)?.[1];
+      if (line.trim() && (level === undefined ? !line.startsWith('rahnama: ') : Number(level) >= 40) && warnings.length < 20) warnings.push(line.slice(0, 300));
+    }
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const stop = async () => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await gone;
+    clearTimeout(killer);
+  };
+  const deadline = performance.now() + 120_000;
+  for (;;) {
+    if (exited) throw new Error(`src/main.ts exited before it was ready:\n${tail}`);
+    if (performance.now() > deadline) {
+      await stop();
+      throw new Error(`src/main.ts not ready after 120 s:\n${tail}`);
+    }
+    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { url, pid: child.pid ?? 0, stop, warnings: () => warnings };
+}
+
+// --- the loads ----------------------------------------------------------------------------------
+
+/** autocannon on each instance at once, the connections split between them; rates summed. */
+async function askLoad(urls: readonly string[], asks: readonly string[], connections: number, seconds: number): Promise<AskLoad> {
+  // Behind a proxy (TRUST_PROXY), each request from one of many addresses, as visitors are: one
+  // address for all would make every request count against one rate-limit row.
+  const requests = asks.map((text, i) => ({
+    method: 'POST' as const, path: '/api/ask',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.${i % 7}.${i % 251}.${(i * 37) % 253 + 1}` },
+    body: JSON.stringify({ text }),
+  }));
+  const runs = await Promise.all(urls.map((url) => autocannon({ url, connections: Math.ceil(connections / urls.length), duration: seconds, requests })));
+  return {
+    requestsPerSecond: runs.reduce((sum, r) => sum + r.requests.average, 0),
+    p50ms: Math.max(...runs.map((r) => r.latency.p50)),
+    p99ms: Math.max(...runs.map((r) => r.latency.p99)),
+    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/**
+ * Every conversation in a closed loop for `seconds`: post a message, wait for the POST to
+ * return (the bot has answered and stored its replies and state), post the next. Message k of
+ * conversation i goes to instance (i + k) mod n: with two instances, every other message of a
+ * conversation lands on the other one, which must take up the conversation from the database.
+ */
+async function chatLoad(urls: readonly string[], conversations: readonly DirectLineConversation[], chat: InstancesOptions['chat'], seconds: number): Promise<ChatLoad> {
+  const times: number[] = [];
+  const errors = new Map<string, number>();
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  await Promise.all(conversations.map(async (conversation, i) => {
+    const list = chat(i);
+    for (let k = 0; performance.now() < end; k++) {
+      const sent = performance.now();
+      try {
+        const response = await postMessage(urls[(i + k) % urls.length]!, conversation, list[(i + k) % list.length] ?? 'hello', `bench_${i}`);
+        await response.arrayBuffer();
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        times.push(performance.now() - sent);
+      } catch (error) {
+        const message = (error as Error).message;
+        errors.set(message, (errors.get(message) ?? 0) + 1);
+        await new Promise((resolve) => setTimeout(resolve, 50)); // no busy loop on a dead server
+      }
+    }
+  }));
+  const elapsedMs = performance.now() - start; // turns begun before the end finish after it
+  times.sort((a, b) => a - b);
+  return {
+    turns: times.length,
+    messagesPerSecond: (times.length / elapsedMs) * 1000,
+    p50ms: percentile(times, 50),
+    p99ms: percentile(times, 99),
+    errors: [...errors.values()].reduce((a, b) => a + b, 0),
+    errorKinds: Object.fromEntries(errors),
+  };
+}
+
+// --- the suite ----------------------------------------------------------------------------------
+
+const CONFIGURATIONS = [
+  { key: 'embedded', label: 'embedded store, 1 instance', instances: 1, database: false },
+  { key: 'postgres', label: 'PostgreSQL, 1 instance', instances: 1, database: true },
+  { key: 'postgres2', label: 'PostgreSQL, 2 instances', instances: 2, database: true },
+] as const;
+
+/**
+ * Runs the three configurations one after the other. Returns `{ skipped }` when no PostgreSQL
+ * cluster can be started (Debian's package missing). Instances, the cluster and the temp
+ * folders are removed however it ends, also on Ctrl-C.
+ */
+export async function instancesBench(options: InstancesOptions): Promise<InstancesResult | { skipped: string }> {
+  const { root, progress, seconds, connections, conversations: conversationCount } = options;
+  const cores = availableParallelism();
+  progress('instances: starting a private PostgreSQL cluster');
+  let cluster: PostgresCluster;
+  try {
+    cluster = await startPostgresCluster();
+  } catch (error) {
+    return { skipped: (error as Error).message.split('\n')[0] ?? 'PostgreSQL did not start' };
+  }
+  const folders: string[] = [];
+  const running = new Set<Instance>();
+  const warnings: string[] = [];
+  const cleanUp = async () => {
+    await Promise.all([...running].map((i) => i.stop()));
+    await cluster.destroy();
+    await Promise.all(folders.map((f) => rm(f, { recursive: true, force: true })));
+  };
+  const interrupted = (signal: NodeJS.Signals) => void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    const tmp = await mkdtemp(path.join(tmpdir(), 'rahnama-bench-instances-'));
+    folders.push(tmp);
+    const widgetDir = path.join(tmp, 'widget');
+    await buildWidget(widgetDir); // built once here, so no instance builds it
+    const postmaster = await postmasterOf(cluster);
+    const env = {
+      LOG_LEVEL: 'warn', EMBEDDINGS: 'false', MODEL_DOWNLOAD: 'false', RATE_LIMIT_MAX: '1000000000', TRUST_PROXY: 'true',
+      DIRECTLINE_SECRET: 'i'.repeat(40), WIDGET_DIR: widgetDir,
+    };
+    const measured: Partial<Record<(typeof CONFIGURATIONS)[number]['key'], Measured>> = {};
+    for (const [n, config] of CONFIGURATIONS.entries()) {
+      progress(`instances: ${config.label}: starting`);
+      const databaseUrl = config.database ? await cluster.createDatabase() : '';
+      // Each instance its own DATA_DIR: with PostgreSQL, nothing is shared through files.
+      const instances = await Promise.all(Array.from({ length: config.instances }, async (_, i) => {
+        const instance = await startInstance(root, { ...env, DATA_DIR: path.join(tmp, `${n}-${i}`), DATABASE_URL: databaseUrl });
+        running.add(instance);
+        return instance;
+      }));
+      const urls = instances.map((i) => i.url);
+      const pids = instances.map((i) => i.pid);
+      const withCpu = <T>(run: () => Promise<T>) => measuringCpu(pids, config.database ? postmaster : undefined, cores, run);
+      try {
+        progress(`instances: ${config.label}: /api/ask, warm-up then ${seconds} s`);
+        await askLoad(urls, options.asks, connections, 2);
+        const [ask, askCpu] = await withCpu(() => askLoad(urls, options.asks, connections, seconds));
+
+        progress(`instances: ${config.label}: web chat, ${conversationCount} conversations, warm-up then ${seconds} s`);
+        const conversations = await Promise.all(Array.from({ length: conversationCount }, (_, i) => startConversation(urls[i % urls.length]!)));
+        await chatLoad(urls, conversations, options.chat, 2);
+        const [chat, chatCpu] = await withCpu(() => chatLoad(urls, conversations, options.chat, seconds));
+        if (chat.errors > 0) progress(`instances: ${config.label}: web chat errors ${JSON.stringify(chat.errorKinds)}`);
+        measured[config.key] = { label: config.label, instances: config.instances, ask, askCpu, chat, chatCpu };
+      } finally {
+        for (const instance of instances) {
+          await instance.stop();
+          running.delete(instance);
+          warnings.push(...instance.warnings().map((w) => `${config.label}: ${w}`));
+        }
+      }
+    }
+    for (const w of warnings.slice(0, 10)) progress(`instances: server said: ${w}`);
+    return { cores, seconds, connections, conversations: conversationCount, embedded: measured.embedded!, postgres: measured.postgres!, postgres2: measured.postgres2! };
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await cleanUp();
+  }
+}
+
+// --- the report ---------------------------------------------------------------------------------
+
+const pct = (n: number) => `${n.toFixed(0)} %`;
+const times = (n: number) => `${n.toFixed(2)}x`;
+
+/** The table rows (four columns, as in bench/run.ts) and the sentences printed under it. */
+export function instancesReport(r: InstancesResult): { rows: string[][]; notes: string[] } {
+  const all = [r.embedded, r.postgres, r.postgres2];
+  const rows: string[][] = [];
+  for (const m of all) {
+    const how = m.instances > 1 ? `, ${Math.ceil(r.connections / m.instances)} connections each, summed (latency: slower instance)` : `, ${r.connections} connections`;
+    rows.push([`/api/ask, ${m.label}${how}`, `${m.ask.requestsPerSecond.toFixed(0)} req/s`, `p50 ${m.ask.p50ms} ms`, `p99 ${m.ask.p99ms} ms`]);
+  }
+  for (const m of all) {
+    const how = m.instances > 1 ? ', every other message to the other instance' : '';
+    rows.push([`web chat turn (POST until replies stored), ${m.label}, ${r.conversations} conversations${how}`, `${m.chat.messagesPerSecond.toFixed(0)} msg/s`, `p50 ${m.chat.p50ms.toFixed(1)} ms`, `p99 ${m.chat.p99ms.toFixed(1)} ms`]);
+  }
+  rows.push(['ratio (b)/(a): PostgreSQL / embedded, 1 instance each', `/api/ask ${times(r.postgres.ask.requestsPerSecond / r.embedded.ask.requestsPerSecond)}`, `web chat ${times(r.postgres.chat.messagesPerSecond / r.embedded.chat.messagesPerSecond)}`, '']);
+  rows.push(['ratio (c)/(b): 2 instances / 1 instance, PostgreSQL', `/api/ask ${times(r.postgres2.ask.requestsPerSecond / r.postgres.ask.requestsPerSecond)}`, `web chat ${times(r.postgres2.chat.messagesPerSecond / r.postgres.chat.messagesPerSecond)}`, '']);
+  for (const m of all) {
+    for (const [what, cpu] of [['/api/ask', m.askCpu], ['web chat', m.chatCpu]] as const) {
+      rows.push([`CPU during ${what}, ${m.label} (% of one core; ${r.cores} cores = ${r.cores * 100} %)`, `server${m.instances > 1 ? 's' : ''} ${pct(cpu.servers)}`, `PostgreSQL ${pct(cpu.postgres)}`, `bench client ${pct(cpu.client)}, other work ${pct(cpu.other)}, idle ${pct(cpu.idle)}`]);
+    }
+  }
+  const errors = all.reduce((sum, m) => sum + m.ask.errors + m.ask.non2xx + m.chat.errors, 0);
+  rows.push(['instances: errors (failed or non-2xx requests, all configurations)', String(errors), '', '']);
+
+  const two = [r.postgres2.askCpu, r.postgres2.chatCpu];
+  const avg = (f: (c: CpuShare) => number) => two.reduce((sum, c) => sum + f(c), 0) / two.length;
+  const notes = [
+    `What limits (c)/(b) here: ${r.cores} shared cores. During the two-instance runs the servers took ${pct(avg((c) => c.servers))} of one core, `
+      + `PostgreSQL ${pct(avg((c) => c.postgres))}, the bench's own client ${pct(avg((c) => c.client))} and other work on the machine ${pct(avg((c) => c.other))}; `
+      + `${pct(avg((c) => c.idle))} was idle (of ${r.cores * 100} %). A second instance gets no core of its own: it can only use what the first leaves idle `
+      + 'while it waits on the database, so (c) cannot double (b) on this machine; on separate machines (or more cores) it would scale until PostgreSQL is the limit.',
+    'What (b)/(a) measures: the same server with its state in PostgreSQL rather than in files in the process, i.e. the database round trips of each request '
+      + '(the shared rate-limit row; for a turn also the conversation log and the bot state) and the PostgreSQL processes competing for the same cores.',
+  ];
+  return { rows, notes };
+}
+
+// --- alone: npx tsx bench/instances.ts ----------------------------------------------------------
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const root = path.resolve(import.meta.dirname, '..');
+  const result = await instancesBench({
+    root,
+    ...benchQuestions(await readEvalFile(path.join(root, 'test/eval/eval.yaml'))),
+    seconds: Number(process.env.BENCH_INSTANCES_SECONDS ?? 8),
+    connections: 32,
+    conversations: Number(process.env.BENCH_INSTANCES_CONVERSATIONS ?? 50),
+    progress: (what) => process.stderr.write(`bench: ${what}\n`),
+  });
+  if ('skipped' in result) {
+    console.log(`instances: skipped: ${result.skipped}`);
+  } else {
+    const { rows, notes } = instancesReport(result);
+    const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
+    for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
+    console.log(`\n${notes.join('\n')}`);
+  }
+}
