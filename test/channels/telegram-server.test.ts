@@ -35,7 +35,7 @@ describe('the server process with TELEGRAM_BOT_TOKEN', () => {
     }
     // The hash key was generated once, readable by the owner only.
     expect((await stat(path.join(dataDir, 'telegram-id-secret'))).mode & 0o777).toBe(0o600);
-    expect(await readFile(path.join(dataDir, 'state.json'), 'utf8')).not.toContain(String(user.id));
+    expect(await readFile(path.join(dataDir, 'store', 'bot-state.json'), 'utf8')).not.toContain(String(user.id));
     expect(server.output()).toContain('telegram: started');
     expect(server.output()).toContain('telegram: the user is out of reach');
     expect(server.output()).not.toContain(String(user.id));

@@ -220,14 +220,14 @@ describe('Telegram webhook mode', () => {
       [keys[1] as string]: { conversation: { lastEntries: ['avrr-cost'] } },
     });
     // Only the keyed hash is stored: never the id in clear.
-    const file = await readFile(path.join(dataDir, 'state.json'), 'utf8');
+    const file = await readFile(path.join(dataDir, 'store', 'bot-state.json'), 'utf8');
     expect(file).toContain(ids.key(user.id));
     expect(file).not.toContain(String(user.id));
 
     const [confirmation] = await exchange(textUpdate(user, '/forget'), 1);
     expect(confirmation?.params.text).toBe(toTelegramHtml(t('fa', 'bot.forgotten')));
     await stateOf(keys).toEqual({});
-    expect(await readFile(path.join(dataDir, 'state.json'), 'utf8')).not.toContain(ids.key(user.id));
+    expect(await readFile(path.join(dataDir, 'store', 'bot-state.json'), 'utf8')).not.toContain(ids.key(user.id));
   });
 
   it('stays out of groups by default', async () => {

@@ -266,7 +266,8 @@ describe.each(backends)('Store contract: $name', (backend) => {
     expect(await store.health()).toEqual({ ok: true });
   });
 
-  describe.runIf(backend.name === 'PostgreSQL')('shared by several instances', () => {
+  // Only PostgreSQL is shared by several processes: these do not apply to the embedded store.
+  if (backend.name === 'PostgreSQL') describe('shared by several instances', () => {
     it('two instances on one database see each other’s documents, counters and broadcasts', async () => {
       const { again } = await open();
       const other = await again!();
