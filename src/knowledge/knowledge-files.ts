@@ -35,8 +35,9 @@ export interface KnowledgeFiles {
 export class DirectoryKnowledgeFiles implements KnowledgeFiles {
   constructor(readonly dir: string) {}
 
-  list(): Promise<KnowledgeSource[]> {
-    return readKnowledgeSources(this.dir);
+  /** In name order as the database lists them (the folder's own order puts `flows/…` last). */
+  async list(): Promise<KnowledgeSource[]> {
+    return (await readKnowledgeSources(this.dir)).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   }
 
   async read(file: string): Promise<string> {

@@ -123,6 +123,19 @@ describe('Telegram webhook mode', () => {
     expect(callbackData(feedback).slice(0, 2)).toEqual(['fb:up:avrr-cost', 'fb:down:avrr-cost']);
   });
 
+  it('acknowledges an update only once it is handled, and answers an update Telegram sends again only once', async () => {
+    const user = { id: 510012, language_code: 'en' };
+    const update = textUpdate(user, 'Does voluntary return cost me anything?');
+    const since = fake.calls.length;
+    // The 200 comes after the replies were sent: an instance dying mid-turn never acknowledged it.
+    expect((await post(update)).status).toBe(200);
+    const sent = () => fake.calls.slice(since).filter((c) => c.method === 'sendMessage' && c.params.chat_id === user.id);
+    expect(sent()).toHaveLength(2);
+    // Telegram resends after a lost acknowledgement: the copy is acknowledged and not answered again.
+    expect((await post(update)).status).toBe(200);
+    expect(sent()).toHaveLength(2);
+  });
+
   it('answers a button press: the callback first, then the chosen answer, and the pressed button is gone', async () => {
     const user = { id: 510003, language_code: 'en' };
     const [, feedback] = await exchange(textUpdate(user, 'Does voluntary return cost me anything?'), 2);

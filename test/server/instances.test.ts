@@ -109,6 +109,9 @@ describe('several instances on one PostgreSQL database', () => {
     });
     expect(saved.status).toBe(303);
     await expect.poll(async () => (await ask(first, 'Does voluntary return cost me anything?', 'en')).answer, { timeout: 5000 }).toContain(newAnswer);
+    // The entry's history, kept in the database, shows the change on the other instance too.
+    const history = await (await fetch(`${first.url}/admin/entries/avrr-cost/history`, { headers: { cookie: await signIn(first.url) } })).text();
+    expect(history).toContain(STAFF.email);
   });
 
   it('answer one Telegram update posted to both instances once', async () => {
