@@ -225,13 +225,18 @@ async function startInstance(root: string, env: Record<string, string>): Promise
 
 /** autocannon on each instance at once, the connections split between them; rates summed. */
 async function askLoad(urls: readonly string[], asks: readonly string[], connections: number, seconds: number): Promise<AskLoad> {
-  // Behind a proxy (TRUST_PROXY), each request from one of many addresses, as visitors are: one
-  // address for all would make every request count against one rate-limit row.
-  const requests = asks.map((text, i) => ({
+  // Behind a proxy (TRUST_PROXY), each request from another of 65,536 addresses, as from many
+  // visitors: with a few addresses in turn, the connections would take the same rate-limit rows
+  // at the same moment, and the bench would measure its own row-lock queue.
+  let sent = 0;
+  const requests = [{
     method: 'POST' as const, path: '/api/ask',
-    headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.${i % 7}.${i % 251}.${(i * 37) % 253 + 1}` },
-    body: JSON.stringify({ text }),
-  }));
+    setupRequest: (request: autocannon.Request) => {
+      const n = sent++;
+      const address = (n * 40503) % 65536;
+      return { ...request, headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.1.${address >> 8}.${address & 255}` }, body: JSON.stringify({ text: asks[n % asks.length] }) };
+    },
+  }];
   const runs = await Promise.all(urls.map((url) => autocannon({ url, connections: Math.ceil(connections / urls.length), duration: seconds, requests })));
   return {
     requestsPerSecond: runs.reduce((sum, r) => sum + r.requests.average, 0),

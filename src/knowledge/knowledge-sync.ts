@@ -3,7 +3,7 @@ import type { AnswerEngine } from '../retrieval/engine.js';
 import type { Store } from '../storage/store.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { KnowledgeFiles } from './knowledge-files.js';
-import { formatProblem, validateKnowledge, type KnowledgeSource } from './load.js';
+import { CONTACTS_FILE, FLOWS_DIR, formatProblem, validateKnowledge, type KnowledgeSource } from './load.js';
 
 /** The broadcast topic: a knowledge edit was published (by an instance or by `npm run kb:import`). */
 export const KNOWLEDGE_TOPIC = 'knowledge';
@@ -82,7 +82,8 @@ export class KnowledgeSync {
       changed++;
     }
     if (changed > 0) this.log.info({ changed }, 'knowledge: published changes put into service');
-    const others = (list: readonly KnowledgeSource[]) => new Map(list.filter((s) => !knowledgeBase.entries.has(s.file.replace(/\.ya?ml$/, ''))).map((s) => [s.file, s.text]));
+    // By kind of file, not by the entries now published: an entry deleted since start-up is still an entry.
+    const others = (list: readonly KnowledgeSource[]) => new Map(list.filter((s) => s.file === CONTACTS_FILE || s.file.startsWith(`${FLOWS_DIR}/`)).map((s) => [s.file, s.text]));
     if (!isDeepStrictEqual(others(sources), others(this.startupSources))) {
       this.log.error({}, 'knowledge: guided checks or contacts changed; restart this instance to use them');
     }

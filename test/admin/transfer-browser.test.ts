@@ -34,14 +34,7 @@ describe('spreadsheet import and export in a real browser', () => {
     const newAnswer = 'Отговор от таблицата: разходите се обясняват от консултант.';
     const edited = rows.map((r) => (r[0] === 'avrr-cost' && r[1] === 'bg' ? [...r.slice(0, 5), newAnswer] : r));
 
-    await page.getByLabel('Spreadsheet file (XLSX or CSV)').setInputFiles({ name: 'kb.csv', mimeType: 'text/csv', buffer: Buffer.from(`\uFEFF${stringify(edited)}`, 'utf8') });
-    await page.getByRole('button', { name: 'Check the import (nothing changes yet)' }).click();
-    await page.getByRole('status').filter({ hasText: '1 language version(s) would change.' }).waitFor(TIMEOUT);
-    expect(await readFile(path.join(knowledgeDir, 'avrr-cost.yaml'), 'utf8')).not.toContain(newAnswer);
-
-    await page.getByRole('button', { name: 'Apply these 1 change(s)' }).click();
-    await page.getByRole('status').filter({ hasText: 'Applied.' }).waitFor(TIMEOUT);
-    expect(await readFile(path.join(knowledgeDir, 'avrr-cost.yaml'), 'utf8')).toContain(newAnswer);
+    await uploadThenApply(page, { name: 'kb.csv', mimeType: 'text/csv', buffer: Buffer.from(`\uFEFF${stringify(edited)}`, 'utf8') }, path.join(knowledgeDir, 'avrr-cost.yaml'), newAnswer);
     expect(errors).toEqual([]);
   });
 
@@ -57,14 +50,18 @@ describe('spreadsheet import and export in a real browser', () => {
     const edited = rows.map((r) => (r[0] === 'avrr-cost' && r[1] === 'fa' ? [...r.slice(0, 5), newAnswer] : r));
     const buffer = await writeExcelFile(edited.map((row) => row.map((value) => ({ value, type: String })))).toBuffer();
 
-    await page.getByLabel('Spreadsheet file (XLSX or CSV)').setInputFiles({ name: 'kb.xlsx', mimeType: XLSX_TYPE, buffer });
-    await page.getByRole('button', { name: 'Check the import (nothing changes yet)' }).click();
-    await page.getByRole('status').filter({ hasText: '1 language version(s) would change.' }).waitFor(TIMEOUT);
-    expect(await readFile(path.join(knowledgeDir, 'avrr-cost.yaml'), 'utf8')).not.toContain(newAnswer);
-
-    await page.getByRole('button', { name: 'Apply these 1 change(s)' }).click();
-    await page.getByRole('status').filter({ hasText: 'Applied.' }).waitFor(TIMEOUT);
-    expect(await readFile(path.join(knowledgeDir, 'avrr-cost.yaml'), 'utf8')).toContain(newAnswer);
+    await uploadThenApply(page, { name: 'kb.xlsx', mimeType: XLSX_TYPE, buffer }, path.join(knowledgeDir, 'avrr-cost.yaml'), newAnswer);
     expect(errors).toEqual([]);
   });
 });
+
+/** Uploads an edited spreadsheet: the dry run changes nothing, applying it writes the new answer. */
+async function uploadThenApply(page: Page, file: { name: string; mimeType: string; buffer: Buffer }, entryFile: string, newAnswer: string) {
+  await page.getByLabel('Spreadsheet file (XLSX or CSV)').setInputFiles(file);
+  await page.getByRole('button', { name: 'Check the import (nothing changes yet)' }).click();
+  await page.getByRole('status').filter({ hasText: '1 language version(s) would change.' }).waitFor(TIMEOUT);
+  expect(await readFile(entryFile, 'utf8')).not.toContain(newAnswer);
+  await page.getByRole('button', { name: 'Apply these 1 change(s)' }).click();
+  await page.getByRole('status').filter({ hasText: 'Applied.' }).waitFor(TIMEOUT);
+  expect(await readFile(entryFile, 'utf8')).toContain(newAnswer);
+}
