@@ -200,9 +200,16 @@ async function startInstance(root: string, env: Record<string, string>): Promise
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let exited = false;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  let stopping = false;
+  const gone = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
+    exited = true;
+    // A server that dies under load is a finding, not noise: its last words go in the report.
+    if (!stopping) warnings.unshift(`exited during the bench (${signal ?? `code ${code}`}): ${tail.slice(-1500)}`);
+    resolve();
+  }));
   const stop = async () => {
     if (exited) return;
+    stopping = true;
     child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await gone;
