@@ -66,6 +66,8 @@ export interface CpuShare {
   /** Busy time of the machine not accounted for above: other work on the same cores. */
   other: number;
   idle: number;
+  /** The servers' context switches (voluntary and not) per second: how often they went to sleep or were put aside. */
+  serverSwitches: number;
 }
 
 export interface Measured {
@@ -85,6 +87,8 @@ export interface InstancesResult {
   embedded: Measured;
   postgres: Measured;
   postgres2: Measured;
+  /** What the servers logged at warn or above (or an instance that died), first ones only. */
+  serverWarnings: string[];
 }
 
 /** The questions both `npm run bench` and a run of this file alone use: answerable eval questions. */
@@ -115,7 +119,13 @@ async function procTimes(pid: number | string): Promise<ProcTimes | undefined> {
   return { ppid: fields[1] ?? 0, own: (fields[11] ?? 0) + (fields[12] ?? 0), reaped: (fields[13] ?? 0) + (fields[14] ?? 0) };
 }
 
-interface CpuSnapshot { at: number; machineBusy: number; machineTotal: number; servers: number; postgres: number; clientMicros: number }
+interface CpuSnapshot { at: number; machineBusy: number; machineTotal: number; servers: number; serverSwitches: number; postgres: number; clientMicros: number }
+
+/** A process's context switches so far, voluntary and not; 0 if gone. */
+async function switchesOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return [...status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
 
 /**
  * The servers' ticks (their own and their reaped children's), PostgreSQL's (the postmaster, the
@@ -123,9 +133,11 @@ interface CpuSnapshot { at: number; machineBusy: number; machineTotal: number; s
  */
 async function snapshot(serverPids: readonly number[], postmaster: number | undefined): Promise<CpuSnapshot> {
   let servers = 0;
+  let serverSwitches = 0;
   for (const pid of serverPids) {
     const t = await procTimes(pid);
     servers += t ? t.own + t.reaped : 0;
+    serverSwitches += await switchesOf(pid);
   }
   let postgresTicks = 0;
   if (postmaster) {
@@ -141,7 +153,7 @@ async function snapshot(serverPids: readonly number[], postmaster: number | unde
   const total = cpu.reduce((a, b) => a + b, 0);
   const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
   const usage = process.cpuUsage();
-  return { at: performance.now(), machineBusy: total - idle, machineTotal: total, servers, postgres: postgresTicks, clientMicros: usage.user + usage.system };
+  return { at: performance.now(), machineBusy: total - idle, machineTotal: total, servers, serverSwitches, postgres: postgresTicks, clientMicros: usage.user + usage.system };
 }
 
 function share(a: CpuSnapshot, b: CpuSnapshot, cores: number): CpuShare {
@@ -152,7 +164,10 @@ function share(a: CpuSnapshot, b: CpuSnapshot, cores: number): CpuShare {
   const client = ((b.clientMicros - a.clientMicros) / 1e6 / seconds) * 100;
   // The machine's counters, scaled to the cores: busy over total, not over wall time.
   const machineBusy = ((b.machineBusy - a.machineBusy) / Math.max(1, b.machineTotal - a.machineTotal)) * cores * 100;
-  return { servers, postgres: postgresShare, client, other: Math.max(0, machineBusy - servers - postgresShare - client), idle: Math.max(0, cores * 100 - machineBusy) };
+  return {
+    servers, postgres: postgresShare, client, other: Math.max(0, machineBusy - servers - postgresShare - client), idle: Math.max(0, cores * 100 - machineBusy),
+    serverSwitches: (b.serverSwitches - a.serverSwitches) / seconds,
+  };
 }
 
 async function measuringCpu<T>(serverPids: readonly number[], postmaster: number | undefined, cores: number, run: () => Promise<T>): Promise<[T, CpuShare]> {
@@ -374,7 +389,7 @@ export async function instancesBench(options: InstancesOptions): Promise<Instanc
       }
     }
     for (const w of warnings.slice(0, 10)) progress(`instances: server said: ${w}`);
-    return { cores, seconds, connections, conversations: conversationCount, embedded: measured.embedded!, postgres: measured.postgres!, postgres2: measured.postgres2! };
+    return { cores, seconds, connections, conversations: conversationCount, embedded: measured.embedded!, postgres: measured.postgres!, postgres2: measured.postgres2!, serverWarnings: warnings.slice(0, 10) };
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
@@ -386,38 +401,59 @@ export async function instancesBench(options: InstancesOptions): Promise<Instanc
 
 const pct = (n: number) => `${n.toFixed(0)} %`;
 const times = (n: number) => `${n.toFixed(2)}x`;
+/** CPU time per request or turn, in ms, from a share of one core and a rate. */
+const cpuMs = (percent: number, perSecond: number) => (perSecond > 0 ? (percent * 10) / perSecond : 0);
+const perRate = (count: number, perSecond: number) => (perSecond > 0 ? count / perSecond : 0);
+const perUnit = (percent: number, perSecond: number, digits: number, unit: string) => `${pct(percent)} = ${cpuMs(percent, perSecond).toFixed(digits)} ms a ${unit}`;
 
 /** The table rows (four columns, as in bench/run.ts) and the sentences printed under it. */
 export function instancesReport(r: InstancesResult): { rows: string[][]; notes: string[] } {
   const all = [r.embedded, r.postgres, r.postgres2];
   const rows: string[][] = [];
   for (const m of all) {
-    const how = m.instances > 1 ? `, ${Math.ceil(r.connections / m.instances)} connections each, summed (latency: slower instance)` : `, ${r.connections} connections`;
+    const how = m.instances > 1 ? `, ${Math.ceil(r.connections / m.instances)} connections each (latency: slower one)` : `, ${r.connections} connections`;
     rows.push([`/api/ask, ${m.label}${how}`, `${m.ask.requestsPerSecond.toFixed(0)} req/s`, `p50 ${m.ask.p50ms} ms`, `p99 ${m.ask.p99ms} ms`]);
   }
   for (const m of all) {
-    const how = m.instances > 1 ? ', every other message to the other instance' : '';
-    rows.push([`web chat turn (POST until replies stored), ${m.label}, ${r.conversations} conversations${how}`, `${m.chat.messagesPerSecond.toFixed(0)} msg/s`, `p50 ${m.chat.p50ms.toFixed(1)} ms`, `p99 ${m.chat.p99ms.toFixed(1)} ms`]);
+    const how = m.instances > 1 ? ', messages to each in turn' : ' (POST until stored)';
+    rows.push([`web chat turns, ${m.label}, ${r.conversations} conversations${how}`, `${m.chat.messagesPerSecond.toFixed(0)} msg/s`, `p50 ${m.chat.p50ms.toFixed(1)} ms`, `p99 ${m.chat.p99ms.toFixed(1)} ms`]);
   }
-  rows.push(['ratio (b)/(a): PostgreSQL / embedded, 1 instance each', `/api/ask ${times(r.postgres.ask.requestsPerSecond / r.embedded.ask.requestsPerSecond)}`, `web chat ${times(r.postgres.chat.messagesPerSecond / r.embedded.chat.messagesPerSecond)}`, '']);
-  rows.push(['ratio (c)/(b): 2 instances / 1 instance, PostgreSQL', `/api/ask ${times(r.postgres2.ask.requestsPerSecond / r.postgres.ask.requestsPerSecond)}`, `web chat ${times(r.postgres2.chat.messagesPerSecond / r.postgres.chat.messagesPerSecond)}`, '']);
+  const askRatio = (a: Measured, b: Measured) => times(a.ask.requestsPerSecond / b.ask.requestsPerSecond);
+  const chatRatio = (a: Measured, b: Measured) => times(a.chat.messagesPerSecond / b.chat.messagesPerSecond);
+  rows.push(['ratio (b)/(a): PostgreSQL / embedded, 1 instance each', `/api/ask ${askRatio(r.postgres, r.embedded)}`, `web chat ${chatRatio(r.postgres, r.embedded)}`, '']);
+  rows.push(['ratio (c)/(b): 2 instances / 1 instance, PostgreSQL', `/api/ask ${askRatio(r.postgres2, r.postgres)}`, `web chat ${chatRatio(r.postgres2, r.postgres)}`, '']);
   for (const m of all) {
-    for (const [what, cpu] of [['/api/ask', m.askCpu], ['web chat', m.chatCpu]] as const) {
-      rows.push([`CPU during ${what}, ${m.label} (% of one core; ${r.cores} cores = ${r.cores * 100} %)`, `server${m.instances > 1 ? 's' : ''} ${pct(cpu.servers)}`, `PostgreSQL ${pct(cpu.postgres)}`, `bench client ${pct(cpu.client)}, other work ${pct(cpu.other)}, idle ${pct(cpu.idle)}`]);
+    for (const [what, cpu, rate, digits, unit] of [['/api/ask', m.askCpu, m.ask.requestsPerSecond, 2, 'request'], ['web chat', m.chatCpu, m.chat.messagesPerSecond, 1, 'turn']] as const) {
+      rows.push([
+        `CPU during ${what}, ${m.label} (% of one core; ${r.cores} cores)`,
+        `server${m.instances > 1 ? 's' : ''} ${perUnit(cpu.servers, rate, digits, unit)}`,
+        m === r.embedded ? '' : `PostgreSQL ${perUnit(cpu.postgres, rate, digits, unit)}`,
+        `client ${pct(cpu.client)}, other work ${pct(cpu.other)}, idle ${pct(cpu.idle)}`,
+      ]);
     }
   }
   const errors = all.reduce((sum, m) => sum + m.ask.errors + m.ask.non2xx + m.chat.errors, 0);
-  rows.push(['instances: errors (failed or non-2xx requests, all configurations)', String(errors), '', '']);
+  rows.push(['instances: errors (failed or non-2xx requests), server warnings logged', `${errors} errors`, `${r.serverWarnings.length} warnings`, '']);
 
-  const two = [r.postgres2.askCpu, r.postgres2.chatCpu];
-  const avg = (f: (c: CpuShare) => number) => two.reduce((sum, c) => sum + f(c), 0) / two.length;
+  const { postgres: one, postgres2: two } = r;
+  const avg = (f: (m: Measured) => number) => (f(one) + f(two)) / 2;
+  const askMs = (m: Measured) => cpuMs(m.askCpu.servers, m.ask.requestsPerSecond).toFixed(2);
+  const turnMs = (m: Measured) => cpuMs(m.chatCpu.servers, m.chat.messagesPerSecond).toFixed(1);
+  const askSwitches = (m: Measured) => perRate(m.askCpu.serverSwitches, m.ask.requestsPerSecond).toFixed(2);
+  const turnSwitches = (m: Measured) => perRate(m.chatCpu.serverSwitches, m.chat.messagesPerSecond).toFixed(1);
+  const scaled = Math.max(two.ask.requestsPerSecond / one.ask.requestsPerSecond, two.chat.messagesPerSecond / one.chat.messagesPerSecond);
   const notes = [
-    `What limits (c)/(b) here: ${r.cores} shared cores. During the two-instance runs the servers took ${pct(avg((c) => c.servers))} of one core, `
-      + `PostgreSQL ${pct(avg((c) => c.postgres))}, the bench's own client ${pct(avg((c) => c.client))} and other work on the machine ${pct(avg((c) => c.other))}; `
-      + `${pct(avg((c) => c.idle))} was idle (of ${r.cores * 100} %). A second instance gets no core of its own: it can only use what the first leaves idle `
-      + 'while it waits on the database, so (c) cannot double (b) on this machine; on separate machines (or more cores) it would scale until PostgreSQL is the limit.',
-    'What (b)/(a) measures: the same server with its state in PostgreSQL rather than in files in the process, i.e. the database round trips of each request '
-      + '(the shared rate-limit row; for a turn also the conversation log and the bot state) and the PostgreSQL processes competing for the same cores.',
+    `What limits (c)/(b) here: ${r.cores} cores shared by the servers, PostgreSQL, the bench's client and other work `
+      + `(${pct(avg((m) => (m.askCpu.other + m.chatCpu.other) / 2))} of one core on average during (b) and (c)). A second instance brings no core of its own: `
+      + `it can only use what (b) left idle, ${pct((one.askCpu.idle + one.chatCpu.idle) / 2)} of ${r.cores * 100} %.`,
+    `And splitting the load costs CPU: the servers used ${askMs(two)} ms a request in (c) against ${askMs(one)} in (b), ${turnMs(two)} ms a turn against ${turnMs(one)}, `
+      + `with ${askSwitches(two)} context switches a request against ${askSwitches(one)} and ${turnSwitches(two)} a turn against ${turnSwitches(one)}: `
+      + 'two processes, each with half the work, handle fewer requests per wake-up and are switched in and out more on the same cores. '
+      + (scaled < 1 ? 'So here two instances do less than one; ' : 'So (c) cannot double (b) here; ')
+      + 'the figures show that two instances share the work correctly, not how they scale on machines of their own.',
+    `What (b)/(a) measures: the same server with its state in PostgreSQL instead of files in its own process. Each request waits on a database round trip `
+      + `(the shared rate-limit counter), each turn on several (also the conversation log, the bot state and the dashboard counters), and PostgreSQL took `
+      + `${cpuMs(one.chatCpu.postgres, one.chat.messagesPerSecond).toFixed(1)} ms of CPU a turn from the same cores.`,
   ];
   return { rows, notes };
 }

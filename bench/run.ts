@@ -17,13 +17,15 @@ import { syntheticKnowledge, syntheticQueries } from './synthetic.js';
 import { buildWidget } from '../src/channels/webchat/widget-build.js';
 import { closedLoop, measureMemory, openConversations } from './webchat.js';
 import { webhookClosedLoop } from './telegram.js';
+import { benchQuestions, instancesBench, instancesReport } from './instances.js';
 import { FakeTelegram } from '../test/support/fake-telegram.js';
 import type { Lang } from '../src/languages.js';
 
 /**
  * `npm run bench`: retrieval latency and throughput on the shipped and synthetic knowledge bases,
  * index build, start-up, memory, /api/ask over loopback HTTP against a bare Fastify route, and
- * the web chat (Direct Line subset, WebSocket streams) with many conversations at once.
+ * the web chat (Direct Line subset, WebSocket streams) with many conversations at once, and the
+ * embedded store beside one and two instances on PostgreSQL (bench/instances.ts).
  * Figures vary with the machine's load (2 shared cores here): compare ratios within one run.
  */
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -35,11 +37,15 @@ const WEBCHAT_CONVERSATIONS = 100;
 const WEBCHAT_MEMORY_SOCKETS = 1000;
 const TELEGRAM_SECONDS = Number(process.env.BENCH_TELEGRAM_SECONDS ?? 5);
 const TELEGRAM_USERS = Number(process.env.BENCH_TELEGRAM_USERS ?? 100);
-/** `npm run bench -- --only keyword,engine,http,webchat,telegram` runs some suites (all by default). */
+const INSTANCES_SECONDS = Number(process.env.BENCH_INSTANCES_SECONDS ?? 8);
+const INSTANCES_CONVERSATIONS = Number(process.env.BENCH_INSTANCES_CONVERSATIONS ?? 50);
+/** `npm run bench -- --only keyword,engine,http,webchat,telegram,instances` runs some suites (all by default). */
 const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
-const suites = new Set((args.only ?? 'keyword,engine,http,webchat,telegram').split(','));
+const suites = new Set((args.only ?? 'keyword,engine,http,webchat,telegram,instances').split(','));
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 const rows: string[][] = [];
+/** Sentences printed under the table. */
+const notes: string[] = [];
 
 const progress = (what: string) => process.stderr.write(`bench: ${what}\n`);
 
@@ -170,6 +176,7 @@ try {
   if (suites.has('http')) await httpSuite();
   if (suites.has('webchat')) await webchatSuite();
   if (suites.has('telegram')) await telegramSuite();
+  if (suites.has('instances')) await instancesSuite();
 } finally {
   await rm(dataDir, { recursive: true, force: true });
 }
@@ -302,8 +309,24 @@ async function telegramSuite() {
   }
 }
 
+async function instancesSuite() {
+  const result = await instancesBench({
+    root: ROOT, ...benchQuestions(evalItems), seconds: INSTANCES_SECONDS, connections: 32, conversations: INSTANCES_CONVERSATIONS, progress,
+  });
+  if ('skipped' in result) {
+    rows.push(['embedded store vs PostgreSQL, 1 and 2 instances', `skipped: ${result.skipped}`, '', '']);
+    results.instances = result;
+    return;
+  }
+  const report = instancesReport(result);
+  rows.push(...report.rows);
+  notes.push(...report.notes);
+  results.instances = result;
+}
+
 const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
 for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
+if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
 await mkdir(path.join(ROOT, 'bench'), { recursive: true });
 await writeFile(path.join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
 console.log('\nwritten: bench/results.json');

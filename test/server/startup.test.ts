@@ -41,7 +41,7 @@ describe('the server process', () => {
     try {
       // Read as a restart would: the store's files again.
       const unanswered = async () => (await new InsightsStore(await embeddedStoreOf(dataDir)).unanswered()).map((q) => q.text);
-      await expect.poll(unanswered).toEqual(['recent question']);
+      await expect.poll(unanswered, { timeout: 10_000 }).toEqual(['recent question']);
     } finally {
       await server.stop();
     }
