@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { Low } from 'lowdb';
 import { DurableJSONFile } from './durable-json-file.js';
 import {
   checkCollectionName,
@@ -31,8 +32,8 @@ interface CollectionFile {
 }
 
 /**
- * One collection's items in memory, written whole to `<dir>/<name>.json` after every change
- * (atomically, with writes grouped while one is on its way to disk: see DurableJSONFile), or
+ * One collection's items in memory, written whole to `<dir>/<name>.json` after every change by
+ * lowdb (atomically, with writes grouped while one is on its way to disk: see DurableJSONFile), or
  * kept in memory only. A Map, not an object, so any key is safe (`__proto__` included).
  */
 class CollectionItems<T> {
@@ -41,14 +42,15 @@ class CollectionItems<T> {
   private lastWrite: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly file: DurableJSONFile<unknown> | undefined,
+    private readonly db: Low<CollectionFile | null> | undefined,
     private readonly kind: CollectionFile['kind'],
   ) {}
 
   static async open<T>(file: string | undefined, kind: CollectionFile['kind']): Promise<CollectionItems<T>> {
-    const adapter = file ? new DurableJSONFile<unknown>(file) : undefined;
-    const collection = new CollectionItems<T>(adapter, kind);
-    const data = (await adapter?.read()) as CollectionFile | null | undefined;
+    const db = file ? new Low<CollectionFile | null>(new DurableJSONFile<CollectionFile | null>(file), null) : undefined;
+    await db?.read();
+    const collection = new CollectionItems<T>(db, kind);
+    const data = db?.data;
     if (data) {
       if (data.format !== 1 || data.kind !== kind || typeof data.items !== 'object') throw new Error(`${file}: not a ${kind} collection of format 1`);
       for (const [key, item] of Object.entries(data.items)) collection.items.set(key, item as T);
@@ -75,10 +77,11 @@ class CollectionItems<T> {
 
   /** Resolves once the collection as it is now (or newer) is on disk. */
   persist(): Promise<void> {
-    if (!this.file) return Promise.resolve();
+    if (!this.db) return Promise.resolve();
     // Serialised when the write really happens: one write carries every change made before it.
     const payload = { toJSON: (): CollectionFile => ({ format: 1, kind: this.kind, items: Object.fromEntries(this.items) }) };
-    this.lastWrite = this.file.write(payload);
+    this.db.data = payload as unknown as CollectionFile;
+    this.lastWrite = this.db.write();
     return this.lastWrite;
   }
 
