@@ -17,10 +17,12 @@ import { freePort } from '../test/support/process.js';
  * The storage backends and instance count side by side, for `npm run bench` (suite `instances`)
  * or alone (`npx tsx bench/instances.ts`): `/api/ask` and web chat throughput on (a) one
  * instance on the embedded store, (b) one instance on PostgreSQL, (c) two instances on one
- * PostgreSQL database, measured one after the other in one run, with a private PostgreSQL
- * cluster and a fresh database per configuration. The CPU each part took (the servers,
- * PostgreSQL, the bench's own client, everything else on the machine) is read from /proc, so
- * the ratios can be read against what the machine had to give.
+ * PostgreSQL database, all running at once on a private PostgreSQL cluster (a fresh database per
+ * configuration) and measured in turn, round after round, as the HTTP suite measures its two
+ * servers: the machine's load drifts, and each round sees the three under about the same
+ * conditions. The CPU each part took (the servers, PostgreSQL, the bench's own client,
+ * everything else on the machine) is read from /proc, so the ratios can be read against what
+ * the machine had to give.
  */
 
 export interface InstancesOptions {
@@ -31,6 +33,8 @@ export interface InstancesOptions {
   readonly chat: (i: number) => readonly string[];
   /** Each measurement's length (the warm-ups are shorter). */
   readonly seconds: number;
+  /** Rounds: each round measures every configuration once, in turn, so drifting machine load hits all alike. */
+  readonly rounds: number;
   /** `/api/ask` connections in all, split between the instances. */
   readonly connections: number;
   /** Web chat conversations in all, started in turn on each instance. */
@@ -40,6 +44,7 @@ export interface InstancesOptions {
 
 export interface AskLoad {
   requestsPerSecond: number;
+  requests: number;
   /** With two instances, the slower instance's (autocannon's histograms are not merged). */
   p50ms: number;
   p99ms: number;
@@ -55,6 +60,13 @@ export interface ChatLoad {
   p99ms: number;
   errors: number;
   errorKinds: Record<string, number>;
+}
+
+/** One round's web chat: its rate, and every turn's time (pooled over rounds for the percentiles). */
+interface ChatRound {
+  messagesPerSecond: number;
+  times: number[];
+  errors: Map<string, number>;
 }
 
 /** Where the CPU went during a measurement, in % of one core (the machine has `cores` × 100 %). */
@@ -73,15 +85,23 @@ export interface CpuShare {
 export interface Measured {
   label: string;
   instances: number;
+  /** The median round's (by rate); `askRounds`: each round's rate, in order. */
   ask: AskLoad;
+  askRounds: number[];
+  /** Averaged over the rounds. */
   askCpu: CpuShare;
+  /** The median round's rate; latency percentiles over every turn of every round. */
   chat: ChatLoad;
+  chatRounds: number[];
   chatCpu: CpuShare;
+  /** PostgreSQL transactions (commits and rollbacks, from pg_stat_database) per request and per turn, over all rounds. */
+  transactions?: { perRequest: number; perTurn: number };
 }
 
 export interface InstancesResult {
   cores: number;
   seconds: number;
+  rounds: number;
   connections: number;
   conversations: number;
   embedded: Measured;
@@ -90,6 +110,14 @@ export interface InstancesResult {
   /** What the servers logged at warn or above (or an instance that died), first ones only. */
   serverWarnings: string[];
 }
+
+/** `BENCH_INSTANCES_SECONDS` (default 5) per measurement, `BENCH_INSTANCES_ROUNDS` (3), `BENCH_INSTANCES_CONVERSATIONS` (50). */
+export const instancesDefaults = {
+  seconds: Number(process.env.BENCH_INSTANCES_SECONDS ?? 5),
+  rounds: Number(process.env.BENCH_INSTANCES_ROUNDS ?? 3),
+  connections: 32,
+  conversations: Number(process.env.BENCH_INSTANCES_CONVERSATIONS ?? 50),
+} as const;
 
 /** The questions both `npm run bench` and a run of this file alone use: answerable eval questions. */
 export function benchQuestions(items: readonly EvalItem[]): Pick<InstancesOptions, 'asks' | 'chat'> {
@@ -174,6 +202,20 @@ async function measuringCpu<T>(serverPids: readonly number[], postmaster: number
   const before = await snapshot(serverPids, postmaster);
   const result = await run();
   return [result, share(before, await snapshot(serverPids, postmaster), cores)];
+}
+
+/**
+ * The database's transactions so far. The statistics lag by up to a second (each backend sends
+ * its counts at most once a second), about the same at both ends of a measurement.
+ */
+async function transactionsOf(url: string): Promise<number> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ n: string }[]>`select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = current_database()`;
+    return Number(row?.n ?? 0);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }
 
 /** The cluster's postmaster: the parent of a backend. */
@@ -262,6 +304,7 @@ async function askLoad(urls: readonly string[], asks: readonly string[], connect
   const runs = await Promise.all(urls.map((url) => autocannon({ url, connections: Math.ceil(connections / urls.length), duration: seconds, requests })));
   return {
     requestsPerSecond: runs.reduce((sum, r) => sum + r.requests.average, 0),
+    requests: runs.reduce((sum, r) => sum + r.requests.total, 0),
     p50ms: Math.max(...runs.map((r) => r.latency.p50)),
     p99ms: Math.max(...runs.map((r) => r.latency.p99)),
     non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
@@ -279,7 +322,7 @@ function percentile(sorted: readonly number[], p: number): number {
  * conversation i goes to instance (i + k) mod n: with two instances, every other message of a
  * conversation lands on the other one, which must take up the conversation from the database.
  */
-async function chatLoad(urls: readonly string[], conversations: readonly DirectLineConversation[], chat: InstancesOptions['chat'], seconds: number): Promise<ChatLoad> {
+async function chatLoad(urls: readonly string[], conversations: readonly DirectLineConversation[], chat: InstancesOptions['chat'], seconds: number): Promise<ChatRound> {
   const times: number[] = [];
   const errors = new Map<string, number>();
   const start = performance.now();
@@ -301,14 +344,33 @@ async function chatLoad(urls: readonly string[], conversations: readonly DirectL
     }
   }));
   const elapsedMs = performance.now() - start; // turns begun before the end finish after it
-  times.sort((a, b) => a - b);
+  return { messagesPerSecond: (times.length / elapsedMs) * 1000, times, errors };
+}
+
+/** The median round's rate, percentiles over all the rounds' turns, errors summed. */
+function chatSummary(rounds: readonly ChatRound[]): ChatLoad {
+  const times = rounds.flatMap((r) => r.times).sort((a, b) => a - b);
+  const errors = new Map<string, number>();
+  for (const r of rounds) for (const [kind, n] of r.errors) errors.set(kind, (errors.get(kind) ?? 0) + n);
   return {
     turns: times.length,
-    messagesPerSecond: (times.length / elapsedMs) * 1000,
+    messagesPerSecond: median(rounds.map((r) => r.messagesPerSecond)),
     p50ms: percentile(times, 50),
     p99ms: percentile(times, 99),
     errors: [...errors.values()].reduce((a, b) => a + b, 0),
     errorKinds: Object.fromEntries(errors),
+  };
+}
+
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+/** The mean of equally long measurements' CPU shares. */
+function meanShare(shares: readonly CpuShare[]): CpuShare {
+  const mean = (f: (c: CpuShare) => number) => shares.reduce((sum, c) => sum + f(c), 0) / Math.max(1, shares.length);
+  return {
+    servers: mean((c) => c.servers), postgres: mean((c) => c.postgres), client: mean((c) => c.client),
+    other: mean((c) => c.other), idle: mean((c) => c.idle), serverSwitches: mean((c) => c.serverSwitches),
   };
 }
 
@@ -321,12 +383,13 @@ const CONFIGURATIONS = [
 ] as const;
 
 /**
- * Runs the three configurations one after the other. Returns `{ skipped }` when no PostgreSQL
- * cluster can be started (Debian's package missing). Instances, the cluster and the temp
- * folders are removed however it ends, also on Ctrl-C.
+ * Starts the three configurations side by side (an idle instance costs next to no CPU), warms
+ * each up, then measures them in turn, round after round. Returns `{ skipped }` when no
+ * PostgreSQL cluster can be started (Debian's package missing). Instances, the cluster and the
+ * temp folders are removed however it ends, also on Ctrl-C.
  */
 export async function instancesBench(options: InstancesOptions): Promise<InstancesResult | { skipped: string }> {
-  const { root, progress, seconds, connections, conversations: conversationCount } = options;
+  const { root, progress, seconds, rounds, connections, conversations: conversationCount } = options;
   const cores = availableParallelism();
   progress('instances: starting a private PostgreSQL cluster');
   let cluster: PostgresCluster;
@@ -337,7 +400,6 @@ export async function instancesBench(options: InstancesOptions): Promise<Instanc
   }
   const folders: string[] = [];
   const running = new Set<Instance>();
-  const warnings: string[] = [];
   const cleanUp = async () => {
     await Promise.all([...running].map((i) => i.stop()));
     await cluster.destroy();
@@ -356,9 +418,9 @@ export async function instancesBench(options: InstancesOptions): Promise<Instanc
       LOG_LEVEL: 'warn', EMBEDDINGS: 'false', MODEL_DOWNLOAD: 'false', RATE_LIMIT_MAX: '1000000000', TRUST_PROXY: 'true',
       DIRECTLINE_SECRET: 'i'.repeat(40), WIDGET_DIR: widgetDir,
     };
-    const measured: Partial<Record<(typeof CONFIGURATIONS)[number]['key'], Measured>> = {};
-    for (const [n, config] of CONFIGURATIONS.entries()) {
-      progress(`instances: ${config.label}: starting`);
+
+    progress('instances: starting 1 instance on the embedded store, 1 on PostgreSQL, 2 on another PostgreSQL database');
+    const setups = await Promise.all(CONFIGURATIONS.map(async (config, n) => {
       const databaseUrl = config.database ? await cluster.createDatabase() : '';
       // Each instance its own DATA_DIR: with PostgreSQL, nothing is shared through files.
       const instances = await Promise.all(Array.from({ length: config.instances }, async (_, i) => {
@@ -366,30 +428,70 @@ export async function instancesBench(options: InstancesOptions): Promise<Instanc
         running.add(instance);
         return instance;
       }));
-      const urls = instances.map((i) => i.url);
       const pids = instances.map((i) => i.pid);
-      const withCpu = <T>(run: () => Promise<T>) => measuringCpu(pids, config.database ? postmaster : undefined, cores, run);
-      try {
-        progress(`instances: ${config.label}: /api/ask, warm-up then ${seconds} s`);
-        await askLoad(urls, options.asks, connections, 2);
-        const [ask, askCpu] = await withCpu(() => askLoad(urls, options.asks, connections, seconds));
+      return {
+        config, instances, urls: instances.map((i) => i.url),
+        /** The run's result, where the CPU went, and the database's transactions meanwhile. */
+        measure: async <T>(run: () => Promise<T>): Promise<[T, CpuShare, number]> => {
+          const before = databaseUrl ? await transactionsOf(databaseUrl) : 0;
+          const [result, cpu] = await measuringCpu(pids, config.database ? postmaster : undefined, cores, run);
+          return [result, cpu, databaseUrl ? (await transactionsOf(databaseUrl)) - before : 0];
+        },
+        conversations: [] as DirectLineConversation[],
+        ask: [] as { load: AskLoad; cpu: CpuShare; transactions: number }[],
+        chat: [] as { load: ChatRound; cpu: CpuShare; transactions: number }[],
+      };
+    }));
 
-        progress(`instances: ${config.label}: web chat, ${conversationCount} conversations, warm-up then ${seconds} s`);
-        const conversations = await Promise.all(Array.from({ length: conversationCount }, (_, i) => startConversation(urls[i % urls.length]!)));
-        await chatLoad(urls, conversations, options.chat, 2);
-        const [chat, chatCpu] = await withCpu(() => chatLoad(urls, conversations, options.chat, seconds));
-        if (chat.errors > 0) progress(`instances: ${config.label}: web chat errors ${JSON.stringify(chat.errorKinds)}`);
-        measured[config.key] = { label: config.label, instances: config.instances, ask, askCpu, chat, chatCpu };
-      } finally {
-        for (const instance of instances) {
-          await instance.stop();
-          running.delete(instance);
-          warnings.push(...instance.warnings().map((w) => `${config.label}: ${w}`));
-        }
+    for (const setup of setups) {
+      progress(`instances: ${setup.config.label}: warm-up, ${conversationCount} conversations`);
+      await askLoad(setup.urls, options.asks, connections, 2);
+      setup.conversations = await Promise.all(Array.from({ length: conversationCount }, (_, i) => startConversation(setup.urls[i % setup.urls.length]!)));
+      await chatLoad(setup.urls, setup.conversations, options.chat, 2);
+    }
+    for (let round = 1; round <= rounds; round++) {
+      progress(`instances: round ${round} of ${rounds}: /api/ask then web chat, ${seconds} s on each configuration`);
+      for (const setup of setups) {
+        const [load, cpu, transactions] = await setup.measure(() => askLoad(setup.urls, options.asks, connections, seconds));
+        setup.ask.push({ load, cpu, transactions });
+      }
+      for (const setup of setups) {
+        const [load, cpu, transactions] = await setup.measure(() => chatLoad(setup.urls, setup.conversations, options.chat, seconds));
+        setup.chat.push({ load, cpu, transactions });
+      }
+    }
+
+    const warnings: string[] = [];
+    for (const setup of setups) {
+      for (const instance of setup.instances) {
+        await instance.stop();
+        running.delete(instance);
+        warnings.push(...instance.warnings().map((w) => `${setup.config.label}: ${w}`));
       }
     }
     for (const w of warnings.slice(0, 10)) progress(`instances: server said: ${w}`);
-    return { cores, seconds, connections, conversations: conversationCount, embedded: measured.embedded!, postgres: measured.postgres!, postgres2: measured.postgres2!, serverWarnings: warnings.slice(0, 10) };
+    const measured = setups.map(({ config, ask, chat }): Measured => {
+      const chatLoads = chat.map((c) => c.load);
+      const summary = chatSummary(chatLoads);
+      if (summary.errors > 0) progress(`instances: ${config.label}: web chat errors ${JSON.stringify(summary.errorKinds)}`);
+      return {
+        label: config.label, instances: config.instances,
+        ask: [...ask].sort((a, b) => a.load.requestsPerSecond - b.load.requestsPerSecond)[Math.floor(ask.length / 2)]!.load,
+        askRounds: ask.map((a) => a.load.requestsPerSecond),
+        askCpu: meanShare(ask.map((a) => a.cpu)),
+        chat: summary,
+        chatRounds: chatLoads.map((c) => c.messagesPerSecond),
+        chatCpu: meanShare(chat.map((c) => c.cpu)),
+        ...(config.database ? {
+          transactions: {
+            perRequest: sum(ask.map((a) => a.transactions)) / Math.max(1, sum(ask.map((a) => a.load.requests))),
+            perTurn: sum(chat.map((c) => c.transactions)) / Math.max(1, sum(chat.map((c) => c.load.times.length))),
+          },
+        } : {}),
+      };
+    });
+    const [embedded, postgresOne, postgresTwo] = measured as [Measured, Measured, Measured];
+    return { cores, seconds, rounds, connections, conversations: conversationCount, embedded, postgres: postgresOne, postgres2: postgresTwo, serverWarnings: warnings.slice(0, 10) };
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
@@ -406,6 +508,9 @@ const cpuMs = (percent: number, perSecond: number) => (perSecond > 0 ? (percent 
 const perRate = (count: number, perSecond: number) => (perSecond > 0 ? count / perSecond : 0);
 const perUnit = (percent: number, perSecond: number, digits: number, unit: string) => `${pct(percent)} = ${cpuMs(percent, perSecond).toFixed(digits)} ms a ${unit}`;
 
+/** Each round measured the three within a minute or so: ratios per round (their median is reported). */
+const ratios = (a: readonly number[], b: readonly number[]) => a.map((x, i) => x / (b[i] ?? Number.NaN));
+
 /** The table rows (four columns, as in bench/run.ts) and the sentences printed under it. */
 export function instancesReport(r: InstancesResult): { rows: string[][]; notes: string[] } {
   const all = [r.embedded, r.postgres, r.postgres2];
@@ -418,10 +523,12 @@ export function instancesReport(r: InstancesResult): { rows: string[][]; notes: 
     const how = m.instances > 1 ? ', messages to each in turn' : ' (POST until stored)';
     rows.push([`web chat turns, ${m.label}, ${r.conversations} conversations${how}`, `${m.chat.messagesPerSecond.toFixed(0)} msg/s`, `p50 ${m.chat.p50ms.toFixed(1)} ms`, `p99 ${m.chat.p99ms.toFixed(1)} ms`]);
   }
-  const askRatio = (a: Measured, b: Measured) => times(a.ask.requestsPerSecond / b.ask.requestsPerSecond);
-  const chatRatio = (a: Measured, b: Measured) => times(a.chat.messagesPerSecond / b.chat.messagesPerSecond);
-  rows.push(['ratio (b)/(a): PostgreSQL / embedded, 1 instance each', `/api/ask ${askRatio(r.postgres, r.embedded)}`, `web chat ${chatRatio(r.postgres, r.embedded)}`, '']);
-  rows.push(['ratio (c)/(b): 2 instances / 1 instance, PostgreSQL', `/api/ask ${askRatio(r.postgres2, r.postgres)}`, `web chat ${chatRatio(r.postgres2, r.postgres)}`, '']);
+
+  const cell = (what: string, values: number[]) => `${what} ${times(median(values))} (${values.map((v) => v.toFixed(2)).join(' ')})`;
+  const ratioRows: [string, Measured, Measured][] = [['(b)/(a): PostgreSQL / embedded, 1 instance each', r.postgres, r.embedded], ['(c)/(b): 2 instances / 1, PostgreSQL', r.postgres2, r.postgres]];
+  for (const [label, a, b] of ratioRows) {
+    rows.push([`ratio ${label}, median of rounds (each round)`, cell('/api/ask', ratios(a.askRounds, b.askRounds)), cell('web chat', ratios(a.chatRounds, b.chatRounds)), '']);
+  }
   for (const m of all) {
     for (const [what, cpu, rate, digits, unit] of [['/api/ask', m.askCpu, m.ask.requestsPerSecond, 2, 'request'], ['web chat', m.chatCpu, m.chat.messagesPerSecond, 1, 'turn']] as const) {
       rows.push([
@@ -432,7 +539,10 @@ export function instancesReport(r: InstancesResult): { rows: string[][]; notes: 
       ]);
     }
   }
-  const errors = all.reduce((sum, m) => sum + m.ask.errors + m.ask.non2xx + m.chat.errors, 0);
+  for (const m of all) {
+    if (m.transactions) rows.push([`PostgreSQL transactions, ${m.label} (its statistics lag ~1 s: about)`, `${m.transactions.perRequest.toFixed(1)} a request`, `${m.transactions.perTurn.toFixed(1)} a turn`, '']);
+  }
+  const errors = all.reduce((total, m) => total + m.ask.errors + m.ask.non2xx + m.chat.errors, 0);
   rows.push(['instances: errors (failed or non-2xx requests), server warnings logged', `${errors} errors`, `${r.serverWarnings.length} warnings`, '']);
 
   const { postgres: one, postgres2: two } = r;
@@ -441,8 +551,12 @@ export function instancesReport(r: InstancesResult): { rows: string[][]; notes: 
   const turnMs = (m: Measured) => cpuMs(m.chatCpu.servers, m.chat.messagesPerSecond).toFixed(1);
   const askSwitches = (m: Measured) => perRate(m.askCpu.serverSwitches, m.ask.requestsPerSecond).toFixed(2);
   const turnSwitches = (m: Measured) => perRate(m.chatCpu.serverSwitches, m.chat.messagesPerSecond).toFixed(1);
-  const scaled = Math.max(two.ask.requestsPerSecond / one.ask.requestsPerSecond, two.chat.messagesPerSecond / one.chat.messagesPerSecond);
+
+  const pgTurnMs = cpuMs(one.chatCpu.postgres, one.chat.messagesPerSecond);
+  const scaled = Math.max(median(ratios(two.askRounds, one.askRounds)), median(ratios(two.chatRounds, one.chatRounds)));
   const notes = [
+    `Each configuration and load measured ${r.rounds} rounds of ${r.seconds} s, in turn; rates: the median round; /api/ask latency: the median round's `
+      + '(with two instances, the slower one\'s); web chat turn latency: over every turn of every round; CPU: the mean of the rounds.',
     `What limits (c)/(b) here: ${r.cores} cores shared by the servers, PostgreSQL, the bench's client and other work `
       + `(${pct(avg((m) => (m.askCpu.other + m.chatCpu.other) / 2))} of one core on average during (b) and (c)). A second instance brings no core of its own: `
       + `it can only use what (b) left idle, ${pct((one.askCpu.idle + one.chatCpu.idle) / 2)} of ${r.cores * 100} %.`,
@@ -450,10 +564,11 @@ export function instancesReport(r: InstancesResult): { rows: string[][]; notes: 
       + `with ${askSwitches(two)} context switches a request against ${askSwitches(one)} and ${turnSwitches(two)} a turn against ${turnSwitches(one)}: `
       + 'two processes, each with half the work, handle fewer requests per wake-up and are switched in and out more on the same cores. '
       + (scaled < 1 ? 'So here two instances do less than one; ' : 'So (c) cannot double (b) here; ')
-      + 'the figures show that two instances share the work correctly, not how they scale on machines of their own.',
-    `What (b)/(a) measures: the same server with its state in PostgreSQL instead of files in its own process. Each request waits on a database round trip `
-      + `(the shared rate-limit counter), each turn on several (also the conversation log, the bot state and the dashboard counters), and PostgreSQL took `
-      + `${cpuMs(one.chatCpu.postgres, one.chat.messagesPerSecond).toFixed(1)} ms of CPU a turn from the same cores.`,
+      + 'the figures show two instances serving one database side by side (see the errors row), not how they would scale on machines of their own.',
+    `What (b)/(a) measures: the same server with its state in PostgreSQL instead of files in its own process. Each request waits on the database `
+      + `(about ${one.transactions?.perRequest.toFixed(1)} transactions: the shared rate-limit counter), each turn on about ${one.transactions?.perTurn.toFixed(0)} transactions `
+      + `(also the conversation log, the bot state and the dashboard counters), and PostgreSQL took `
+      + `${pgTurnMs.toFixed(1)} ms of CPU a turn from the same cores (the server ${turnMs(one)} ms).`,
   ];
   return { rows, notes };
 }
@@ -465,9 +580,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const result = await instancesBench({
     root,
     ...benchQuestions(await readEvalFile(path.join(root, 'test/eval/eval.yaml'))),
-    seconds: Number(process.env.BENCH_INSTANCES_SECONDS ?? 8),
-    connections: 32,
-    conversations: Number(process.env.BENCH_INSTANCES_CONVERSATIONS ?? 50),
+    ...instancesDefaults,
     progress: (what) => process.stderr.write(`bench: ${what}\n`),
   });
   if ('skipped' in result) {

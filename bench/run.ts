@@ -17,7 +17,7 @@ import { syntheticKnowledge, syntheticQueries } from './synthetic.js';
 import { buildWidget } from '../src/channels/webchat/widget-build.js';
 import { closedLoop, measureMemory, openConversations } from './webchat.js';
 import { webhookClosedLoop } from './telegram.js';
-import { benchQuestions, instancesBench, instancesReport } from './instances.js';
+import { benchQuestions, instancesBench, instancesDefaults, instancesReport } from './instances.js';
 import { FakeTelegram } from '../test/support/fake-telegram.js';
 import type { Lang } from '../src/languages.js';
 
@@ -37,8 +37,6 @@ const WEBCHAT_CONVERSATIONS = 100;
 const WEBCHAT_MEMORY_SOCKETS = 1000;
 const TELEGRAM_SECONDS = Number(process.env.BENCH_TELEGRAM_SECONDS ?? 5);
 const TELEGRAM_USERS = Number(process.env.BENCH_TELEGRAM_USERS ?? 100);
-const INSTANCES_SECONDS = Number(process.env.BENCH_INSTANCES_SECONDS ?? 8);
-const INSTANCES_CONVERSATIONS = Number(process.env.BENCH_INSTANCES_CONVERSATIONS ?? 50);
 /** `npm run bench -- --only keyword,engine,http,webchat,telegram,instances` runs some suites (all by default). */
 const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
 const suites = new Set((args.only ?? 'keyword,engine,http,webchat,telegram,instances').split(','));
@@ -310,9 +308,7 @@ async function telegramSuite() {
 }
 
 async function instancesSuite() {
-  const result = await instancesBench({
-    root: ROOT, ...benchQuestions(evalItems), seconds: INSTANCES_SECONDS, connections: 32, conversations: INSTANCES_CONVERSATIONS, progress,
-  });
+  const result = await instancesBench({ root: ROOT, ...benchQuestions(evalItems), ...instancesDefaults, progress });
   if ('skipped' in result) {
     rows.push(['embedded store vs PostgreSQL, 1 and 2 instances', `skipped: ${result.skipped}`, '', '']);
     results.instances = result;
