@@ -45,13 +45,11 @@ export class StoredConversationLog implements ConversationLog {
     this.items = store.documents('directline');
   }
 
+  /**
+   * Nothing to write: a conversation's head is created by its first append or watermark read,
+   * so a request to an existing conversation costs no extra round trip to the database.
+   */
   async create(id: string = randomUUID()): Promise<string> {
-    if (!(await this.items.get(id))) {
-      // Created by another request meanwhile: that one is as good.
-      await this.items.put(id, { generation: randomBytes(3).toString('hex'), last: 0 }, { ifVersion: null }).catch((error: unknown) => {
-        if (!(error instanceof VersionConflictError)) throw error;
-      });
-    }
     return id;
   }
 
@@ -124,10 +122,18 @@ export class StoredConversationLog implements ConversationLog {
     await stop?.();
   }
 
-  private async head(conversationId: string) {
-    const head = (await this.items.get(conversationId)) ?? (await this.items.get(await this.create(conversationId)));
-    if (!head || !isHead(head.value)) throw new Error(`unknown conversation ${conversationId}`);
-    return { version: head.version, value: head.value };
+  /** The conversation's head, created on first use (by whichever instance gets there first). */
+  private async head(conversationId: string): Promise<{ version: string; value: ConversationHead }> {
+    const found = await this.items.get(conversationId);
+    if (found && isHead(found.value)) return { version: found.version, value: found.value };
+    const value = { generation: randomBytes(3).toString('hex'), last: 0 };
+    try {
+      return { version: await this.items.put(conversationId, value, { ifVersion: null }), value };
+    } catch (error) {
+      // Created by another request meanwhile: use that one.
+      if (error instanceof VersionConflictError) return this.head(conversationId);
+      throw error;
+    }
   }
 
   private listen(): Promise<unknown> {
