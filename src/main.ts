@@ -14,6 +14,9 @@ import { buildApp } from './server/app.js';
 import { openStore, sharedRateLimitStore } from './storage/open-store.js';
 import type { Store } from './storage/store.js';
 
+/** How long a shutdown may take before the process exits anyway (orchestrators wait about 10 s before SIGKILL). */
+const SHUTDOWN_GRACE_MS = 8000;
+
 /** Starts the server: validated config and knowledge, then HTTP at once; the model follows. */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -69,6 +72,12 @@ async function main(): Promise<void> {
 
   const shutdown = (signal: string) => {
     app.log.info({ signal }, 'shutting down');
+    // Clients that keep sending on open connections could hold the close open: whatever is not
+    // done by then is cut (nothing unacknowledged is lost; Telegram resends what it did not get).
+    setTimeout(() => {
+      app.log.warn({ signal, afterMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long; exiting now');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
     // The webhook stops taking updates first; then the Telegram turns in hand finish.
     Promise.all([app.close(), models.close()])
       .then(() => telegram?.stop())
