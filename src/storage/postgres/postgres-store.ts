@@ -225,25 +225,35 @@ class PostgresDocuments<T> implements Documents<T> {
     const keys = changes.map((c) => checkKey(c.key));
     if (new Set(keys).size !== keys.length) throw new Error('apply: each key at most once');
     const values = changes.map((c) => (c.value === null ? null : toJson(c.value)));
+    // Optimistic: each write checks its own condition in the database, so the usual case is the
+    // writes alone. On the first refused one the transaction rolls back, and the changes not
+    // tried yet are checked too, so the error names every conflicting key.
     await this.sql.begin(async (tx) => {
-      const rows = await tx<{ key: string; version: string }[]>`
-        select key, version from documents
-        where collection = ${this.collection} and key = any(${keys}::text[])
-        order by key for update`;
-      const stored = new Map(rows.map((r) => [r.key, r.version]));
-      const conflicts = changes
-        .filter((c) => c.ifVersion !== undefined && (c.ifVersion ?? undefined) !== stored.get(c.key))
-        .map((c) => c.key);
-      if (conflicts.length > 0) throw new VersionConflictError(conflicts);
       for (const [i, change] of changes.entries()) {
-        const json = values[i];
-        if (json === null || json === undefined) {
-          await tx`delete from documents where collection = ${this.collection} and key = ${change.key}`;
-        } else if (!(await writeOne(tx, this.collection, change.key, json, randomUUID(), at, change.ifVersion))) {
-          throw new VersionConflictError([change.key]);
-        }
+        if (await this.applyOne(tx, change, values[i] ?? null, at)) continue;
+        const rest = changes.slice(i + 1);
+        const rows = await tx<{ key: string; version: string }[]>`
+          select key, version from documents
+          where collection = ${this.collection} and key = any(${rest.map((c) => c.key)}::text[])`;
+        const stored = new Map(rows.map((r) => [r.key, r.version]));
+        const later = rest.filter((c) => c.ifVersion !== undefined && (c.ifVersion ?? undefined) !== stored.get(c.key)).map((c) => c.key);
+        throw new VersionConflictError([change.key, ...later]);
       }
     });
+  }
+
+  /** One change of `apply`, its condition checked by the statement itself; false when it does not hold. */
+  private async applyOne(tx: Query, change: DocumentChange<T>, json: string | null, at: Date): Promise<boolean> {
+    if (json !== null) return writeOne(tx, this.collection, change.key, json, randomUUID(), at, change.ifVersion);
+    if (change.ifVersion === null) {
+      const rows = await tx`select 1 from documents where collection = ${this.collection} and key = ${change.key}`;
+      return rows.length === 0;
+    }
+    const rows = await tx`
+      delete from documents where collection = ${this.collection} and key = ${change.key}
+      ${change.ifVersion === undefined ? tx`` : tx`and version = ${change.ifVersion}`}
+      returning 1`;
+    return change.ifVersion === undefined || rows.length === 1;
   }
 
   async delete(keys: readonly string[]): Promise<number> {
