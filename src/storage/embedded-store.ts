@@ -134,16 +134,23 @@ class EmbeddedDocuments<T> implements Documents<T> {
     return version;
   }
 
-  async apply(changes: readonly DocumentChange<T>[], at = new Date()): Promise<void> {
+  async apply(changes: readonly DocumentChange<T>[], at = new Date()): Promise<ReadonlyMap<string, string>> {
     await this.ready;
     // Checked before anything changes, and nothing can interleave: all or none.
     const stale = changes.filter((change) => conflicts(this.c.items.get(checkKey(change.key)), change.ifVersion)).map((change) => change.key);
     if (stale.length > 0) throw new VersionConflictError(stale);
+    const versions = new Map<string, string>();
     for (const { key, value } of changes) {
-      if (value === null) this.c.delete(key);
-      else this.c.set(key, { v: clone(value), version: randomUUID(), at: at.toISOString() });
+      if (value === null) {
+        this.c.delete(key);
+        continue;
+      }
+      const version = randomUUID();
+      this.c.set(key, { v: clone(value), version, at: at.toISOString() });
+      versions.set(key, version);
     }
     await this.c.persist();
+    return versions;
   }
 
   async delete(keys: readonly string[]): Promise<number> {

@@ -55,8 +55,8 @@ export interface Documents<T> {
   getMany(keys: readonly string[]): Promise<StoredDocument<T>[]>;
   /** Writes one document; returns its new version. */
   put(key: string, value: T, options?: WriteOptions): Promise<string>;
-  /** Writes and deletes several documents at once: all of them, or (on a conflict) none. */
-  apply(changes: readonly DocumentChange<T>[], at?: Date): Promise<void>;
+  /** Writes and deletes several documents at once: all of them, or (on a conflict) none. Returns the written keys' new versions. */
+  apply(changes: readonly DocumentChange<T>[], at?: Date): Promise<ReadonlyMap<string, string>>;
   /** Deletes documents; returns how many existed. */
   delete(keys: readonly string[]): Promise<number>;
   /** Documents in key order. */

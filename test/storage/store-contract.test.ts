@@ -136,7 +136,7 @@ describe.each(backends)('Store contract: $name', (backend) => {
     ]);
 
     const at = new Date('2023-01-01T00:00:00.000Z');
-    await docs.apply(
+    const versions = await docs.apply(
       [
         { key: 'a', value: 'a2', ifVersion: va },
         { key: 'b', value: null },
@@ -145,6 +145,8 @@ describe.each(backends)('Store contract: $name', (backend) => {
       at,
     );
     const after = await docs.list();
+    // The new versions of what was written (not of what was deleted), as a later get sees them.
+    expect(Object.fromEntries(versions)).toEqual({ a: after[0]!.version, d: after[2]!.version });
     expect(after.map((d) => [d.key, d.value])).toEqual([
       ['a', 'a2'],
       ['c', 'c1'],

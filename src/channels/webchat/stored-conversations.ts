@@ -9,6 +9,14 @@ interface ConversationHead {
   readonly last: number;
 }
 type Item = ConversationHead | Activity;
+/** A head as read or written, with its version. */
+interface Head {
+  readonly version: string;
+  readonly value: ConversationHead;
+}
+
+/** Heads remembered for the next append: enough for every conversation active at once. */
+const MAX_REMEMBERED = 10_000;
 
 /** The broadcast topic: "<conversation id> <watermark>" after an append, "<conversation id> typing <json>" for typing. */
 const TOPIC = 'directline';
@@ -36,6 +44,7 @@ interface Subscriber {
 export class StoredConversationLog implements ConversationLog {
   private readonly items: Documents<Item>;
   private readonly subscribers = new Map<string, Set<Subscriber>>();
+  private readonly lastHeads = new Map<string, Head>();
   private listening: Promise<() => Promise<void>> | undefined;
 
   constructor(
@@ -54,23 +63,36 @@ export class StoredConversationLog implements ConversationLog {
   }
 
   async append(conversationId: string, activity: Activity): Promise<string> {
+    // The head this instance wrote last is usually still current (a turn's messages and replies
+    // go through one instance): then no read is needed first. A stale one is a conflict, re-read.
+    let head = this.lastHeads.get(conversationId) ?? (await this.head(conversationId));
     for (;;) {
-      const head = await this.head(conversationId);
       const watermark = head.value.last + 1;
       const id = `${conversationId}|${head.value.generation}${String(watermark).padStart(7, '0')}`;
+      const next = { ...head.value, last: watermark };
       try {
-        await this.items.apply([
-          { key: conversationId, value: { ...head.value, last: watermark }, ifVersion: head.version },
+        const versions = await this.items.apply([
+          { key: conversationId, value: next, ifVersion: head.version },
           { key: activityKey(conversationId, watermark), value: { ...activity, id } as Activity, ifVersion: null },
         ]);
+        this.remember(conversationId, { version: versions.get(conversationId)!, value: next });
       } catch (error) {
-        // Another instance appended to this conversation at the same moment: take the next watermark.
-        if (error instanceof VersionConflictError) continue;
-        throw error;
+        // Another instance appended to this conversation meanwhile: take the next watermark.
+        if (!(error instanceof VersionConflictError)) throw error;
+        this.lastHeads.delete(conversationId);
+        head = await this.head(conversationId);
+        continue;
       }
       await this.store.broadcast.publish(TOPIC, `${conversationId} ${watermark}`);
       return id;
     }
+  }
+
+  /** Keeps the head just written, for the next append; the oldest go beyond MAX_REMEMBERED. */
+  private remember(conversationId: string, head: Head): void {
+    this.lastHeads.delete(conversationId);
+    this.lastHeads.set(conversationId, head);
+    if (this.lastHeads.size > MAX_REMEMBERED) this.lastHeads.delete(this.lastHeads.keys().next().value as string);
   }
 
   async broadcast(conversationId: string, activity: Activity): Promise<void> {
@@ -123,7 +145,7 @@ export class StoredConversationLog implements ConversationLog {
   }
 
   /** The conversation's head, created on first use (by whichever instance gets there first). */
-  private async head(conversationId: string): Promise<{ version: string; value: ConversationHead }> {
+  private async head(conversationId: string): Promise<Head> {
     const found = await this.items.get(conversationId);
     if (found && isHead(found.value)) return { version: found.version, value: found.value };
     const value = { generation: randomBytes(3).toString('hex'), last: 0 };

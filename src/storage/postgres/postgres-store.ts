@@ -216,22 +216,26 @@ class PostgresDocuments<T> implements Documents<T> {
   }
 
   /**
-   * In one transaction: lock the rows concerned (in key order, so two applies cannot deadlock on
-   * them), check every expected version and refuse the lot naming all conflicts, then write. An
-   * insert for `ifVersion: null` can still lose to a concurrent one; it then conflicts and rolls back.
+   * In one transaction, optimistically: each write checks its own condition in the database, so
+   * the usual case is the writes alone. They go in key order, so two applies touching the same
+   * rows lock them in the same order and cannot deadlock. On the first refused write the
+   * transaction rolls back, and the changes not tried yet are checked too, so the error names
+   * every conflicting key.
    */
-  async apply(changes: readonly DocumentChange<T>[], at = new Date()): Promise<void> {
-    if (changes.length === 0) return;
+  async apply(changes: readonly DocumentChange<T>[], at = new Date()): Promise<ReadonlyMap<string, string>> {
+    const versions = new Map<string, string>();
+    if (changes.length === 0) return versions;
     const keys = changes.map((c) => checkKey(c.key));
     if (new Set(keys).size !== keys.length) throw new Error('apply: each key at most once');
-    const values = changes.map((c) => (c.value === null ? null : toJson(c.value)));
-    // Optimistic: each write checks its own condition in the database, so the usual case is the
-    // writes alone. On the first refused one the transaction rolls back, and the changes not
-    // tried yet are checked too, so the error names every conflicting key.
+    const ordered = [...changes].sort((a, b) => (a.key < b.key ? -1 : 1));
     await this.sql.begin(async (tx) => {
-      for (const [i, change] of changes.entries()) {
-        if (await this.applyOne(tx, change, values[i] ?? null, at)) continue;
-        const rest = changes.slice(i + 1);
+      for (const [i, change] of ordered.entries()) {
+        const version = randomUUID();
+        if (await this.applyOne(tx, change, change.value === null ? null : toJson(change.value), version, at)) {
+          if (change.value !== null) versions.set(change.key, version);
+          continue;
+        }
+        const rest = ordered.slice(i + 1);
         const rows = await tx<{ key: string; version: string }[]>`
           select key, version from documents
           where collection = ${this.collection} and key = any(${rest.map((c) => c.key)}::text[])`;
@@ -240,11 +244,12 @@ class PostgresDocuments<T> implements Documents<T> {
         throw new VersionConflictError([change.key, ...later]);
       }
     });
+    return versions;
   }
 
   /** One change of `apply`, its condition checked by the statement itself; false when it does not hold. */
-  private async applyOne(tx: Query, change: DocumentChange<T>, json: string | null, at: Date): Promise<boolean> {
-    if (json !== null) return writeOne(tx, this.collection, change.key, json, randomUUID(), at, change.ifVersion);
+  private async applyOne(tx: Query, change: DocumentChange<T>, json: string | null, version: string, at: Date): Promise<boolean> {
+    if (json !== null) return writeOne(tx, this.collection, change.key, json, version, at, change.ifVersion);
     if (change.ifVersion === null) {
       const rows = await tx`select 1 from documents where collection = ${this.collection} and key = ${change.key}`;
       return rows.length === 0;
