@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { exitQuietlyOnClosedPipe } from './output.js';
-import { loadConfig } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
+import { StoredKnowledgeFiles } from '../knowledge/knowledge-files.js';
+import { openStore } from '../storage/open-store.js';
 import { loadAnswerEngine, useLocalModelIfPresent } from '../retrieval/load-engine.js';
 
 exitQuietlyOnClosedPipe();
@@ -13,7 +15,7 @@ if (!text.trim()) {
   process.exit(2);
 }
 const config = loadConfig();
-const engine = await loadAnswerEngine(config);
+const engine = await loadAnswerEngine(config, await publishedSources(config));
 const models = await useLocalModelIfPresent(engine, config);
 const result = await engine.ask({ text, lang: values.lang }, { explain: true });
 console.log(`lang ${result.lang} (detected ${result.detectedLang}, ${result.detectedConfidence}) · ${result.kind} · entry ${result.entryId ?? '—'} · confidence ${result.confidence} · ${result.mode}\n`);
@@ -26,3 +28,15 @@ for (const c of result.candidates ?? []) {
   console.log(`  ${c.confidence.toFixed(3)}  ${c.entryId}${kw}${dense}`);
 }
 await models.close();
+
+/** With DATABASE_URL, the knowledge base the servers publish (in the database), not the folder. */
+async function publishedSources(config: Config) {
+  if (!config.databaseUrl) return undefined;
+  const store = await openStore(config);
+  try {
+    const sources = await new StoredKnowledgeFiles(store).list();
+    return sources.length > 0 ? sources : undefined;
+  } finally {
+    await store.close();
+  }
+}
