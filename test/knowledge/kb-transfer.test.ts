@@ -196,6 +196,15 @@ describe('npm run kb:import / kb:export', () => {
     }
   });
 
+  it('makes npm run ask answer from the published version in the database, not the folder', async () => {
+    const { url, files } = await publishedDatabase();
+    const before = await files.read('avrr-cost.yaml');
+    expect(await files.replace([{ file: 'avrr-cost.yaml', before, after: before.replace(COST_ANSWER_START, IMPORTED_ANSWER_START) }])).toEqual([]);
+    const asked = await run(process.execPath, ['--import', 'tsx', 'src/cli/ask.ts', 'Does voluntary return cost me anything?', '--lang', 'en'], { DATABASE_URL: url, EMBEDDINGS: 'false' });
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toContain(IMPORTED_ANSWER_START);
+  });
+
   it('brings a folder back to the published version: deletes a knowledge file the database lacks, rewrites changed ones, reports the counts', async () => {
     const { url, files } = await publishedDatabase();
     const before = await files.read('avrr-cost.yaml');
