@@ -10,7 +10,8 @@ import path from 'node:path';
 export async function writeFileAtomically(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  // The writer's process id is in the name: see `isLeftoverOf`.
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await open(temp, 'w', mode);
     try {
@@ -30,7 +31,23 @@ export async function writeFileAtomically(file: string, data: string | Uint8Arra
   await folder?.close();
 }
 
-/** Whether a file name is one of `writeFileAtomically`'s temporary files for `file`. */
+/**
+ * Whether a file name is a temporary file `writeFileAtomically` left behind for `file`: one whose
+ * writer is gone (killed before its rename). A temporary file of a process still running, this
+ * one included, is a write in progress: a reader of the same folder must not delete it.
+ */
 export function isLeftoverOf(file: string, name: string): boolean {
-  return name.startsWith(`.${path.basename(file)}.`) && name.endsWith('.tmp');
+  if (!name.startsWith(`.${path.basename(file)}.`) || !name.endsWith('.tmp')) return false;
+  const pid = Number(/\.(\d+)-[0-9a-f]+\.tmp$/.exec(name)?.[1]);
+  return !Number.isInteger(pid) || !isRunning(pid);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

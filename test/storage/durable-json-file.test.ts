@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DurableJSONFile } from '../../src/storage/durable-json-file.js';
@@ -32,5 +33,18 @@ describe('DurableJSONFile (group commit)', () => {
     await rm(target, { recursive: true });
     await file.write({ a: 2 });
     expect(JSON.parse(await readFile(target, 'utf8'))).toEqual({ a: 2 });
+  });
+
+  it('clears temporary files of writers that are gone when read, but never a write in progress of a running process', async () => {
+    const dir = await tempDir();
+    const target = path.join(dir, 'state.json');
+    await writeFile(target, '{"a":1}');
+    // A writer that was killed: its process no longer exists. One of a running process (this one).
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const abandoned = `.state.json.${gone}-0a1b2c.tmp`;
+    const inProgress = `.state.json.${process.pid}-3d4e5f.tmp`;
+    await Promise.all([writeFile(path.join(dir, abandoned), '{"a'), writeFile(path.join(dir, inProgress), '{"a":2')]);
+    expect(await new DurableJSONFile<{ a: number }>(target).read()).toEqual({ a: 1 });
+    expect((await readdir(dir)).sort()).toEqual([inProgress, 'state.json']);
   });
 });
