@@ -137,13 +137,6 @@ export class StoredConversationLog implements ConversationLog {
     return this.items.deleteWrittenBefore(new Date(now - this.idleMs));
   }
 
-  /** Stops listening to the broadcast (the store itself stays open). */
-  async close(): Promise<void> {
-    const stop = await this.listening;
-    this.listening = undefined;
-    await stop?.();
-  }
-
   /** The conversation's head, created on first use (by whichever instance gets there first). */
   private async head(conversationId: string): Promise<Head> {
     const found = await this.items.get(conversationId);
