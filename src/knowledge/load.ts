@@ -3,18 +3,31 @@ import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { RahnamaError } from '../errors.js';
-import { LANGUAGES } from '../languages.js';
+import { LANGUAGES, type Lang } from '../languages.js';
 import { unknownPlaceholders } from './placeholders.js';
 import { flowFileSchema, flowProblems, type Flow } from './flow.js';
-import { contactsFileSchema, entryFileSchema, type ContactsFile, type KnowledgeEntry } from './schema.js';
+import { Glossary } from './glossary.js';
+import {
+  contactsFileSchema,
+  entryFileSchema,
+  glossaryFileSchema,
+  outOfScopeFileSchema,
+  ROMANISED_LANGUAGES,
+  type ContactsFile,
+  type GlossaryFile,
+  type KnowledgeEntry,
+  type OutOfScopeFile,
+} from './schema.js';
 
 // Compiled once; every error is collected so a staff member sees all problems at once.
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validateEntryFile = ajv.compile<KnowledgeEntry>(entryFileSchema);
 const validateContactsFile = ajv.compile<ContactsFile>(contactsFileSchema);
 const validateFlowFile = ajv.compile<Flow>(flowFileSchema);
+const validateGlossaryFile = ajv.compile<GlossaryFile>(glossaryFileSchema);
+const validateOutOfScopeFile = ajv.compile<OutOfScopeFile>(outOfScopeFileSchema);
 
-/** One thing wrong with the knowledge base, said so that a staff member can fix it. */
+/** One thing wrong (a problem) or worth a look (a warning) in the knowledge base, said so that a staff member can act on it. */
 export interface KnowledgeProblem {
   /** File name relative to the knowledge folder. */
   readonly file: string;
@@ -29,6 +42,10 @@ export interface KnowledgeBase {
   readonly contacts: ContactsFile;
   /** Guided checks (`flows/<id>.yaml`) by id. */
   readonly flows: ReadonlyMap<string, Flow>;
+  /** Questions no entry answers, per language (`out-of-scope.yaml`); empty lists when the file is absent. */
+  readonly outOfScope: Readonly<Record<Lang, readonly string[]>>;
+  /** The approved and forbidden terms (`glossary.yaml`); empty when the file is absent. */
+  readonly glossary: GlossaryFile;
 }
 
 export class KnowledgeBaseError extends RahnamaError {
@@ -43,7 +60,17 @@ export function formatProblem(p: KnowledgeProblem): string {
 }
 
 export const CONTACTS_FILE = 'contacts.yaml';
+export const OUT_OF_SCOPE_FILE = 'out-of-scope.yaml';
+export const GLOSSARY_FILE = 'glossary.yaml';
 export const FLOWS_DIR = 'flows';
+
+/** Files of the knowledge folder that are not entries (an entry cannot take their names as its id). */
+export const SPECIAL_FILES: ReadonlySet<string> = new Set([CONTACTS_FILE, OUT_OF_SCOPE_FILE, GLOSSARY_FILE]);
+
+/** Whether a knowledge file (by its name in the folder) is an entry: not a special file, not a guided check. */
+export function isEntryFile(file: string): boolean {
+  return !SPECIAL_FILES.has(file) && !file.startsWith(`${FLOWS_DIR}/`);
+}
 
 /** A knowledge file's name and text, as read from disk (or, later, from the staff console). */
 export interface KnowledgeSource {
@@ -72,16 +99,23 @@ export async function loadKnowledgeBase(dir: string): Promise<KnowledgeBase> {
   return knowledgeBase;
 }
 
-/** Validates every source and reports every problem at once. */
+/**
+ * Validates every source and reports every problem at once. Problems make the knowledge base
+ * invalid (no `knowledgeBase`); warnings do not (`kb:check` prints them and passes).
+ */
 export function validateKnowledge(sources: readonly KnowledgeSource[]): {
   knowledgeBase?: KnowledgeBase;
   problems: KnowledgeProblem[];
+  warnings: KnowledgeProblem[];
 } {
   const flowSources = sources.filter((s) => s.file.startsWith(`${FLOWS_DIR}/`));
   const problems: KnowledgeProblem[] = [];
+  const warnings: KnowledgeProblem[] = [];
   const entries = new Map<string, KnowledgeEntry>();
   const fileOfId = new Map<string, string>();
   let contacts: ContactsFile | undefined;
+  let glossaryFile: GlossaryFile | undefined;
+  let outOfScope: OutOfScopeFile | undefined;
 
   for (const { file, text } of sources) {
     if (file.startsWith(`${FLOWS_DIR}/`)) continue;
@@ -93,6 +127,17 @@ export function validateKnowledge(sources: readonly KnowledgeSource[]): {
     if (data === undefined) continue;
     if (file === CONTACTS_FILE) {
       if (checkSchema(file, validateContactsFile, data, problems)) contacts = data as ContactsFile;
+      continue;
+    }
+    if (file === GLOSSARY_FILE) {
+      if (!checkSchema(file, validateGlossaryFile, data, problems)) continue;
+      const found = Glossary.problemsOf(data as GlossaryFile);
+      for (const p of found) problems.push({ file, ...p });
+      if (found.length === 0) glossaryFile = data as GlossaryFile;
+      continue;
+    }
+    if (file === OUT_OF_SCOPE_FILE) {
+      if (checkSchema(file, validateOutOfScopeFile, data, problems) && checkOutOfScope(file, data as OutOfScopeFile, problems)) outOfScope = data as OutOfScopeFile;
       continue;
     }
     // Identity first, so duplicates are found even in files with other problems.
@@ -108,8 +153,17 @@ export function validateKnowledge(sources: readonly KnowledgeSource[]): {
     }
     if (!checkSchema(file, validateEntryFile, data, problems) || duplicate) continue;
     const entry = data as KnowledgeEntry;
-    checkTranslations(file, entry, problems);
+    checkTranslations(file, entry, problems, warnings);
     entries.set(entry.id, entry);
+  }
+
+  if (glossaryFile) {
+    const glossary = Glossary.compile(glossaryFile);
+    for (const [id, entry] of entries) {
+      const file = fileOfId.get(id) ?? `${id}.yaml`;
+      for (const p of glossary.forbiddenIn(entry)) problems.push({ file, ...p });
+      for (const w of glossary.missingIn(entry)) warnings.push({ file, ...w });
+    }
   }
 
   for (const [id, entry] of entries) {
@@ -123,8 +177,27 @@ export function validateKnowledge(sources: readonly KnowledgeSource[]): {
   if (entries.size === 0) problems.push({ file: '.', message: 'the knowledge base has no entries' });
   const flows = validateFlows(flowSources, (id) => fileOfId.has(id), problems);
 
-  if (problems.length > 0 || !contacts) return { problems };
-  return { knowledgeBase: { entries, contacts, flows }, problems };
+  if (problems.length > 0 || !contacts) return { problems, warnings };
+  const examples = Object.fromEntries(LANGUAGES.map((lang) => [lang, Object.freeze([...(outOfScope?.examples[lang] ?? [])])])) as Record<Lang, readonly string[]>;
+  return {
+    knowledgeBase: { entries, contacts, flows, outOfScope: Object.freeze(examples), glossary: glossaryFile ?? { concepts: {} } },
+    problems,
+    warnings,
+  };
+}
+
+/** Out-of-scope examples must be distinct within each language. */
+function checkOutOfScope(file: string, data: OutOfScopeFile, problems: KnowledgeProblem[]): boolean {
+  const before = problems.length;
+  for (const lang of LANGUAGES) {
+    const seen = new Set<string>();
+    data.examples[lang].forEach((example, i) => {
+      const key = normaliseForDuplicates(example);
+      if (seen.has(key)) problems.push({ file, field: `examples.${lang}[${i}]`, message: 'repeats another example' });
+      seen.add(key);
+    });
+  }
+  return problems.length === before;
 }
 
 function validateFlows(sources: readonly KnowledgeSource[], entryExists: (id: string) => boolean, problems: KnowledgeProblem[]): Map<string, Flow> {
@@ -158,7 +231,12 @@ function parseYaml(file: string, text: string, problems: KnowledgeProblem[]): un
   return doc.toJS();
 }
 
-function checkTranslations(file: string, entry: KnowledgeEntry, problems: KnowledgeProblem[]): void {
+/** The fewest romanised spellings a language of ROMANISED_LANGUAGES should have (fewer: a warning). */
+export const MIN_ROMANISED = 2;
+const romanisable: ReadonlySet<Lang> = new Set(ROMANISED_LANGUAGES);
+const NON_LATIN_LETTER = /[\p{Script=Arabic}\p{Script=Cyrillic}]/u;
+
+function checkTranslations(file: string, entry: KnowledgeEntry, problems: KnowledgeProblem[], warnings: KnowledgeProblem[]): void {
   for (const lang of LANGUAGES) {
     const t = entry.languages[lang];
     const field = `languages.${lang}`;
@@ -166,11 +244,25 @@ function checkTranslations(file: string, entry: KnowledgeEntry, problems: Knowle
       problems.push({ file, field: `${field}.answer`, message: `unknown placeholder {{${name}}}` });
     }
     const seen = new Set([normaliseForDuplicates(t.question)]);
-    t.variants.forEach((variant, i) => {
-      const key = normaliseForDuplicates(variant);
-      if (seen.has(key)) problems.push({ file, field: `${field}.variants[${i}]`, message: 'repeats the question or another variant' });
-      seen.add(key);
+    const unique = (list: readonly string[], name: string, message: string) =>
+      list.forEach((text, i) => {
+        const key = normaliseForDuplicates(text);
+        if (seen.has(key)) problems.push({ file, field: `${field}.${name}[${i}]`, message });
+        seen.add(key);
+      });
+    unique(t.variants, 'variants', 'repeats the question or another variant');
+    const romanised = t.romanised ?? [];
+    if (!romanisable.has(lang)) {
+      if (t.romanised) problems.push({ file, field: `${field}.romanised`, message: `romanised spellings are only for ${ROMANISED_LANGUAGES.join(', ')}` });
+      continue;
+    }
+    unique(romanised, 'romanised', 'repeats the question, a variant or another romanised spelling');
+    romanised.forEach((text, i) => {
+      if (NON_LATIN_LETTER.test(text)) problems.push({ file, field: `${field}.romanised[${i}]`, message: 'must be written in Latin letters (it is the question as typed without an Arabic or Cyrillic keyboard)' });
     });
+    if (romanised.length < MIN_ROMANISED) {
+      warnings.push({ file, field: `${field}.romanised`, message: `has ${romanised.length} romanised spelling(s); add at least ${MIN_ROMANISED} (the question in Latin letters as people type it)` });
+    }
   }
 }
 

@@ -6,9 +6,18 @@ export interface EntryTranslation {
   status: 'reviewed' | 'machine';
   question: string;
   variants: string[];
+  /**
+   * The question in Latin letters as people type it without their own keyboard (Arabizi,
+   * Finglish, Roman Urdu, Latin Pashto, Bulgarian/Russian/Ukrainian in Latin letters). Only for
+   * the languages in ROMANISED_LANGUAGES.
+   */
+  romanised?: string[];
   /** Short Markdown. */
   answer: string;
 }
+
+/** The languages people often type in Latin letters: the only ones whose translations take `romanised`. */
+export const ROMANISED_LANGUAGES = ['ar', 'fa', 'ur', 'ps', 'bg', 'ru', 'uk'] as const satisfies readonly Lang[];
 
 /** One `knowledge/<id>.yaml` file. */
 export interface KnowledgeEntry {
@@ -17,6 +26,11 @@ export interface KnowledgeEntry {
   tags: string[];
   source: string[];
   reviewed: string;
+  /**
+   * A referral: the answer says plainly what this assistant (and IOM's programme) cannot decide
+   * or do, then where the person can turn.
+   */
+  referral?: boolean;
   related?: string[];
   links?: { url: string; title: string }[];
   languages: Record<Lang, EntryTranslation>;
@@ -39,6 +53,7 @@ const translationSchema = {
     status: { enum: ['reviewed', 'machine'] },
     question: text,
     variants: { type: 'array', minItems: 1, items: text },
+    romanised: { type: 'array', items: text },
     answer: text,
   },
 } as const;
@@ -54,6 +69,7 @@ export const entryFileSchema = {
     tags: { type: 'array', items: kebab },
     source: { type: 'array', minItems: 1, items: text },
     reviewed: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+    referral: { type: 'boolean' },
     related: { type: 'array', items: kebab },
     links: {
       type: 'array',
@@ -84,6 +100,68 @@ export const contactsFileSchema = {
       additionalProperties: false,
       required: ['organisation', 'address', 'phone', 'email', 'hours', 'website'],
       properties: Object.fromEntries(['organisation', 'address', 'phone', 'email', 'hours', 'website'].map((k) => [k, { type: 'string' }])),
+    },
+  },
+} as const;
+
+/** The approved and the forbidden words for one concept in one language. */
+export interface GlossaryTerms {
+  /** Approved terms (at least one). A term ending in `*` matches any ending of its last word. */
+  use: string[];
+  /** Terms that must not be used for this concept in this language. */
+  avoid?: string[];
+}
+
+/** `knowledge/glossary.yaml`: the words that carry the meaning, per concept and language. */
+export interface GlossaryFile {
+  concepts: Record<string, Record<Lang, GlossaryTerms>>;
+}
+
+/** `knowledge/out-of-scope.yaml`: questions no entry answers, per language (for the engine's calibration). */
+export interface OutOfScopeFile {
+  examples: Record<Lang, string[]>;
+}
+
+const termList = { type: 'array', items: text } as const;
+const glossaryTermsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['use'],
+  properties: { use: { ...termList, minItems: 1 }, avoid: termList },
+} as const;
+
+export const glossaryFileSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['concepts'],
+  properties: {
+    concepts: {
+      type: 'object',
+      minProperties: 1,
+      propertyNames: kebab,
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: [...LANGUAGES],
+        properties: Object.fromEntries(LANGUAGES.map((lang) => [lang, glossaryTermsSchema])),
+      },
+    },
+  },
+} as const;
+
+/** The fewest out-of-scope examples each language needs. */
+export const MIN_OUT_OF_SCOPE_EXAMPLES = 20;
+
+export const outOfScopeFileSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['examples'],
+  properties: {
+    examples: {
+      type: 'object',
+      additionalProperties: false,
+      required: [...LANGUAGES],
+      properties: Object.fromEntries(LANGUAGES.map((lang) => [lang, { type: 'array', minItems: MIN_OUT_OF_SCOPE_EXAMPLES, items: text }])),
     },
   },
 } as const;

@@ -1,0 +1,136 @@
+import { LANGUAGES, type Lang } from '../languages.js';
+import { foldText } from '../retrieval/text.js';
+import type { GlossaryFile, KnowledgeEntry } from './schema.js';
+
+/** Arabic, Farsi, Pashto and Urdu attach prefixes and particles to words: their terms match anywhere. */
+const ARABIC_SCRIPT: ReadonlySet<Lang> = new Set<Lang>(['ar', 'fa', 'ps', 'ur']);
+const WORD_CHAR = '[\\p{L}\\p{M}\\p{N}]';
+
+/** A finding of the glossary in one field of an entry: a problem (forbidden term) or a warning. */
+export interface GlossaryFinding {
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * The form glossary terms and entry texts are compared in: `foldText` (case, diacritics,
+ * Arabic-script letter forms), typographic quotes dropped (`Дирекция „Миграция“` and
+ * `Дирекция Миграция` meet), apostrophes made one, whitespace single.
+ */
+export function foldForGlossary(text: string): string {
+  return foldText(text)
+    .replace(/["«»„“”‟‹›]/g, '')
+    .replace(/[’ʼ‘`´]/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A term as a test on folded text. A `*` at the end of a word matches any ending of that word
+ * (`реинтеграци*` finds реинтеграция and реинтеграцията). In Arabic-script languages a term
+ * matches anywhere in the text; in the others it must start and end on a word boundary.
+ */
+export function termMatcher(lang: Lang, term: string): (foldedText: string) => boolean {
+  const words = foldForGlossary(term).split(' ').filter(Boolean);
+  const body = words.map((w) => (w.endsWith('*') ? `${escapeRegExp(w.replace(/\*+$/, ''))}${WORD_CHAR}*` : escapeRegExp(w))).join('\\s+');
+  const pattern = ARABIC_SCRIPT.has(lang) ? body : `(?<!${WORD_CHAR})${body}(?!${WORD_CHAR})`;
+  const regex = new RegExp(pattern, 'u');
+  return (text) => regex.test(text);
+}
+
+interface CompiledTerm {
+  readonly term: string;
+  readonly test: (foldedText: string) => boolean;
+}
+
+interface CompiledConcept {
+  readonly name: string;
+  readonly use: Readonly<Record<Lang, readonly CompiledTerm[]>>;
+  readonly avoid: Readonly<Record<Lang, readonly CompiledTerm[]>>;
+}
+
+const quoteList = (terms: readonly { term: string }[]) => terms.map((t) => `"${t.term}"`).join(' or ');
+
+/**
+ * The glossary (`knowledge/glossary.yaml`) applied to entries: a forbidden term in a question,
+ * variant or answer is a problem; an answer that leaves out a concept its English answer names
+ * is a warning.
+ */
+export class Glossary {
+  private constructor(private readonly concepts: readonly CompiledConcept[]) {}
+
+  static readonly empty = new Glossary([]);
+
+  static compile(file: GlossaryFile): Glossary {
+    const compile = (lang: Lang, terms: readonly string[] | undefined) => (terms ?? []).map((term) => ({ term, test: termMatcher(lang, term) }));
+    return new Glossary(
+      Object.entries(file.concepts).map(([name, byLang]) => ({
+        name,
+        use: Object.fromEntries(LANGUAGES.map((l) => [l, compile(l, byLang[l].use)])) as Record<Lang, CompiledTerm[]>,
+        avoid: Object.fromEntries(LANGUAGES.map((l) => [l, compile(l, byLang[l].avoid)])) as Record<Lang, CompiledTerm[]>,
+      })),
+    );
+  }
+
+  /** Problems in the glossary itself: a term both approved and forbidden in one language, for any concept. */
+  static problemsOf(file: GlossaryFile): GlossaryFinding[] {
+    const found: GlossaryFinding[] = [];
+    const concepts = Object.entries(file.concepts);
+    for (const lang of LANGUAGES) {
+      const approved = concepts.flatMap(([name, byLang]) => byLang[lang].use.map((term) => ({ name, term, folded: foldForGlossary(term.replace(/\*/g, '')) })));
+      for (const [name, byLang] of concepts) {
+        (byLang[lang].avoid ?? []).forEach((term, i) => {
+          const test = termMatcher(lang, term);
+          const clash = approved.find((a) => test(a.folded));
+          if (clash) found.push({ field: `concepts.${name}.${lang}.avoid[${i}]`, message: `forbids "${term}", which matches "${clash.term}", an approved term for "${clash.name}"` });
+        });
+      }
+    }
+    return found;
+  }
+
+  /** Forbidden terms in an entry's questions, variants and answers, each with the approved term. */
+  forbiddenIn(entry: KnowledgeEntry): GlossaryFinding[] {
+    const found: GlossaryFinding[] = [];
+    for (const lang of LANGUAGES) {
+      const t = entry.languages[lang];
+      const fields: [string, string][] = [
+        [`languages.${lang}.question`, t.question],
+        ...t.variants.map((v, i): [string, string] => [`languages.${lang}.variants[${i}]`, v]),
+        [`languages.${lang}.answer`, t.answer],
+      ];
+      for (const [field, text] of fields) {
+        const folded = foldForGlossary(text);
+        for (const concept of this.concepts) {
+          for (const bad of concept.avoid[lang]) {
+            if (bad.test(folded)) {
+              found.push({ field, message: `uses "${bad.term}", which the glossary forbids for "${concept.name}": use ${quoteList(concept.use[lang])}` });
+            }
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Concepts the English answer names (one of its approved English terms) while another
+   * language's answer uses none of that language's approved terms.
+   */
+  missingIn(entry: KnowledgeEntry): GlossaryFinding[] {
+    const found: GlossaryFinding[] = [];
+    const english = foldForGlossary(entry.languages.en.answer);
+    const named = this.concepts.filter((c) => c.use.en.some((u) => u.test(english)));
+    for (const lang of LANGUAGES) {
+      if (lang === 'en' || named.length === 0) continue;
+      const answer = foldForGlossary(entry.languages[lang].answer);
+      for (const concept of named) {
+        if (concept.use[lang].some((u) => u.test(answer))) continue;
+        found.push({ field: `languages.${lang}.answer`, message: `the English answer names "${concept.name}", but this answer uses none of its approved terms: ${quoteList(concept.use[lang])}` });
+      }
+    }
+    return found;
+  }
+}
