@@ -34,10 +34,21 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  */
 export function termMatcher(lang: Lang, term: string): (foldedText: string) => boolean {
   const words = foldForGlossary(term).split(' ').filter(Boolean);
-  const body = words.map((w) => (w.endsWith('*') ? `${escapeRegExp(w.replace(/\*+$/, ''))}${WORD_CHAR}*` : escapeRegExp(w))).join('\\s+');
+  const body = words.map((w) => wordPattern(lang, w)).join('\\s+');
   const pattern = ARABIC_SCRIPT.has(lang) ? body : `(?<!${WORD_CHAR})${body}(?!${WORD_CHAR})`;
   const regex = new RegExp(pattern, 'u');
   return (text) => regex.test(text);
+}
+
+/**
+ * One word of a term as a pattern. In Arabic the article ال merges with the preposition ل into
+ * لل (المنظمة, للمنظمة): a word written with ال also matches after ل.
+ */
+function wordPattern(lang: Lang, word: string): string {
+  const open = word.endsWith('*');
+  let stem = escapeRegExp(word.replace(/\*+$/, ''));
+  if (lang === 'ar' && stem.startsWith('ال') && stem.length > 3) stem = `(?:ال|ل)${stem.slice(2)}`;
+  return open ? `${stem}${WORD_CHAR}*` : stem;
 }
 
 interface CompiledTerm {
@@ -51,7 +62,9 @@ interface CompiledConcept {
   readonly avoid: Readonly<Record<Lang, readonly CompiledTerm[]>>;
 }
 
-const quoteList = (terms: readonly { term: string }[]) => terms.map((t) => `"${t.term}"`).join(' or ');
+/** Terms as staff read them in a message: a word's open ending (`*`) shown as `…`. */
+const shown = (term: string) => term.replace(/\*/g, '…');
+const quoteList = (terms: readonly { term: string }[]) => terms.map((t) => `"${shown(t.term)}"`).join(' or ');
 
 /**
  * The glossary (`knowledge/glossary.yaml`) applied to entries: a forbidden term in a question,
@@ -84,7 +97,7 @@ export class Glossary {
         (byLang[lang].avoid ?? []).forEach((term, i) => {
           const test = termMatcher(lang, term);
           const clash = approved.find((a) => test(a.folded));
-          if (clash) found.push({ field: `concepts.${name}.${lang}.avoid[${i}]`, message: `forbids "${term}", which matches "${clash.term}", an approved term for "${clash.name}"` });
+          if (clash) found.push({ field: `concepts.${name}.${lang}.avoid[${i}]`, message: `forbids "${shown(term)}", which matches "${shown(clash.term)}", an approved term for "${clash.name}"` });
         });
       }
     }
@@ -106,7 +119,7 @@ export class Glossary {
         for (const concept of this.concepts) {
           for (const bad of concept.avoid[lang]) {
             if (bad.test(folded)) {
-              found.push({ field, message: `uses "${bad.term}", which the glossary forbids for "${concept.name}": use ${quoteList(concept.use[lang])}` });
+              found.push({ field, message: `uses "${shown(bad.term)}", which the glossary forbids for "${concept.name}": use ${quoteList(concept.use[lang])}` });
             }
           }
         }
