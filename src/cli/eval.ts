@@ -1,44 +1,90 @@
 import { parseArgs } from 'node:util';
 import { exitQuietlyOnClosedPipe } from './output.js';
 import { loadConfig } from '../config.js';
-import { readEvalFile, runEval, type EvalFigures } from '../eval/evaluate.js';
+import { engineSystem, evaluate, type EvalReport, type EvalSystem } from '../eval/evaluate.js';
+import { LEGEND, failureLines, figuresTable, reliabilityTable } from '../eval/format.js';
+import { missingIds, readEvalFile } from '../eval/items.js';
+import { overlapWithKnowledge } from '../eval/overlap.js';
+import type { NlpJsSystem } from '../eval/nlpjs.js';
+import { loadKnowledgeBase } from '../knowledge/load.js';
 import { loadAnswerEngine, useLocalModelIfPresent } from '../retrieval/load-engine.js';
 
 exitQuietlyOnClosedPipe();
 
+const USAGE = 'usage: npm run eval -- FILE.yaml [--json] [--detect] [--failures] [--compare nlpjs]';
+/** Systems `--compare` knows. */
+const COMPARABLE = ['nlpjs'] as const;
+
 /**
- * `npm run eval -- FILE.yaml [--json] [--detect] [--failures]`: accuracy of the engine on a
- * list of { q, lang?, expect }. With --json, one JSON object and nothing else on stdout.
+ * `npm run eval -- FILE.yaml [--json] [--detect] [--failures] [--compare nlpjs]`: how well the
+ * engine answers a list of { q, lang?, expect, style? } (see src/eval/items.ts), per language,
+ * per style and overall, with a reliability table. `--compare nlpjs` trains NLP.js on the same
+ * knowledge in the same run and reports it beside. With --json, one JSON object and nothing
+ * else on stdout; warnings go to stderr.
  */
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { json: { type: 'boolean' }, detect: { type: 'boolean' }, failures: { type: 'boolean' } },
+  options: { json: { type: 'boolean' }, detect: { type: 'boolean' }, failures: { type: 'boolean' }, compare: { type: 'string' } },
 });
 const file = positionals[0];
-if (!file) {
-  console.error('usage: npm run eval -- FILE.yaml [--json] [--detect] [--failures]');
+if (!file || positionals.length > 1) {
+  console.error(USAGE);
   process.exit(2);
 }
+if (values.compare !== undefined && !(COMPARABLE as readonly string[]).includes(values.compare)) {
+  console.error(`--compare: unknown system "${values.compare}" (known: ${COMPARABLE.join(', ')})\n${USAGE}`);
+  process.exit(2);
+}
+
 const config = loadConfig();
+const items = await readEvalFile(file);
+const knowledge = await loadKnowledgeBase(config.knowledgeDir);
+const missing = missingIds(items, new Set(knowledge.entries.keys()));
+if (missing.length > 0) console.error(`warning: ${missing.length} expected id(s) not in the knowledge base, counted as misses: ${missing.join(', ')}`);
+const inKnowledge = overlapWithKnowledge(items, knowledge);
+
 const engine = await loadAnswerEngine(config);
 const models = await useLocalModelIfPresent(engine, config);
-const { report, outcomes } = await runEval(engine, await readEvalFile(file), { detect: values.detect });
+const systems: EvalSystem[] = [engineSystem(engine)];
+let nlpjs: NlpJsSystem | undefined;
+if (values.compare === 'nlpjs') {
+  if (!values.json) process.stderr.write('training NLP.js on the knowledge base…\n');
+  const { trainNlpJs } = await import('../eval/nlpjs.js');
+  nlpjs = await trainNlpJs(knowledge);
+  systems.push(nlpjs);
+}
+const runs = await evaluate(items, systems, { detect: values.detect });
+const language = values.detect ? 'detected' : 'given';
 
 if (values.json) {
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+  const out: Record<string, unknown> = {
+    file, items: items.length, language, missingIds: missing,
+    inKnowledge: inKnowledge.map((o) => ({ q: o.item.q, lang: o.item.lang, where: o.where })),
+  };
+  for (const run of runs) {
+    const extra: Record<string, unknown> = run.name === 'engine' ? { mode: engine.mode } : {};
+    if (nlpjs && run.name === nlpjs.name) Object.assign(extra, { version: nlpjs.version, trainMs: Math.round(nlpjs.trainMs), documents: nlpjs.documents });
+    out[run.name] = { ...extra, ...run.report } satisfies Partial<EvalReport> & Record<string, unknown>;
+  }
+  process.stdout.write(`${JSON.stringify(out)}\n`);
 } else {
-  const pct = (x: number | null) => (x === null ? '   —' : `${(x * 100).toFixed(0).padStart(3)}%`);
-  const row = (name: string, f: EvalFigures) =>
-    `${name.padEnd(8)} ${String(f.n).padStart(4)}  ${pct(f.top1)}  ${pct(f.top3)}  ${pct(f.noneRejected).padStart(12)}  ${f.p50ms.toFixed(2).padStart(7)}`;
-  console.log(`mode ${engine.mode}${values.detect ? ', language detected' : ', language given'}\n`);
-  console.log('lang        n  top1  top3  noneRejected    p50ms');
-  for (const [lang, f] of Object.entries(report.byLang)) console.log(row(lang, f));
-  console.log(row('overall', report.overall));
+  const { overall } = runs[0]!.report;
+  console.log(`${file}: ${overall.n} items (${overall.nInScope} to answer, ${overall.nNone} none, ${overall.nSmalltalk} smalltalk), language ${language}`);
+  console.log(`Rahnama: ${engine.mode} mode${nlpjs ? ` · ${nlpjs.label}: trained on ${nlpjs.documents.entries} texts and ${nlpjs.documents.none} out-of-scope examples in ${(nlpjs.trainMs / 1000).toFixed(2)} s` : ''}`);
+  if (missing.length > 0) console.log(`missing ids (counted as misses): ${missing.join(', ')}`);
+  if (inKnowledge.length > 0) {
+    console.log(`${inKnowledge.length} question(s) of this set are in the knowledge base word for word (they measure recall, not generalisation):`);
+    for (const o of inKnowledge) console.log(`  [${o.item.lang ?? '?'}] ${o.item.q}  ← ${o.where}`);
+  }
+  console.log('');
+  for (const line of figuresTable(runs)) console.log(line);
+  console.log('');
+  for (const line of LEGEND) console.log(line);
+  console.log('');
+  for (const line of reliabilityTable(runs)) console.log(line);
   if (values.failures) {
-    console.log('\nfailures:');
-    for (const o of outcomes.filter((x) => !x.ok)) {
-      console.log(`  [${o.item.lang ?? '?'}] ${o.item.q}\n      expected ${o.item.expect}, got ${o.result.entryId ?? 'none'} (${o.result.kind}, ${o.result.confidence}; detected ${o.result.detectedLang}; suggestions ${o.result.suggestions.map((s) => s.entryId).join(',') || '—'})`);
-    }
+    console.log('');
+    for (const line of failureLines(runs)) console.log(line);
   }
 }
 await models.close();
