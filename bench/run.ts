@@ -18,6 +18,7 @@ import { buildWidget } from '../src/channels/webchat/widget-build.js';
 import { closedLoop, measureMemory, openConversations } from './webchat.js';
 import { webhookClosedLoop } from './telegram.js';
 import { benchQuestions, instancesBench, instancesDefaults, instancesReport } from './instances.js';
+import { nlpjsBench, nlpjsDefaults, nlpjsRows } from './nlpjs.js';
 import { FakeTelegram } from '../test/support/fake-telegram.js';
 import type { Lang } from '../src/languages.js';
 
@@ -25,7 +26,8 @@ import type { Lang } from '../src/languages.js';
  * `npm run bench`: retrieval latency and throughput on the shipped and synthetic knowledge bases,
  * index build, start-up, memory, /api/ask over loopback HTTP against a bare Fastify route, and
  * the web chat (Direct Line subset, WebSocket streams) with many conversations at once, and the
- * embedded store beside one and two instances on PostgreSQL (bench/instances.ts).
+ * embedded store beside one and two instances on PostgreSQL (bench/instances.ts), and the engine
+ * beside its baseline, NLP.js, per question and in load/training time (bench/nlpjs.ts).
  * Figures vary with the machine's load (2 shared cores here): compare ratios within one run.
  */
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -37,9 +39,9 @@ const WEBCHAT_CONVERSATIONS = 100;
 const WEBCHAT_MEMORY_SOCKETS = 1000;
 const TELEGRAM_SECONDS = Number(process.env.BENCH_TELEGRAM_SECONDS ?? 5);
 const TELEGRAM_USERS = Number(process.env.BENCH_TELEGRAM_USERS ?? 100);
-/** `npm run bench -- --only keyword,engine,http,webchat,telegram,instances` runs some suites (all by default). */
+/** `npm run bench -- --only keyword,engine,nlpjs,http,webchat,telegram,instances` runs some suites (all by default). */
 const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
-const suites = new Set((args.only ?? 'keyword,engine,http,webchat,telegram,instances').split(','));
+const suites = new Set((args.only ?? 'keyword,engine,nlpjs,http,webchat,telegram,instances').split(','));
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 const rows: string[][] = [];
 /** Sentences printed under the table. */
@@ -128,6 +130,13 @@ if (suites.has('engine')) {
     rows.push(['hybrid retrieval', 'skipped: no embedding model in MODELS_DIR', '', '']);
   }
   await models.close();
+}
+
+// --- the engine beside NLP.js, its baseline ---------------------------------------------------
+if (suites.has('nlpjs')) {
+  const result = await nlpjsBench({ root: ROOT, ...nlpjsDefaults, progress });
+  rows.push(...nlpjsRows(result));
+  results.nlpjs = result;
 }
 
 // --- server processes over loopback HTTP ---------------------------------------------------------

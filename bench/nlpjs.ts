@@ -1,0 +1,150 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../src/config.js';
+import { readEvalFile } from '../src/eval/items.js';
+import { trainNlpJs, type NlpJsSystem } from '../src/eval/nlpjs.js';
+import { loadKnowledgeBase } from '../src/knowledge/load.js';
+import type { AnswerEngine } from '../src/retrieval/engine.js';
+import { loadAnswerEngine } from '../src/retrieval/load-engine.js';
+
+/**
+ * The answer engine beside its baseline, NLP.js (node-nlp), for `npm run bench` (suite
+ * `nlpjs`): per question, `engine.ask` against NLP.js's `process()` on the eval questions
+ * (test/eval/eval.yaml, and ../shared/eval/challenge.yaml when it is there), both detecting the
+ * language; and the engine's load (knowledge, locales, index, model) against NLP.js's reading
+ * of the same knowledge and training. Round after round, the two take turns, each round
+ * starting with the other, so that the machine's drifting load touches both alike; latencies
+ * are pooled over the rounds, load and training times are the median of the rounds.
+ */
+export interface NlpJsBenchOptions {
+  readonly root: string;
+  /** Rounds (default 3, `BENCH_NLPJS_ROUNDS`). */
+  readonly rounds: number;
+  readonly progress: (what: string) => void;
+}
+
+export interface Latency {
+  p50ms: number;
+  p99ms: number;
+}
+
+export interface NlpJsBenchResult {
+  rounds: number;
+  questions: number;
+  files: string[];
+  nlpjsVersion: string;
+  engine: Latency & { loadMs: number; loadMsPerRound: number[] };
+  nlpjs: Latency & { trainMs: number; trainMsPerRound: number[] };
+}
+
+export const nlpjsDefaults = { rounds: Number(process.env.BENCH_NLPJS_ROUNDS ?? 3) };
+
+/** The eval files the bench reads: the repository's, and the shared challenge set when present. */
+export function evalFiles(root: string): string[] {
+  const challenge = path.resolve(root, '..', 'shared', 'eval', 'challenge.yaml');
+  return [path.join(root, 'test/eval/eval.yaml'), ...(existsSync(challenge) ? [challenge] : [])];
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+function latency(times: number[]): Latency {
+  times.sort((a, b) => a - b);
+  return { p50ms: percentile(times, 50), p99ms: percentile(times, 99) };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+export async function nlpjsBench(opts: NlpJsBenchOptions): Promise<NlpJsBenchResult> {
+  const files = evalFiles(opts.root);
+  const questions = (await Promise.all(files.map(readEvalFile))).flat().map((item) => item.q);
+  const config = loadConfig({ LOG_LEVEL: 'silent', EMBEDDINGS: 'false' }, opts.root);
+  await import('node-nlp'); // loaded once, outside the timings (about 1.5 s here)
+
+  const loadEngine = async () => {
+    const t = performance.now();
+    const engine = await loadAnswerEngine(config);
+    return { engine, ms: performance.now() - t };
+  };
+  const trainBaseline = async () => {
+    const t = performance.now();
+    const nlpjs = await trainNlpJs(await loadKnowledgeBase(config.knowledgeDir));
+    return { nlpjs, ms: performance.now() - t };
+  };
+
+  const loadMs: number[] = [];
+  const trainMs: number[] = [];
+  const engineTimes: number[] = [];
+  const nlpjsTimes: number[] = [];
+  let version = '';
+  for (let round = 0; round < opts.rounds; round++) {
+    opts.progress(`NLP.js vs engine: round ${round + 1} of ${opts.rounds} (${questions.length} questions)`);
+    const engineFirst = round % 2 === 0;
+    let engine: AnswerEngine;
+    let nlpjs: NlpJsSystem;
+    if (engineFirst) {
+      const e = await loadEngine();
+      const n = await trainBaseline();
+      [engine, nlpjs] = [e.engine, n.nlpjs];
+      loadMs.push(e.ms);
+      trainMs.push(n.ms);
+    } else {
+      const n = await trainBaseline();
+      const e = await loadEngine();
+      [engine, nlpjs] = [e.engine, n.nlpjs];
+      loadMs.push(e.ms);
+      trainMs.push(n.ms);
+    }
+    version = nlpjs.version;
+    const askEngine = async (q: string) => {
+      const t = performance.now();
+      await engine.ask({ text: q });
+      return performance.now() - t;
+    };
+    const askNlpJs = async (q: string) => {
+      const t = performance.now();
+      await nlpjs.ask(q, undefined);
+      return performance.now() - t;
+    };
+    // Warm-up: the first questions through each, not timed.
+    for (const q of questions.slice(0, 20)) {
+      await askEngine(q);
+      await askNlpJs(q);
+    }
+    for (const [i, q] of questions.entries()) {
+      if ((i + round) % 2 === 0) {
+        engineTimes.push(await askEngine(q));
+        nlpjsTimes.push(await askNlpJs(q));
+      } else {
+        nlpjsTimes.push(await askNlpJs(q));
+        engineTimes.push(await askEngine(q));
+      }
+    }
+  }
+  return {
+    rounds: opts.rounds,
+    questions: questions.length,
+    files: files.map((f) => path.relative(opts.root, f)),
+    nlpjsVersion: version,
+    engine: { ...latency(engineTimes), loadMs: median(loadMs), loadMsPerRound: loadMs },
+    nlpjs: { ...latency(nlpjsTimes), trainMs: median(trainMs), trainMsPerRound: trainMs },
+  };
+}
+
+/** The bench table's rows for this suite. */
+export function nlpjsRows(r: NlpJsBenchResult): string[][] {
+  const ms = (n: number) => n.toFixed(3);
+  const s = (n: number) => `${(n / 1000).toFixed(2)} s`;
+  const which = `${r.questions} eval questions, language detected, ${r.rounds} rounds`;
+  return [
+    [`engine.ask (${which})`, `p50 ${ms(r.engine.p50ms)} ms`, `p99 ${ms(r.engine.p99ms)} ms`, ''],
+    [`NLP.js ${r.nlpjsVersion} process() (same questions, in turn)`, `p50 ${ms(r.nlpjs.p50ms)} ms`, `p99 ${ms(r.nlpjs.p99ms)} ms`, `engine/NLP.js p50 ${(r.engine.p50ms / r.nlpjs.p50ms).toFixed(2)}x`],
+    ['engine load (knowledge, locales, index, model), median', s(r.engine.loadMs), `rounds: ${r.engine.loadMsPerRound.map(s).join(' ')}`, ''],
+    ['NLP.js read knowledge + train, median', s(r.nlpjs.trainMs), `rounds: ${r.nlpjs.trainMsPerRound.map(s).join(' ')}`, ''],
+  ];
+}
