@@ -20,6 +20,8 @@ import { isTypedCommand } from './typed-words.js';
 /** What the bot keeps about a user: small on purpose (no message text, no identity). */
 export interface UserProfile {
   lang?: Lang;
+  /** The user chose `lang` (a button or /language): replies stay in it. Otherwise it is the conversation's language so far. */
+  langChosen?: boolean;
 }
 
 /** What the bot keeps about a conversation: the entries last shown, for follow-ups. */
@@ -188,7 +190,7 @@ export class RahnamaBot extends ActivityHandler {
     switch (action.kind) {
       case 'lang': {
         if (!isLang(action.lang)) return this.offerLanguages(context, lang);
-        (await this.profile.get(context, {})).lang = action.lang;
+        Object.assign(await this.profile.get(context, {}), { lang: action.lang, langChosen: true });
         await context.sendActivity({ ...MessageFactory.text(this.t(action.lang, 'bot.languageChanged')), locale: action.lang });
         return;
       }
@@ -201,15 +203,14 @@ export class RahnamaBot extends ActivityHandler {
         ], `${this.t(lang, 'bot.capabilities')}\n\n${this.t(lang, 'bot.help')}`));
         return;
       case 'person': {
-        const contact = this.deps.engine.entries.get('contact-iom');
-        const result = contact ? await this.deps.engine.ask({ text: contact.languages[lang].question, lang }) : undefined;
+        const result = this.deps.engine.answerEntry('contact-iom', lang);
         await context.sendActivity(MessageFactory.text(result?.answer ?? this.t(lang, 'answer.contactMissing')));
         return;
       }
       case 'entry': {
-        const entry = this.deps.engine.entries.get(action.entryId);
-        if (!entry) return;
-        return this.reply(context, await this.deps.engine.ask({ text: entry.languages[lang].question, lang }));
+        const result = this.deps.engine.answerEntry(action.entryId, lang);
+        if (result) await this.reply(context, result);
+        return;
       }
       case 'feedback':
         if (this.deps.engine.entries.has(action.entryId)) {
@@ -222,11 +223,19 @@ export class RahnamaBot extends ActivityHandler {
 
   private async answer(context: TurnContext, text: string): Promise<void> {
     const profile = await this.profile.get(context, {});
-    const result = await this.deps.engine.ask({ text, lang: profile.lang });
-    // The first message decides the language until the user chooses one.
-    profile.lang ??= result.lang;
+    const locale = context.activity.locale?.slice(0, 2);
+    const result = await this.deps.engine.ask({
+      text,
+      lang: profile.langChosen ? profile.lang : undefined,
+      // The conversation's language so far, else the channel's (Telegram's language_code): it
+      // sticks unless a message is long enough and clearly in another language.
+      conversationLang: profile.lang ?? (isLang(locale) ? locale : undefined),
+    });
+    // Small talk ("hello", "ok") says too little to set the conversation's language.
+    if (!profile.langChosen && (result.kind !== 'smalltalk' || !profile.lang)) profile.lang = result.lang;
     // The reply need not wait for the question to reach the staff's list on disk.
-    const recorded = result.kind === 'fallback'
+    const unanswered = result.kind === 'fallback' || result.kind === 'clarify';
+    const recorded = unanswered
       ? this.deps.insights.recordUnanswered({ text, lang: result.lang, bestEntryId: result.suggestions[0]?.entryId ?? null, bestConfidence: result.confidence })
       : undefined;
     // Counts for the staff dashboard: nothing about who asked, only whether this conversation
@@ -235,7 +244,7 @@ export class RahnamaBot extends ActivityHandler {
     const today = new Date().toISOString().slice(0, 10);
     const firstOfDay = conversation.askedOn !== today;
     conversation.askedOn = today;
-    const counted = this.deps.insights.countQuestion({ channel: context.activity.channelId, firstOfDay, lang: result.lang, kind: result.kind, entryId: result.entryId });
+    const counted = this.deps.insights.countQuestion({ channel: context.activity.channelId, firstOfDay, lang: result.lang, kind: result.kind === 'clarify' ? 'fallback' : result.kind, entryId: result.entryId });
     await Promise.all([this.reply(context, result), recorded, counted]);
     // "Am I eligible?": the answer, then the check that looks at the person's own situation.
     const check = result.kind === 'answer' && result.entryId ? this.checks.triggeredBy(result.entryId) : undefined;
@@ -252,13 +261,16 @@ export class RahnamaBot extends ActivityHandler {
     const person = this.button(this.t(lang, 'bot.buttonTalkToPerson'), { kind: 'person' });
     if (result.kind === 'answer' && result.entryId) {
       const entry = this.deps.engine.entries.get(result.entryId);
-      const related = (entry?.related ?? []).slice(0, MAX_RELATED).flatMap((id) => {
+      // A long message's other questions first, then the entry's related ones.
+      const also = (result.alsoAsked ?? []).map((s) => s.entryId);
+      const related = [...new Set([...also, ...(entry?.related ?? []).slice(0, MAX_RELATED)])].flatMap((id) => {
         const question = this.deps.engine.entries.get(id)?.languages[lang].question;
         return question ? [this.button(question, { kind: 'entry', entryId: id })] : [];
       });
       (await this.conversation.get(context, {})).lastEntries = [result.entryId];
       await context.sendActivity({ ...MessageFactory.text(result.answer), locale: lang });
-      const prompt = related.length > 0 ? `${this.t(lang, 'bot.feedbackPrompt')}\n\n${this.t(lang, 'bot.relatedQuestions')}` : this.t(lang, 'bot.feedbackPrompt');
+      const relatedTitle = also.length > 0 ? this.t(lang, 'answer.alsoAsked') : this.t(lang, 'bot.relatedQuestions');
+      const prompt = related.length > 0 ? `${this.t(lang, 'bot.feedbackPrompt')}\n\n${relatedTitle}` : this.t(lang, 'bot.feedbackPrompt');
       await context.sendActivity({
         ...MessageFactory.suggestedActions([
           this.button(this.t(lang, 'bot.buttonYes'), { kind: 'feedback', helpful: true, entryId: result.entryId }),
@@ -271,7 +283,7 @@ export class RahnamaBot extends ActivityHandler {
       return;
     }
     const suggestions = result.suggestions.map((s) => this.button(s.question, { kind: 'entry', entryId: s.entryId }));
-    const text = suggestions.length > 0 ? `${result.answer}\n\n${this.t(lang, 'answer.didYouMean')}` : result.answer;
+    const text = suggestions.length > 0 && result.kind !== 'clarify' ? `${result.answer}\n\n${this.t(lang, 'answer.didYouMean')}` : result.answer;
     await context.sendActivity({ ...MessageFactory.suggestedActions(result.kind === 'smalltalk' ? suggestions : [...suggestions, person], text), locale: lang });
   }
 

@@ -23,9 +23,8 @@ console.log(result.answer);
 if (result.suggestions.length > 0) console.log(`\nsuggestions: ${result.suggestions.map((s) => s.entryId).join(', ')}`);
 console.log('\ncandidates:');
 for (const c of result.candidates ?? []) {
-  const kw = c.keyword ? ` keyword[${c.keyword.lang} coverage ${c.keyword.coverage} score ${c.keyword.score}]` : '';
-  const dense = c.dense ? ` dense[${c.dense.similarity.toFixed(3)}]` : '';
-  console.log(`  ${c.confidence.toFixed(3)}  ${c.entryId}${kw}${dense}`);
+  const dense = c.dense !== undefined ? ` dense ${c.dense.toFixed(3)}` : '';
+  console.log(`  ${c.confidence.toFixed(3)}  ${c.entryId}  similarity ${c.similarity.toFixed(3)} (${c.group}, ${c.reading})${dense}`);
 }
 await models.close();
 

@@ -8,7 +8,7 @@ import { LANGUAGES, type Lang } from '../languages.js';
 export const NAMESPACES = ['common', 'smalltalk', 'emergency', 'widget'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 
-export const SMALL_TALK_INTENTS = ['greeting', 'thanks', 'goodbye', 'human', 'capabilities'] as const;
+export const SMALL_TALK_INTENTS = ['greeting', 'thanks', 'goodbye', 'human', 'capabilities', 'acknowledgement'] as const;
 export type SmallTalkIntent = (typeof SMALL_TALK_INTENTS)[number];
 
 export interface SmallTalkPhrases {
@@ -23,6 +23,8 @@ export interface Locales {
   t(lang: Lang, key: string, options?: TOptions): string;
   smallTalk(lang: Lang): Readonly<Record<SmallTalkIntent, SmallTalkPhrases>>;
   emergencyPatterns(lang: Lang): readonly string[];
+  /** Phrases that place a danger in the past ("years ago") or in the present ("right now"), which wins. */
+  emergencyTime(lang: Lang): { readonly past: readonly string[]; readonly now: readonly string[] };
   /** The web chat widget's strings, sent to the browser as they are. */
   widget(lang: Lang): Readonly<Record<string, string>>;
 }
@@ -84,6 +86,10 @@ export async function loadLocales(dir: string): Promise<Locales> {
     t: (lang, key, options) => fixed.get(lang)?.(key, options ?? {}) as string,
     smallTalk: (lang) => objectOf(lang, 'smalltalk'),
     emergencyPatterns: (lang) => objectOf<{ patterns: string[] }>(lang, 'emergency').patterns,
+    emergencyTime: (lang) => {
+      const { past = [], now = [] } = objectOf<{ past?: string[]; now?: string[] }>(lang, 'emergency');
+      return { past, now };
+    },
     widget: (lang) => objectOf(lang, 'widget'),
   };
 }

@@ -8,4 +8,9 @@ export interface DenseHit {
 /** Semantic search over the knowledge base, available once an embedding model is loaded. */
 export interface DenseRetriever {
   search(text: string, limit: number): Promise<DenseHit[]>;
+  /**
+   * For each text (a way of asking an entry, labelled with the entry's id, or anything else),
+   * its similarity to each entry with that very text left out: what the calibration is fitted on.
+   */
+  leaveOneOut(texts: readonly string[], labels: readonly string[]): Promise<ReadonlyMap<string, number>[]>;
 }

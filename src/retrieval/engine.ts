@@ -1,22 +1,29 @@
 import { RahnamaError } from '../errors.js';
-import type { Locales } from '../i18n/locales.js';
+import { SMALL_TALK_INTENTS, type Locales, type SmallTalkIntent } from '../i18n/locales.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
 import type { KnowledgeEntry } from '../knowledge/schema.js';
-import { isLang, type Lang } from '../languages.js';
+import { isLang, LANGUAGES, type Lang } from '../languages.js';
 import type { DenseRetriever } from './dense.js';
-import { fuseRankings } from './fusion.js';
 import { buildIntentRecognisers, type IntentRecognisers } from './intents.js';
 import { KeywordIndex } from './keyword-index.js';
 import { detectLanguage, type LanguageGuess } from './language-detect.js';
+import { QuestionModel, type DenseSimilarities, type ScoredEntry, type TrainingSet } from './question-model.js';
 import type { AnswerRenderer } from './render.js';
+import { sentencesOf } from './sentences.js';
+import { isMostlyLatin, latinToCyrillic, TRANSLITERATED_LANGUAGES } from './transliterate.js';
 
 export type RetrievalMode = 'keyword' | 'hybrid';
-export type AnswerKind = 'answer' | 'fallback' | 'smalltalk' | 'emergency';
+export type AnswerKind = 'answer' | 'fallback' | 'smalltalk' | 'emergency' | 'clarify';
 
 export interface AskQuery {
   readonly text: string;
-  /** The language the user chose; detected from the text when absent. */
+  /** The language the user chose: the reply is in it. Detected from the text when absent. */
   readonly lang?: string;
+  /**
+   * The conversation's language so far (Telegram's `language_code`, or the first clear
+   * detection): the reply stays in it unless the message is long enough and clearly in another.
+   */
+  readonly conversationLang?: string;
 }
 
 export interface Suggestion {
@@ -27,9 +34,15 @@ export interface Suggestion {
 /** A scored candidate, for the CLI and evaluation. */
 export interface Candidate {
   readonly entryId: string;
+  /** Calibrated probability that this entry answers the message. */
   readonly confidence: number;
-  readonly keyword?: { readonly lang: Lang; readonly coverage: number; readonly score: number };
-  readonly dense?: { readonly similarity: number };
+  /** Similarity of the closest way of asking the entry, and where it was written ("fa", "bg-Latn"). */
+  readonly similarity: number;
+  readonly group: string;
+  /** Which reading of the message matched: the whole text, a transliteration, or one sentence. */
+  readonly reading: string;
+  /** Similarity by meaning (embedding model), in hybrid mode. */
+  readonly dense?: number;
 }
 
 export interface AskResult {
@@ -42,62 +55,55 @@ export interface AskResult {
   readonly entryId: string | null;
   /** Markdown. */
   readonly answer: string;
-  /** 0–1: how sure the engine is that `entryId` answers the question. */
+  /** 0–1: the probability that `entryId` answers the question (calibrated on the knowledge base). */
   readonly confidence: number;
   readonly suggestions: Suggestion[];
+  /** With an answer to a long message: the entries its other sentences ask about. */
+  readonly alsoAsked?: Suggestion[];
   readonly mode: RetrievalMode;
   /** Only with `explain`: the candidates considered, best first. */
   readonly candidates?: readonly Candidate[];
 }
 
-/** Tuning of the answer decision; defaults measured on test/eval (see DESIGN.md). */
+/** Tuning of the answer decision (see DESIGN.md). */
 export interface EngineOptions {
-  /** Confidence from which the engine answers instead of falling back. Default 0.5. */
+  /** Probability from which the engine answers instead of falling back. Default 0.5. */
   answerThreshold: number;
-  /** Confidence from which a runner-up is offered as a suggestion. Default 0.3. */
+  /** Probability from which a runner-up is offered as a suggestion. Default 0.2. */
   suggestionThreshold: number;
   /** Most suggestions returned. Default 3. */
   maxSuggestions: number;
-  /** Dense similarity mapped to confidence 0 and 1 (linear in between). Defaults suit E5 models. */
-  denseSimilarityFloor: number;
-  denseSimilarityCeiling: number;
 }
 
 export const defaultEngineOptions: EngineOptions = {
   answerThreshold: 0.5,
-  suggestionThreshold: 0.3,
+  suggestionThreshold: 0.2,
   maxSuggestions: 3,
-  denseSimilarityFloor: 0.8,
-  denseSimilarityCeiling: 0.9,
 };
-
-/** Languages sharing a script: a message is searched in the knowledge of its own script. */
-const SCRIPT_GROUPS: readonly (readonly Lang[])[] = [
-  ['ar', 'fa', 'ur', 'ps'],
-  ['ru', 'uk', 'bg'],
-  ['en', 'fr', 'tr', 'ku'],
-];
-
-/**
- * Where to look when the first languages found nothing convincing: the other languages of the
- * same script and, for Latin script, every language, since people type Arabic, Farsi, Urdu or
- * Bulgarian in Latin letters ("man mikham bargardam") and the knowledge has such variants.
- */
-function fallbackLanguages(first: readonly Lang[]): Lang[] {
-  const groups = SCRIPT_GROUPS.filter((g) => first.some((l) => g.includes(l)));
-  return groups.some((g) => g.includes('en')) ? SCRIPT_GROUPS.flat() : groups.flat();
-}
-
-/** Below this detection confidence, a clear keyword match in another language decides the reply language. */
-const UNSURE_DETECTION = 0.75;
-/** From this detection confidence, a message is not searched in other languages. */
-const CLEAR_DETECTION = 0.9;
-
 
 const EMERGENCY_ENTRY = 'emergency-help';
 const EMERGENCY_SUGGESTIONS = ['trafficking-help', 'contact-iom'];
-/** Candidates taken from each ranked list (keyword per language, dense). */
-const CANDIDATES_PER_LIST = 5;
+/** Where a vague message ("what about my case") is pointed: going home, help after return, IOM's other services. */
+const CLARIFY_TOPICS = ['avrr-overview', 'reintegration-support', 'iom-bulgaria-services'];
+/**
+ * A message of at most SHORT_MESSAGE_WORDS words with fewer informative words than this ("ok",
+ * "no", "thank you", "visa?") never gets a confident answer: it is capped below the answer
+ * threshold, and its candidates are offered as suggestions. ("What is IOM?" is short but asks
+ * one whole question.)
+ */
+const MIN_INFORMATIVE_WORDS = 2;
+const SHORT_MESSAGE_WORDS = 2;
+/** Probability a short message is capped at (below any sensible answer threshold). */
+const SHORT_MESSAGE_CAP = 0.45;
+/** A message this long or longer, clearly in another language, switches the conversation's language. */
+const SWITCH_MIN_WORDS = 4;
+const SWITCH_MIN_CONFIDENCE = 0.9;
+/** Below this detection confidence, the language of the matched way of asking decides the reply's. */
+const UNSURE_DETECTION = 0.75;
+/** Similarity to a small-talk phrase from which a message that answers nothing is small talk. */
+const SMALL_TALK_SIMILARITY = 0.55;
+/** A vague message has at most this many words, all known to the knowledge base. */
+const VAGUE_MAX_WORDS = 8;
 
 export interface AnswerEngineDeps {
   readonly knowledge: KnowledgeBase;
@@ -108,17 +114,21 @@ export interface AnswerEngineDeps {
 }
 
 /**
- * The answer engine: language, emergencies, then retrieval (keyword, plus dense when a model is
- * loaded), then the decision to answer, suggest or fall back. Channels only ever call `ask`.
+ * The answer engine: language, emergencies, then the question model (every way of asking each
+ * entry, compared with the message and each of its readings: transliterated, sentence by
+ * sentence), whose calibrated probability decides whether to answer, suggest, clarify or fall
+ * back. Channels only ever call `ask` and `answerEntry`.
  */
 export class AnswerEngine {
   readonly options: Readonly<EngineOptions>;
   private readonly intents: IntentRecognisers;
   private dense: DenseRetriever | undefined;
+  private model: QuestionModel;
 
   constructor(private readonly deps: AnswerEngineDeps) {
     this.options = Object.freeze({ ...defaultEngineOptions, ...deps.options });
     this.intents = buildIntentRecognisers(deps.locales);
+    this.model = QuestionModel.train(this.trainingSet());
   }
 
   get mode(): RetrievalMode {
@@ -139,19 +149,44 @@ export class AnswerEngine {
     return this.deps.locales;
   }
 
+  /** Whether the calibration has been refitted with an embedding model's similarity. */
+  get denseCalibrated(): boolean {
+    return this.model.denseCalibrated;
+  }
+
+  /** How long the question model took to learn the knowledge base, in milliseconds. */
+  get trainingMs(): number {
+    return this.model.trainingMs;
+  }
+
+  private trainingSet(): TrainingSet {
+    const smallTalk = LANGUAGES.flatMap((lang) => {
+      const table = this.deps.locales.smallTalk(lang);
+      return SMALL_TALK_INTENTS.flatMap((intent) => (table[intent]?.patterns ?? []).map((text) => ({ text, intent, lang })));
+    });
+    return { entries: this.deps.knowledge.entries.values(), outOfScope: this.deps.knowledge.outOfScope, smallTalk };
+  }
+
+  /** Learns the knowledge base again (after an edit), and refits the dense calibration if a model is loaded. */
+  private retrain(): void {
+    this.model = QuestionModel.train(this.trainingSet());
+    if (this.dense) void this.calibrateDense(this.dense);
+  }
+
   /**
-   * Puts a new or edited entry into service at once, on every channel: the keyword index is
-   * updated now; listeners (the model manager) update the dense index after.
+   * Puts a new or edited entry into service at once, on every channel: the keyword index and
+   * the question model are updated now; listeners (the model manager) update the dense index after.
    */
   upsertEntry(entry: KnowledgeEntry): void {
     (this.deps.knowledge.entries as Map<string, KnowledgeEntry>).set(entry.id, entry);
     this.deps.keyword.upsert(entry);
+    this.retrain();
     for (const listener of this.changeListeners) listener(entry.id);
   }
 
   /**
    * A keyword-mode copy of this engine with `draft` in place of its published entry, for the
-   * staff console's "ask the bot" preview: nothing live changes. Costs one index build.
+   * staff console's "ask the bot" preview: nothing live changes. Costs one training.
    */
   withDraft(draft: KnowledgeEntry): AnswerEngine {
     const entries = new Map(this.deps.knowledge.entries);
@@ -163,6 +198,7 @@ export class AnswerEngine {
   removeEntry(entryId: string): void {
     (this.deps.knowledge.entries as Map<string, KnowledgeEntry>).delete(entryId);
     this.deps.keyword.remove(entryId);
+    this.retrain();
     for (const listener of this.changeListeners) listener(entryId);
   }
 
@@ -173,119 +209,170 @@ export class AnswerEngine {
 
   private readonly changeListeners: ((entryId: string) => void)[] = [];
 
-  /** Switches to hybrid retrieval once a model is ready (or back, with undefined). */
-  setDenseRetriever(dense: DenseRetriever | undefined): void {
+  /**
+   * Switches to hybrid retrieval once a model is ready (or back, with undefined). The
+   * calibration is refitted with the model's similarity as a feature first.
+   */
+  async setDenseRetriever(dense: DenseRetriever | undefined): Promise<void> {
+    if (dense) await this.calibrateDense(dense);
     this.dense = dense;
+  }
+
+  private async calibrateDense(dense: DenseRetriever): Promise<void> {
+    const model = this.model;
+    const table = await dense.leaveOneOut(model.index.examples.map((e) => e.text), model.index.examples.map((e) => e.label));
+    if (this.model === model) model.fitDense((i) => table[i]);
+  }
+
+  /** An entry's answer in a language, as a reply (links included): what a button for that entry shows. */
+  answerEntry(entryId: string, lang: Lang): AskResult | undefined {
+    const entry = this.entries.get(entryId);
+    if (!entry) return undefined;
+    return {
+      lang, detectedLang: lang, detectedConfidence: 1, mode: this.mode,
+      kind: 'answer', entryId, confidence: 1,
+      answer: this.deps.renderer.entry(entry, lang),
+      suggestions: [],
+    };
   }
 
   async ask(query: AskQuery, opts: { explain?: boolean } = {}): Promise<AskResult> {
     const text = query.text.trim();
     if (text.length === 0) throw new RahnamaError('RAHNAMA_TEXT_EMPTY');
-    if (query.lang !== undefined && !isLang(query.lang)) throw new RahnamaError('RAHNAMA_UNSUPPORTED_LANGUAGE', [query.lang]);
+    for (const lang of [query.lang, query.conversationLang]) {
+      if (lang !== undefined && !isLang(lang)) throw new RahnamaError('RAHNAMA_UNSUPPORTED_LANGUAGE', [lang]);
+    }
     const stated = query.lang as Lang | undefined;
-    const detected = detectLanguage(text, this.deps.keyword, stated ?? 'en');
-    const lang = stated ?? detected.lang;
+    const conversation = query.conversationLang as Lang | undefined;
+    const detected = detectLanguage(text, this.deps.keyword, stated ?? conversation ?? 'en');
+    const profile = this.model.index.profile(text);
     const base = { detectedLang: detected.lang, detectedConfidence: detected.confidence, mode: this.mode };
     const { renderer } = this.deps;
+    // The language of the reply, given what matched: the user's choice first, then the
+    // conversation's unless this message clearly switches, then detection.
+    const replyLang = (matched?: Lang): Lang => {
+      if (stated) return stated;
+      const switches = detected.confidence >= SWITCH_MIN_CONFIDENCE && profile.words >= SWITCH_MIN_WORDS && detected.lang !== conversation;
+      if (conversation && !switches) return conversation;
+      return matched && (detected.confidence < UNSURE_DETECTION || isMostlyLatin(text)) ? matched : detected.lang;
+    };
 
     const emergency = this.intents.emergency(text);
-    if (emergency) {
-      const replyLang = stated ?? preferred(emergency.langs, detected.lang);
+    const pastDanger = emergency !== undefined && this.intents.pastEvent(text);
+    if (emergency && !pastDanger) {
+      const lang = replyLang(preferred(emergency.langs, detected.lang));
       return {
-        ...base, lang: replyLang, kind: 'emergency', entryId: EMERGENCY_ENTRY, confidence: 1,
-        answer: renderer.emergency(replyLang, this.entries.get(EMERGENCY_ENTRY)),
-        suggestions: this.suggestionsFor(EMERGENCY_SUGGESTIONS, replyLang),
+        ...base, lang, kind: 'emergency', entryId: EMERGENCY_ENTRY, confidence: 1,
+        answer: renderer.emergency(lang, this.entries.get(EMERGENCY_ENTRY)),
+        suggestions: this.suggestionsFor(EMERGENCY_SUGGESTIONS, lang),
       };
     }
 
-    const candidates = await this.rank(text, detected, stated);
+    const short = profile.words <= SHORT_MESSAGE_WORDS && profile.informative < MIN_INFORMATIVE_WORDS;
+    const { candidates, others, smallTalk } = await this.rank(text, short);
+    const explain = opts.explain ? { candidates } : {};
     const [top] = candidates;
     if (top && top.confidence >= this.options.answerThreshold) {
-      // "ako se varna v Bulgaria" looks French to a detector; the Bulgarian variant it matched knows better.
-      const replyLang = stated ?? (detected.confidence < UNSURE_DETECTION && top.keyword ? top.keyword.lang : detected.lang);
       const entry = this.entries.get(top.entryId);
       if (entry) {
+        const lang = replyLang(groupLang(top.group));
+        const note = pastDanger ? `\n\n${this.deps.locales.t(lang, 'answer.emergencyPast')}` : '';
+        const runnersUp = candidates.slice(1).filter((c) => c.confidence >= this.options.suggestionThreshold).map((c) => c.entryId);
+        const alsoAsked = this.suggestionsFor(others.filter((id) => id !== entry.id), lang);
         return {
-          ...base, lang: replyLang, kind: 'answer', entryId: entry.id, confidence: round(top.confidence),
-          answer: renderer.entry(entry, replyLang),
-          suggestions: this.suggestionsFor(candidates.slice(1).filter((c) => c.confidence >= this.options.suggestionThreshold).map((c) => c.entryId), replyLang, 2),
-          ...(opts.explain ? { candidates } : {}),
+          ...base, lang, kind: 'answer', entryId: entry.id, confidence: round(top.confidence),
+          answer: renderer.entry(entry, lang) + note,
+          suggestions: this.suggestionsFor(runnersUp, lang, 2),
+          ...(alsoAsked.length > 0 ? { alsoAsked } : {}),
+          ...explain,
         };
       }
     }
 
-    const smallTalk = this.intents.smallTalk(text);
-    if (smallTalk) {
-      const replyLang = stated ?? preferred(smallTalk.langs, detected.lang);
+    const phrase = this.intents.smallTalk(text);
+    const intent: SmallTalkIntent | undefined = phrase?.intent
+      ?? (!/\p{L}/u.test(text) ? 'acknowledgement' : undefined)
+      ?? (smallTalk && smallTalk.similarity >= SMALL_TALK_SIMILARITY && profile.unknown === 0 ? smallTalk.intent : undefined);
+    if (intent) {
+      const lang = stated ?? conversation ?? (phrase ? smallTalkLang(phrase.langs, detected) : detected.lang);
       return {
-        ...base, lang: replyLang, kind: 'smalltalk', entryId: null, confidence: 1,
-        answer: this.deps.locales.smallTalk(replyLang)[smallTalk.intent].reply,
+        ...base, lang, kind: 'smalltalk', entryId: null, confidence: round(top?.confidence ?? 0),
+        answer: this.deps.locales.smallTalk(lang)[intent].reply,
         suggestions: [],
-        ...(opts.explain ? { candidates } : {}),
+        ...explain,
       };
     }
 
+    const lang = replyLang(top ? groupLang(top.group) : undefined);
+    const suggested = candidates.filter((c) => c.confidence >= this.options.suggestionThreshold).map((c) => c.entryId);
+    if (suggested.length === 0 && profile.unknown === 0 && profile.words <= VAGUE_MAX_WORDS) {
+      // Every word is one the knowledge base uses, yet nothing fits: a vague message, not an
+      // out-of-scope one. Ask which topic it is about.
+      return {
+        ...base, lang, kind: 'clarify', entryId: null, confidence: round(top?.confidence ?? 0),
+        answer: this.deps.locales.t(lang, 'answer.clarify'),
+        suggestions: this.suggestionsFor(CLARIFY_TOPICS, lang),
+        ...explain,
+      };
+    }
     return {
       ...base, lang, kind: 'fallback', entryId: null, confidence: round(top?.confidence ?? 0),
       answer: renderer.fallback(lang),
-      suggestions: this.suggestionsFor(candidates.filter((c) => c.confidence >= this.options.suggestionThreshold).map((c) => c.entryId), lang),
-      ...(opts.explain ? { candidates } : {}),
+      suggestions: this.suggestionsFor([...suggested, ...others], lang),
+      ...explain,
     };
   }
 
   /**
-   * Candidates best first. Keyword search runs in the detected (and chosen) language first and,
-   * when that finds nothing convincing, in the fallback languages (`fallbackLanguages`): people
-   * often write in a second language. Dense search is multilingual by itself.
+   * Candidates best first, from every reading of the message: the text itself; read as
+   * Bulgarian, Russian or Ukrainian typed in Latin letters; and, in a long message, each
+   * sentence. An entry keeps its best reading. `others` are the best entries of the other
+   * sentences: a long message may ask more than one thing.
    */
-  private async rank(text: string, detected: LanguageGuess, stated: Lang | undefined): Promise<Candidate[]> {
-    const first = unique([detected.lang, ...(stated ? [stated] : [])]);
-    let keyword = this.keywordCandidates(text, first, true);
-    // A message surely in one language that its knowledge cannot answer is out of scope, not
-    // in another language: the fallback search is for mixed, transliterated or unclear text.
-    const unclear = detected.confidence < CLEAR_DETECTION || first.length > 1;
-    if (unclear && (keyword[0]?.confidence ?? 0) < this.options.answerThreshold) {
-      const rest = fallbackLanguages(first).filter((l) => !first.includes(l));
-      // Typo and inflection matching only in the languages the message was read as: elsewhere
-      // it costs much and finds little but noise.
-      keyword = mergeByEntry([...keyword, ...this.keywordCandidates(text, rest, false)]);
+  private async rank(text: string, short: boolean): Promise<{ candidates: Candidate[]; others: string[]; smallTalk?: { intent: SmallTalkIntent; similarity: number } }> {
+    const dense = this.dense ? await this.denseSimilarities(text) : undefined;
+    const whole = this.model.score(text, dense);
+    const readings: { name: string; scores: ScoredEntry[] }[] = [{ name: 'text', scores: [...whole.entries] }];
+    if (isMostlyLatin(text)) {
+      for (const lang of TRANSLITERATED_LANGUAGES) {
+        readings.push({ name: `${lang}-Cyrl`, scores: this.model.score(latinToCyrillic(text, lang)).entries.map((s) => ({ ...s, group: lang })) });
+      }
     }
-    if (!this.dense) return keyword;
+    const sentences = sentencesOf(text);
+    const sentenceTops: ScoredEntry[] = [];
+    sentences.forEach((sentence, i) => {
+      const scores = this.model.score(sentence).entries;
+      readings.push({ name: `sentence ${i + 1}`, scores: [...scores] });
+      if (scores[0]) sentenceTops.push(scores[0]);
+    });
 
-    const denseHits = await this.dense.search(text, CANDIDATES_PER_LIST);
-    const { denseSimilarityFloor: lo, denseSimilarityCeiling: hi } = this.options;
-    const dense: Candidate[] = denseHits.map((h) => ({
-      entryId: h.entryId,
-      confidence: clamp01((h.similarity - lo) / (hi - lo)),
-      dense: { similarity: h.similarity },
-    }));
-    const byId = new Map<string, Candidate>();
-    for (const c of [...keyword, ...dense]) {
-      const known = byId.get(c.entryId);
-      byId.set(c.entryId, known
-        ? { ...known, ...c, confidence: Math.max(known.confidence, c.confidence), keyword: known.keyword ?? c.keyword, dense: known.dense ?? c.dense }
-        : c);
+    const best = new Map<string, Candidate>();
+    for (const { name, scores } of readings) {
+      for (const s of scores) {
+        // A short message with few informative words: never confident, whatever matched.
+        const confidence = short ? Math.min(s.probability, SHORT_MESSAGE_CAP) : s.probability;
+        const known = best.get(s.entryId);
+        if (!known || confidence > known.confidence) {
+          const similarity = dense?.get(s.entryId);
+          best.set(s.entryId, { entryId: s.entryId, confidence, similarity: round(s.similarity), group: s.group, reading: name, ...(similarity !== undefined ? { dense: round(similarity) } : {}) });
+        }
+      }
     }
-    const order = fuseRankings([keyword.map((c) => c.entryId), dense.map((c) => c.entryId)]);
-    return order.flatMap((id) => byId.get(id) ?? []);
+    const candidates = [...best.values()].sort((a, b) => b.confidence - a.confidence);
+    const answered = candidates[0]?.entryId;
+    const others = sentenceTops
+      .filter((s) => s.probability >= this.options.answerThreshold && s.entryId !== answered)
+      .sort((a, b) => b.probability - a.probability)
+      .map((s) => s.entryId);
+    const smallTalk = whole.smallTalk && (SMALL_TALK_INTENTS as readonly string[]).includes(whole.smallTalk.intent)
+      ? { intent: whole.smallTalk.intent as SmallTalkIntent, similarity: whole.smallTalk.similarity }
+      : undefined;
+    return { candidates: candidates.map((c) => ({ ...c, confidence: round(c.confidence) })), others: unique(others), ...(smallTalk ? { smallTalk } : {}) };
   }
 
-  private keywordCandidates(text: string, langs: readonly Lang[], approximate: boolean): Candidate[] {
-    const all: Candidate[] = [];
-    for (const lang of langs) {
-      const hits = this.deps.keyword.search(text, lang, { limit: CANDIDATES_PER_LIST, approximate });
-      const topScore = hits[0]?.score ?? 1;
-      hits.forEach((h) => {
-        // Coverage says whether the question is about this entry at all; the score relative to
-        // the best hit keeps a weak runner-up from looking as sure as the winner.
-        all.push({
-          entryId: h.entryId,
-          confidence: h.coverage * (0.5 + 0.5 * (h.score / topScore)),
-          keyword: { lang, coverage: round(h.coverage), score: round(h.score) },
-        });
-      });
-    }
-    return mergeByEntry(all);
+  private async denseSimilarities(text: string): Promise<DenseSimilarities | undefined> {
+    const hits = await this.dense?.search(text, this.entries.size);
+    return hits && new Map(hits.map((h) => [h.entryId, h.similarity]));
   }
 
   private suggestionsFor(ids: readonly string[], lang: Lang, max = this.options.maxSuggestions): Suggestion[] {
@@ -296,25 +383,24 @@ export class AnswerEngine {
   }
 }
 
-function mergeByEntry(candidates: readonly Candidate[]): Candidate[] {
-  const best = new Map<string, Candidate>();
-  for (const c of candidates) {
-    const known = best.get(c.entryId);
-    if (!known || c.confidence > known.confidence) best.set(c.entryId, c);
-  }
-  return [...best.values()].sort((a, b) => b.confidence - a.confidence);
+/** The language of a group of ways of asking: "fa-Latn" (Finglish) is Farsi. */
+function groupLang(group: string): Lang | undefined {
+  const lang = group.split('-')[0];
+  return isLang(lang) ? lang : undefined;
 }
 
 function preferred(langs: readonly Lang[], detected: Lang): Lang {
   return langs.includes(detected) ? detected : (langs[0] ?? detected);
 }
 
-function unique<T>(items: readonly T[]): T[] {
-  return [...new Set(items)];
+/** A greeting listed in several languages ("hello", "salam"): English unless detection is sure of another. */
+function smallTalkLang(langs: readonly Lang[], detected: LanguageGuess): Lang {
+  if (langs.includes(detected.lang) && (langs.length === 1 || detected.confidence >= SWITCH_MIN_CONFIDENCE)) return detected.lang;
+  return langs.includes('en') ? 'en' : (langs[0] ?? detected.lang);
 }
 
-function clamp01(n: number): number {
-  return Math.min(1, Math.max(0, n));
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
 }
 
 function round(n: number): number {

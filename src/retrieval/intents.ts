@@ -59,28 +59,54 @@ export class PhraseMatcher<T extends string> {
     });
     return best && { intent: best.intent, langs: best.langs };
   }
+
+  /** Every intent with a phrase anywhere in the message. */
+  findAll(text: string): Set<T> {
+    const tokens = words(text);
+    const found = new Set<T>();
+    tokens.forEach((token, i) => {
+      for (const phrase of this.byFirstWord.get(token) ?? []) {
+        if (phrase.words.every((w, k) => tokens[i + k] === w)) found.add(phrase.intent);
+      }
+    });
+    return found;
+  }
 }
 
 export type EmergencyIntent = 'emergency';
+
 
 /** Recognisers for emergencies and small talk, in every language at once: people mix languages. */
 export interface IntentRecognisers {
   emergency(text: string): IntentMatch<EmergencyIntent> | undefined;
   smallTalk(text: string): IntentMatch<SmallTalkIntent> | undefined;
+  /**
+   * Whether a message places what it tells in the past ("they beat me years ago") and not in
+   * the present ("…and now again"): a past danger gets the informational answer, not 112 first.
+   */
+  pastEvent(text: string): boolean;
 }
 
 export function buildIntentRecognisers(locales: Locales): IntentRecognisers {
   const emergency = new PhraseMatcher<EmergencyIntent>();
+  const time = new PhraseMatcher<'past' | 'now'>();
   const smallTalk = new PhraseMatcher<SmallTalkIntent>();
   for (const lang of LANGUAGES) {
     for (const phrase of locales.emergencyPatterns(lang)) emergency.add(phrase, 'emergency', lang);
+    const { past, now } = locales.emergencyTime(lang);
+    for (const phrase of past) time.add(phrase, 'past', lang);
+    for (const phrase of now) time.add(phrase, 'now', lang);
     const table = locales.smallTalk(lang);
     for (const intent of SMALL_TALK_INTENTS) {
-      for (const phrase of table[intent].patterns) smallTalk.add(phrase, intent, lang);
+      for (const phrase of table[intent]?.patterns ?? []) smallTalk.add(phrase, intent, lang);
     }
   }
   return {
     emergency: (text) => emergency.find(text),
     smallTalk: (text) => smallTalk.find(text, SMALL_TALK_SLACK),
+    pastEvent: (text) => {
+      const found = time.findAll(text);
+      return found.has('past') && !found.has('now');
+    },
   };
 }

@@ -70,7 +70,7 @@ export class ModelManager {
         warn: (message) => this.log.warn(message),
       });
       const passages = await PassageIndex.build(this.embedder, cache, engine.entries.values());
-      engine.setDenseRetriever(passages);
+      await engine.setDenseRetriever(passages);
       this.current = { status: 'ready', modelId, passages: passages.size };
       this.log.info({ modelId, passages: passages.size }, 'hybrid retrieval ready');
       // A published edit: the cache has every unchanged passage, so only the edited ones are embedded.
@@ -78,7 +78,7 @@ export class ModelManager {
       let rebuilding = Promise.resolve();
       engine.onEntryChanged((entryId) => {
         rebuilding = rebuilding.then(async () => {
-          engine.setDenseRetriever(await PassageIndex.build(embedder, cache, engine.entries.values()));
+          await engine.setDenseRetriever(await PassageIndex.build(embedder, cache, engine.entries.values()));
         }).catch((error: unknown) => this.log.warn({ entryId, error: (error as Error).message }, 'dense index not updated after an edit'));
       });
     } catch (error) {

@@ -29,9 +29,9 @@ describe('answering', () => {
 
   it('answers in the chosen language when the question is written in another', async () => {
     const engine = await shippedEngine();
-    const result = await engine.ask({ text: 'Will I get cash after I return?', lang: 'ps' });
+    const result = await engine.ask({ text: 'Do I get cash money after I return?', lang: 'ps' });
     expect(result).toMatchObject({ lang: 'ps', detectedLang: 'en', entryId: 'reintegration-cash' });
-    expect(result.answer).toBe((await engine.ask({ text: 'cash after return?', lang: 'ps' })).answer);
+    expect(result.answer).toBe(engine.answerEntry('reintegration-cash', 'ps')?.answer);
     expect(result.suggestions.every((s) => s.question === engine.entries.get(s.entryId)?.languages.ps.question)).toBe(true);
   });
 
@@ -67,7 +67,7 @@ describe('the honest fallback', () => {
   });
 
   it('offers "did you mean" suggestions when unsure, in the user\'s language', async () => {
-    const result = await (await shippedEngine()).ask({ text: 'question about family money', lang: 'ru' });
+    const result = await (await shippedEngine()).ask({ text: 'can my family get money after we go back', lang: 'ru' });
     expect(result.kind).toBe('fallback');
     expect(result.suggestions.length).toBeGreaterThan(0);
     expect(result.suggestions.length).toBeLessThanOrEqual(3);

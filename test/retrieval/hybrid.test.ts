@@ -47,6 +47,7 @@ describe('hybrid retrieval with a local model', () => {
     expect(result.mode).toBe('hybrid');
     expect(result.entryId).toBe('avrr-rejected-asylum');
     expect(result.candidates?.some((c) => c.dense !== undefined)).toBe(true);
+    expect(engine.denseCalibrated).toBe(true);
     await models.close();
   });
 

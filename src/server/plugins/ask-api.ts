@@ -38,11 +38,15 @@ export const askResponseSchema = {
     lang: langSchema,
     detectedLang: langSchema,
     detectedConfidence: { type: 'number' },
-    kind: { type: 'string', enum: ['answer', 'fallback', 'smalltalk', 'emergency'] },
+    kind: { type: 'string', enum: ['answer', 'fallback', 'smalltalk', 'emergency', 'clarify'] },
     entryId: { type: ['string', 'null'] },
     answer: { type: 'string' },
     confidence: { type: 'number' },
     suggestions: {
+      type: 'array',
+      items: { type: 'object', required: ['entryId', 'question'], properties: { entryId: { type: 'string' }, question: { type: 'string' } } },
+    },
+    alsoAsked: {
       type: 'array',
       items: { type: 'object', required: ['entryId', 'question'], properties: { entryId: { type: 'string' }, question: { type: 'string' } } },
     },

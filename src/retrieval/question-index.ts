@@ -1,0 +1,401 @@
+import { defaultFeatureOptions, foldedWords, rawFeatures, type FeatureOptions } from './features.js';
+
+/**
+ * One way of asking for something: a question, a variant or a romanised variant of an entry, an
+ * out-of-scope example, or a small-talk phrase. `label` is what it asks for; `group` is where
+ * it was written (an entry's language, or its romanised form), so an entry's support in one
+ * language is not diluted by its others.
+ */
+export interface Example {
+  readonly text: string;
+  readonly label: string;
+  readonly group: string;
+  /** Held out in turn to fit the calibration (see `QuestionModel`). */
+  readonly heldOut?: boolean;
+}
+
+/** What a message has in common with one label's examples. */
+export interface LabelMatch {
+  readonly label: string;
+  /** Cosine similarity to the closest example. */
+  readonly best: number;
+  /** To the second closest example of the same label (0 if none): support from more than one way of asking. */
+  readonly second: number;
+  /** To the centroid of the label's examples in the best-matching group. */
+  readonly centroid: number;
+  /** Group of the closest example (e.g. "fa", "bg-Latn"). */
+  readonly group: string;
+  /** Index of the closest example. */
+  readonly example: number;
+}
+
+/** A message's vector and the labels it matches. */
+export interface QueryMatches {
+  readonly vector: Vector;
+  readonly matches: readonly LabelMatch[];
+}
+
+/** The words of a message that the examples know, and how much they say. */
+export interface QueryProfile {
+  /** Words in the message. */
+  readonly words: number;
+  /** Words the examples contain that are not among the commonest of any group (not "what", "is", "من"). */
+  readonly informative: number;
+  /** Words no example contains. */
+  readonly unknown: number;
+}
+
+/** A word in more than this share of a group's examples is a function word there ("what", "how", "در"). */
+const COMMON_WORD_SHARE = 0.06;
+/**
+ * A feature in more than this share of all examples is skipped at query time: its weight is tiny
+ * and walking its postings would cost most of a query on a large knowledge base.
+ */
+const MAX_FEATURE_SHARE = 0.2;
+/** Similarity above which two ways of asking of one entry in one language are the same question reworded. */
+const NEAR_DUPLICATE = 0.9;
+
+export interface Vector {
+  readonly ids: Uint32Array;
+  readonly weights: Float32Array;
+}
+
+/**
+ * Question-to-question matching: every way of asking in the knowledge base is a TF-IDF vector of
+ * words, five-letter stems, word pairs and character n-grams, in one inverted index; a message is
+ * compared with each of them by cosine similarity. A label's score comes from its best-matching
+ * examples, not from one bag of all its words, so a one-word message can only match a one-word
+ * question fully.
+ */
+export class QuestionIndex {
+  readonly examples: readonly Example[];
+  private readonly featureIds = new Map<string, number>();
+  private readonly idf: Float32Array;
+  /** Inverted index in one block (CSR): the postings of feature f are [postStart[f], postStart[f + 1]). */
+  private readonly postStart: Int32Array;
+  private readonly postExample: Int32Array;
+  private readonly postWeight: Float32Array;
+  private readonly vectors: Vector[];
+  private readonly labels: string[] = [];
+  private readonly exampleLabel: Int32Array;
+  /** Example's (label, group) bucket, and each bucket's vector-sum norm, for centroid similarity. */
+  private readonly exampleBucket: Int32Array;
+  private readonly bucketNorm: Float64Array;
+  private readonly bucketLabel: Int32Array;
+  private readonly bucketGroup: string[] = [];
+  private readonly bucketMembers: number[][] = [];
+  /** Folded words that are function words in some group: not informative. */
+  private readonly commonWords = new Set<string>();
+  private readonly knownWords = new Set<string>();
+  private readonly maxPostings: number;
+  // Scratch space reused by each query, by example, bucket and label.
+  private readonly sims: Float32Array;
+  private readonly touchedExamples: Int32Array;
+  private readonly bucketSum: Float64Array;
+  private readonly labelBest: Float64Array;
+  private readonly labelSecond: Float64Array;
+  private readonly labelExample: Int32Array;
+  private readonly labelCentroid: Float64Array;
+
+  constructor(examples: readonly Example[], private readonly options: FeatureOptions = defaultFeatureOptions) {
+    this.examples = examples;
+    const n = examples.length;
+    const raws = examples.map((e) => rawFeatures(foldedWords(e.text), options));
+    const df: number[] = [];
+    for (const raw of raws) {
+      for (const key of raw.keys()) {
+        let id = this.featureIds.get(key);
+        if (id === undefined) this.featureIds.set(key, (id = df.length));
+        df[id] = (df[id] ?? 0) + 1;
+      }
+    }
+    this.idf = Float32Array.from(df, (d) => Math.log(1 + n / d));
+    this.vectors = raws.map((raw) => this.vectorOf(raw));
+
+    this.postStart = new Int32Array(df.length + 1);
+    for (let f = 0; f < df.length; f++) this.postStart[f + 1] = (this.postStart[f] ?? 0) + (df[f] ?? 0);
+    const total = this.postStart[df.length] ?? 0;
+    this.postExample = new Int32Array(total);
+    this.postWeight = new Float32Array(total);
+    const filled = this.postStart.slice(0, df.length);
+    this.vectors.forEach((v, e) => {
+      for (let k = 0; k < v.ids.length; k++) {
+        const id = v.ids[k] as number;
+        const at = filled[id] as number;
+        filled[id] = at + 1;
+        this.postExample[at] = e;
+        this.postWeight[at] = v.weights[k] as number;
+      }
+    });
+    this.maxPostings = Math.max(50, n * MAX_FEATURE_SHARE);
+
+    const labelIds = new Map<string, number>();
+    this.exampleLabel = Int32Array.from(examples, (e) => {
+      let id = labelIds.get(e.label);
+      if (id === undefined) {
+        labelIds.set(e.label, (id = this.labels.length));
+        this.labels.push(e.label);
+      }
+      return id;
+    });
+    const buckets = new Map<string, number>();
+    const bucketLabels: number[] = [];
+    this.exampleBucket = Int32Array.from(examples, (e, i) => {
+      const key = `${e.label}\u0000${e.group}`;
+      let id = buckets.get(key);
+      if (id === undefined) {
+        buckets.set(key, (id = buckets.size));
+        this.bucketGroup.push(e.group);
+        this.bucketMembers.push([]);
+        bucketLabels.push(this.exampleLabel[i] as number);
+      }
+      return id;
+    });
+    this.bucketLabel = Int32Array.from(bucketLabels);
+    this.exampleBucket.forEach((bucket, e) => this.bucketMembers[bucket]?.push(e));
+    // ‖Σ x‖ of each bucket: the centroid's similarity is Σ(x·q) / ‖Σ x‖, from sums a query already makes.
+    const sum = new Float64Array(df.length);
+    this.bucketNorm = Float64Array.from(this.bucketMembers, (members) => {
+      const used: number[] = [];
+      for (const e of members) {
+        const v = this.vectors[e] as Vector;
+        for (let k = 0; k < v.ids.length; k++) {
+          const id = v.ids[k] as number;
+          if (sum[id] === 0) used.push(id);
+          sum[id] = (sum[id] as number) + (v.weights[k] as number);
+        }
+      }
+      let squared = 0;
+      for (const id of used) {
+        squared += (sum[id] as number) ** 2;
+        sum[id] = 0;
+      }
+      return Math.sqrt(squared) || 1;
+    });
+
+    const groupSizes = new Map<string, number>();
+    const wordCounts = new Map<string, number>();
+    examples.forEach((e) => {
+      groupSizes.set(e.group, (groupSizes.get(e.group) ?? 0) + 1);
+      for (const word of new Set(foldedWords(e.text))) {
+        this.knownWords.add(word);
+        const key = `${e.group}\u0000${word}`;
+        wordCounts.set(key, (wordCounts.get(key) ?? 0) + 1);
+      }
+    });
+    for (const [key, count] of wordCounts) {
+      const [group = '', word = ''] = key.split('\u0000');
+      if (count >= 3 && count > COMMON_WORD_SHARE * (groupSizes.get(group) ?? 1)) this.commonWords.add(word);
+    }
+    this.sims = new Float32Array(n);
+    this.touchedExamples = new Int32Array(n);
+    this.bucketSum = new Float64Array(this.bucketMembers.length);
+    this.labelBest = new Float64Array(this.labels.length).fill(-1);
+    this.labelSecond = new Float64Array(this.labels.length);
+    this.labelExample = new Int32Array(this.labels.length);
+    this.labelCentroid = new Float64Array(this.labels.length);
+  }
+
+  get size(): number {
+    return this.examples.length;
+  }
+
+  /** Kind weights by feature id while a vector is made (scratch, reset after). */
+  private kindWeights = new Float32Array(0);
+
+  /** The TF-IDF unit vector of raw features (unknown features dropped), sorted by feature id. */
+  private vectorOf(raw: ReadonlyMap<string, number>): Vector {
+    if (this.kindWeights.length < this.featureIds.size) this.kindWeights = new Float32Array(this.featureIds.size * 2);
+    const { kindWeights, idf } = this;
+    const ids = new Uint32Array(raw.size);
+    let n = 0;
+    for (const [key, kindWeight] of raw) {
+      const id = this.featureIds.get(key);
+      if (id === undefined) continue;
+      ids[n++] = id;
+      kindWeights[id] = kindWeight;
+    }
+    // Sorted by feature id, so two vectors meet in one merge pass (`dotProduct`).
+    const sorted = ids.subarray(0, n).sort();
+    const weights = new Float32Array(n);
+    let norm = 0;
+    for (let k = 0; k < n; k++) {
+      const id = sorted[k] as number;
+      const w = (kindWeights[id] as number) * (idf[id] as number);
+      weights[k] = w;
+      norm += w * w;
+    }
+    norm = Math.sqrt(norm) || 1;
+    for (let k = 0; k < n; k++) weights[k] = (weights[k] as number) / norm;
+    return { ids: sorted, weights };
+  }
+
+  /** How informative a message's words are, as the examples see them. */
+  profile(text: string): QueryProfile {
+    const words = foldedWords(text);
+    let informative = 0;
+    let unknown = 0;
+    for (const word of new Set(words)) {
+      if (!this.knownWords.has(word)) unknown++;
+      else if (!this.commonWords.has(word) && /\p{L}{2}/u.test(word)) informative++;
+    }
+    return { words: words.length, informative, unknown };
+  }
+
+  /**
+   * Every label the message has something in common with, best first by closest example, and
+   * the message's vector (for `coverage`).
+   */
+  query(text: string): QueryMatches {
+    const vector = this.vectorOf(rawFeatures(foldedWords(text), this.options));
+    return { vector, matches: this.matchVector(vector, -1) };
+  }
+
+  /**
+   * `query` for an example of the index itself, left out: how the index does on a way of asking
+   * it has not seen (leave-one-out).
+   */
+  queryExample(example: number): QueryMatches {
+    const vector = this.vectors[example] as Vector;
+    return { vector, matches: this.matchVector(vector, example) };
+  }
+
+  /**
+   * The ways of asking that a left-out example must not be compared with: itself, and those of
+   * its own entry and language so close to it (similarity above `NEAR_DUPLICATE`) that they are
+   * the same question reworded by one author. People who did not write the knowledge base do
+   * not come that close; leaving these in would teach the calibration to expect them to.
+   */
+  private leftOut(example: number): Set<number> {
+    const out = new Set([example]);
+    const v = this.vectors[example] as Vector;
+    for (const e of this.bucketMembers[this.exampleBucket[example] as number] ?? []) {
+      if (e !== example && dotProduct(v, this.vectors[e] as Vector) > NEAR_DUPLICATE) out.add(e);
+    }
+    return out;
+  }
+
+  /** Share of an example's weight that the message has: how much of the matched question it covers. */
+  coverage(query: QueryMatches, example: number): number {
+    const v = this.vectors[example] as Vector;
+    let total = 0;
+    let found = 0;
+    v.ids.forEach((id, k) => {
+      const w = v.weights[k] ?? 0;
+      total += w * w;
+      if (includes(query.vector.ids, id)) found += w * w;
+    });
+    return total === 0 ? 0 : found / total;
+  }
+
+  private matchVector(query: Vector, example: number): LabelMatch[] {
+    const excluded = example >= 0 ? this.leftOut(example) : undefined;
+    const { sims, touchedExamples, postStart, postExample, postWeight } = this;
+    let touched = 0;
+    for (let k = 0; k < query.ids.length; k++) {
+      const id = query.ids[k] as number;
+      const from = postStart[id] as number;
+      const to = postStart[id + 1] as number;
+      if (to - from > this.maxPostings) continue;
+      const qw = query.weights[k] as number;
+      for (let i = from; i < to; i++) {
+        const e = postExample[i] as number;
+        const before = sims[e] as number;
+        if (before === 0) touchedExamples[touched++] = e;
+        // A tiny offset keeps a touched example distinguishable from an untouched one.
+        sims[e] = before + qw * (postWeight[i] as number) + 1e-12;
+      }
+    }
+
+    const { bucketSum, labelBest, labelSecond, labelExample, labelCentroid, exampleBucket, exampleLabel } = this;
+    const touchedBuckets: number[] = [];
+    const touchedLabels: number[] = [];
+    for (let t = 0; t < touched; t++) {
+      const e = touchedExamples[t] as number;
+      const s = sims[e] as number;
+      sims[e] = 0;
+      if (excluded?.has(e)) continue;
+      const bucket = exampleBucket[e] as number;
+      if (bucketSum[bucket] === 0) touchedBuckets.push(bucket);
+      bucketSum[bucket] = (bucketSum[bucket] as number) + s;
+      const label = exampleLabel[e] as number;
+      const best = labelBest[label] as number;
+      if (best < 0) {
+        touchedLabels.push(label);
+        labelBest[label] = s;
+        labelSecond[label] = 0;
+        labelExample[label] = e;
+        labelCentroid[label] = 0;
+      } else if (s > best) {
+        labelSecond[label] = best;
+        labelBest[label] = s;
+        labelExample[label] = e;
+      } else if (s > (labelSecond[label] as number)) labelSecond[label] = s;
+    }
+    const excludedBucket = example >= 0 ? (exampleBucket[example] as number) : -1;
+    for (const bucket of touchedBuckets) {
+      // Left out, the example is no longer part of its bucket's centroid either.
+      const norm = bucket === excludedBucket && excluded ? this.normWithout(bucket, excluded) : (this.bucketNorm[bucket] as number);
+      const label = this.bucketLabel[bucket] as number;
+      const centroid = norm > 1e-9 ? (bucketSum[bucket] as number) / norm : 0;
+      if (centroid > (labelCentroid[label] as number)) labelCentroid[label] = centroid;
+      bucketSum[bucket] = 0;
+    }
+    const matches = touchedLabels.map((label) => {
+      const example = labelExample[label] as number;
+      const match: LabelMatch = {
+        label: this.labels[label] as string,
+        best: labelBest[label] as number,
+        second: labelSecond[label] as number,
+        centroid: labelCentroid[label] as number,
+        group: this.bucketGroup[exampleBucket[example] as number] as string,
+        example,
+      };
+      labelBest[label] = -1;
+      return match;
+    });
+    return matches.sort((a, b) => b.best - a.best);
+  }
+
+  /** ‖S − Σ x_e‖ for bucket b without the examples `out`: ‖S‖² − 2 Σ S·x_e + ‖Σ x_e‖². */
+  private normWithout(bucket: number, out: ReadonlySet<number>): number {
+    let squared = (this.bucketNorm[bucket] ?? 0) ** 2;
+    for (const e of out) {
+      const v = this.vectors[e] as Vector;
+      for (const f of this.bucketMembers[bucket] ?? []) {
+        const dot = dotProduct(v, this.vectors[f] as Vector);
+        squared -= 2 * dot;
+        if (out.has(f)) squared += dot;
+      }
+    }
+    return Math.sqrt(Math.max(0, squared));
+  }
+}
+
+function dotProduct(a: Vector, b: Vector): number {
+  let dot = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.ids.length && j < b.ids.length) {
+    const x = a.ids[i] as number;
+    const y = b.ids[j] as number;
+    if (x === y) dot += (a.weights[i++] ?? 0) * (b.weights[j++] ?? 0);
+    else if (x < y) i++;
+    else j++;
+  }
+  return dot;
+}
+
+/** Binary search in a sorted id array. */
+function includes(sorted: Uint32Array, id: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid] as number;
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}

@@ -1,0 +1,230 @@
+import type { KnowledgeEntry } from '../knowledge/schema.js';
+import { LANGUAGES, type Lang } from '../languages.js';
+import { fitLogistic, predict, type LogisticModel } from './logistic.js';
+import { QuestionIndex, type Example, type LabelMatch, type QueryMatches } from './question-index.js';
+
+/** Label of the out-of-scope examples: messages no entry answers. */
+export const OUT_OF_SCOPE = 'none';
+/** Labels of small-talk phrases start with this, then the intent: `smalltalk:greeting`. */
+export const SMALL_TALK_PREFIX = 'smalltalk:';
+
+/** What the model learns from: the knowledge base's ways of asking, and what it must not answer. */
+export interface TrainingSet {
+  readonly entries: Iterable<KnowledgeEntry>;
+  /** Messages no entry answers, by language (`knowledge/out-of-scope.yaml`). */
+  readonly outOfScope?: Partial<Record<Lang, readonly string[]>>;
+  /** Small-talk phrases (from the locales), so that "hello" is known not to be a question. */
+  readonly smallTalk?: readonly { readonly text: string; readonly intent: string; readonly lang: Lang }[];
+}
+
+/** An entry the message may be asking for, with the probability that it is. */
+export interface ScoredEntry {
+  readonly entryId: string;
+  /** Calibrated: of messages scored p, about p are answered right by this entry. */
+  readonly probability: number;
+  /** Where the closest way of asking was written: a language ("fa") or its romanised form ("fa-Latn"). */
+  readonly group: string;
+  readonly similarity: number;
+}
+
+/** What a message matched, whatever its reading: entries, and how close it came to out-of-scope and small talk. */
+export interface ModelScores {
+  /** Entries, most probable first. */
+  readonly entries: readonly ScoredEntry[];
+  /** Similarity to the closest out-of-scope example. */
+  readonly outOfScope: number;
+  /** The closest small-talk intent, if any, and its similarity. */
+  readonly smallTalk?: { readonly intent: string; readonly similarity: number };
+}
+
+/** Similarities of a message to entries by meaning (an embedding model), when one is loaded. */
+export type DenseSimilarities = ReadonlyMap<string, number>;
+
+/** Similarity from which a message is one of an entry's ways of asking, and its lead over any other entry. */
+const EXACT_MATCH = 0.85;
+const EXACT_MATCH_LEAD = 0.3;
+const EXACT_MATCH_PROBABILITY = 0.9;
+/** Candidates per message whose features are scored. */
+const CANDIDATES = 6;
+/**
+ * Share of messages that no entry answers (out of scope, small talk), as the calibration
+ * assumes: a prior, not a figure fitted to any evaluation set. Independent question sets written
+ * for this project have 20–30 %.
+ */
+const OUT_OF_SCOPE_SHARE = 0.25;
+/** Left-out examples the calibration is fitted on; more cost time and change little. */
+const MAX_CALIBRATION_EXAMPLES = 4000;
+
+/**
+ * A model learned from the knowledge base: the question index (every way of asking an entry)
+ * and a calibration fitted on it by leave-one-out, which turns what a message has in common with
+ * each entry into the probability that the entry answers it. Rebuilt whenever knowledge changes.
+ */
+export class QuestionModel {
+  private constructor(
+    readonly index: QuestionIndex,
+    private readonly calibration: LogisticModel,
+    /** Fitted with the dense similarity as two more features, once a model gives it. */
+    private denseCalibration: LogisticModel | undefined,
+    /** Milliseconds the training took. */
+    readonly trainingMs: number,
+  ) {}
+
+  static train(set: TrainingSet): QuestionModel {
+    const start = performance.now();
+    const index = new QuestionIndex(trainingExamples(set));
+    const { rows, labels, weights } = leaveOneOutRows(index, () => undefined);
+    const calibration = fitLogistic(rows, labels, { weights, signs: SIGNS });
+    return new QuestionModel(index, calibration, undefined, performance.now() - start);
+  }
+
+  /**
+   * Refits the calibration with an embedding model's similarity as two more features: `dense`
+   * gives, for an example of the index, its similarity to each entry with the example itself
+   * left out.
+   */
+  fitDense(dense: (example: number) => DenseSimilarities | undefined): void {
+    const { rows, labels, weights } = leaveOneOutRows(this.index, dense);
+    this.denseCalibration = rows.length > 0 && (rows[0]?.length ?? 0) > BASE_FEATURES ? fitLogistic(rows, labels, { weights, signs: SIGNS }) : undefined;
+  }
+
+  get denseCalibrated(): boolean {
+    return this.denseCalibration !== undefined;
+  }
+
+  /** Scores a message: each entry it may be asking for, with a calibrated probability. */
+  score(text: string, dense?: DenseSimilarities): ModelScores {
+    const query = this.index.query(text);
+    return this.scoreQuery(query, this.index.profile(text).informative, dense);
+  }
+
+  private scoreQuery(query: QueryMatches, informative: number, dense: DenseSimilarities | undefined): ModelScores {
+    const useDense = dense !== undefined && this.denseCalibration !== undefined;
+    const model = useDense ? (this.denseCalibration as LogisticModel) : this.calibration;
+    const rows = candidateRows(this.index, query, informative, useDense ? dense : undefined);
+    const entries = rows.map(({ match, row }) => {
+      // Left out of its own match, no example ever matches exactly, so the calibration cannot
+      // know what an exact match means: a message that is one of the entry's own ways of
+      // asking, up to a few letters, and far ahead of any other entry, is answered.
+      const exact = match.best >= EXACT_MATCH && row[3] !== undefined && row[3] >= EXACT_MATCH_LEAD;
+      return { entryId: match.label, probability: Math.max(predict(model, row), exact ? EXACT_MATCH_PROBABILITY : 0), group: match.group, similarity: match.best };
+    });
+    entries.sort((a, b) => b.probability - a.probability);
+    let outOfScope = 0;
+    let smallTalk: ModelScores['smallTalk'];
+    for (const m of query.matches) {
+      if (m.label === OUT_OF_SCOPE) outOfScope = Math.max(outOfScope, m.best);
+      else if (m.label.startsWith(SMALL_TALK_PREFIX) && m.best > (smallTalk?.similarity ?? 0)) {
+        smallTalk = { intent: m.label.slice(SMALL_TALK_PREFIX.length), similarity: m.best };
+      }
+    }
+    return { entries, outOfScope, ...(smallTalk ? { smallTalk } : {}) };
+  }
+}
+
+/** The examples: every question, variant and romanised variant, out-of-scope messages and small talk. */
+export function trainingExamples(set: TrainingSet): Example[] {
+  const examples: Example[] = [];
+  for (const entry of set.entries) {
+    for (const lang of LANGUAGES) {
+      const t = entry.languages[lang];
+      // The canonical question is asked the way most people ask: it is what the calibration holds out.
+      examples.push({ text: t.question, label: entry.id, group: lang, heldOut: true });
+      for (const text of t.variants) examples.push({ text, label: entry.id, group: lang });
+      for (const text of t.romanised ?? []) examples.push({ text, label: entry.id, group: `${lang}-Latn` });
+    }
+  }
+  for (const lang of LANGUAGES) {
+    for (const text of set.outOfScope?.[lang] ?? []) examples.push({ text, label: OUT_OF_SCOPE, group: lang, heldOut: true });
+  }
+  (set.smallTalk ?? []).forEach(({ text, intent, lang }, i) => {
+    // One small-talk phrase in three is held out: there are many, and they are easy negatives.
+    examples.push({ text, label: `${SMALL_TALK_PREFIX}${intent}`, group: lang, heldOut: i % 3 === 0 });
+  });
+  return examples;
+}
+
+const isEntryLabel = (label: string) => label !== OUT_OF_SCOPE && !label.startsWith(SMALL_TALK_PREFIX);
+
+/** Features the calibration sees without an embedding model. */
+const BASE_FEATURES = 9;
+/**
+ * The direction each feature may push the probability (see `fitLogistic`): closeness to the
+ * entry and a lead over the others only up, closeness to out-of-scope and small talk only down.
+ */
+const SIGNS = [1, 1, 1, 1, 1, -1, 1, 0, 0, 1, 1];
+
+/**
+ * Features of the best candidate entries of one message. Each says how close the message came
+ * to the entry, how far ahead of the others it is, how close it came to things no entry answers,
+ * and how much of the matched question the message covers.
+ */
+function candidateRows(index: QuestionIndex, query: QueryMatches, informative: number, dense: DenseSimilarities | undefined): { match: LabelMatch; row: number[] }[] {
+  const entryMatches = query.matches.filter((m) => isEntryLabel(m.label));
+  const score = (m: LabelMatch) => m.best + m.centroid + 0.5 * m.second;
+  const ranked = [...entryMatches].sort((a, b) => score(b) - score(a)).slice(0, CANDIDATES);
+  let outOfScope = 0;
+  let smallTalk = 0;
+  for (const m of query.matches) {
+    if (m.label === OUT_OF_SCOPE) outOfScope = Math.max(outOfScope, m.best);
+    else if (!isEntryLabel(m.label)) smallTalk = Math.max(smallTalk, m.best);
+  }
+  const bestDense = dense ? Math.max(0, ...dense.values()) : 0;
+  return ranked.map((m, rank) => {
+    let otherBest = 0;
+    let otherCentroid = 0;
+    for (const o of entryMatches) {
+      if (o === m) continue;
+      otherBest = Math.max(otherBest, o.best);
+      otherCentroid = Math.max(otherCentroid, o.centroid);
+    }
+    const row = [
+      m.best,
+      m.second,
+      m.centroid,
+      m.best - otherBest,
+      m.centroid - otherCentroid,
+      Math.max(outOfScope, smallTalk) - m.best,
+      index.coverage(query, m.example),
+      Math.log1p(informative),
+      rank === 0 ? 1 : 0,
+    ];
+    if (dense) {
+      const similarity = dense.get(m.label) ?? 0;
+      row.push(similarity, similarity - bestDense);
+    }
+    return { match: m, row };
+  });
+}
+
+/**
+ * Calibration data by leave-one-out: each example (up to MAX_CALIBRATION_EXAMPLES, spread
+ * evenly) is matched against all the others, and each candidate entry's features are labelled
+ * with whether it is the example's own entry. Out-of-scope and small-talk examples give only
+ * negatives: there, every entry is a wrong answer.
+ */
+function leaveOneOutRows(index: QuestionIndex, dense: (example: number) => DenseSimilarities | undefined): { rows: number[][]; labels: number[]; weights: number[] } {
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  const inScope: boolean[] = [];
+  const n = index.size;
+  const stride = Math.max(1, n / MAX_CALIBRATION_EXAMPLES);
+  for (let at = 0; at < n; at += stride) {
+    const i = Math.floor(at);
+    const example = index.examples[i] as Example;
+    if (!example.heldOut) continue;
+    const query = index.queryExample(i);
+    const informative = index.profile(example.text).informative;
+    for (const { match, row } of candidateRows(index, query, informative, dense(i))) {
+      rows.push(row);
+      labels.push(match.label === example.label ? 1 : 0);
+      inScope.push(isEntryLabel(example.label));
+    }
+  }
+  // The knowledge base holds more out-of-scope and small-talk examples than people send such
+  // messages: they are weighed so that they make up OUT_OF_SCOPE_SHARE of the messages.
+  const inCount = inScope.filter(Boolean).length;
+  const outCount = inScope.length - inCount;
+  const outWeight = outCount === 0 || inCount === 0 ? 1 : (OUT_OF_SCOPE_SHARE / (1 - OUT_OF_SCOPE_SHARE)) * (inCount / outCount);
+  return { rows, labels, weights: inScope.map((x) => (x ? 1 : outWeight)) };
+}
