@@ -1,5 +1,5 @@
 import type { KnowledgeProblem } from '../knowledge/load.js';
-import type { KnowledgeEntry } from '../knowledge/schema.js';
+import { ROMANISED_LANGUAGES, type KnowledgeEntry } from '../knowledge/schema.js';
 import { LANGUAGES, textDirection, type Lang } from '../languages.js';
 import type { AskResult } from '../retrieval/engine.js';
 import { html } from './html.js';
@@ -17,7 +17,7 @@ export function entryListPage(context: PageContext, entries: readonly KnowledgeE
   const { t, lang } = context;
   const rows = entries.map((e) => {
     const machine = LANGUAGES.filter((l) => e.languages[l].status === 'machine').length;
-    return html`<tr><td><a href="/admin/entries/${e.id}">${e.id}</a></td><td>${e.topic}</td><td>${e.languages.en.question}</td><td>${machine} / ${LANGUAGES.length}</td><td>${e.reviewed}</td></tr>`;
+    return html`<tr><td><a href="/admin/entries/${e.id}">${e.id}</a>${e.referral ? html` <span class="tag">${t(lang, 'entries.referral')}</span>` : ''}</td><td>${e.topic}</td><td>${e.languages.en.question}</td><td>${machine} / ${LANGUAGES.length}</td><td>${e.reviewed}</td></tr>`;
   });
   return page(context, t(lang, 'entries.heading'), html`
 <section class="card">
@@ -55,12 +55,17 @@ export interface EntryPageState {
   readonly preview?: { readonly question: string; readonly lang: Lang; readonly result: AskResult };
 }
 
-/** All eleven languages of one entry, each editable, right-to-left where the language is. */
+const romanisable: ReadonlySet<Lang> = new Set(ROMANISED_LANGUAGES);
+
+/**
+ * All eleven languages of one entry, each editable, right-to-left where the language is; the
+ * romanised spellings (Latin letters, so left-to-right) for the languages people type so.
+ */
 export function entryPage(context: PageContext & { session: { csrfToken: string } }, entry: KnowledgeEntry, state: EntryPageState): string {
   const { t, lang, session } = context;
   const problemsOf = (field: string) => (state.problems ?? []).filter((p) => p.field === field || p.field?.startsWith(`${field}[`) || p.field?.startsWith(`${field}.`));
   const fieldProblems = (field: string) => problemsOf(field).map((p) => html`<p class="error" id="${field}-error">${p.message}</p>`);
-  const shown = ['id', 'topic', 'tags', 'related', 'source', 'reviewed'];
+  const shown = ['id', 'topic', 'tags', 'referral', 'related', 'source', 'reviewed'];
   const general = (state.problems ?? []).filter((p) => !p.field?.startsWith('languages.') && !shown.some((f) => p.field === f || p.field?.startsWith(`${f}[`)));
   const languages = LANGUAGES.map((code) => {
     const tr = entry.languages[code];
@@ -80,6 +85,9 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
   <label for="${field('variants')}">${t(lang, 'entry.variants')}</label>
   <textarea id="${field('variants')}" name="${field('variants')}" rows="4">${tr.variants.join('\n')}</textarea>
   ${fieldProblems(field('variants'))}
+  ${romanisable.has(code) ? html`<label for="${field('romanised')}">${t(lang, 'entry.romanised')}</label>
+  <textarea id="${field('romanised')}" name="${field('romanised')}" rows="3" dir="ltr" lang="${code}-Latn">${(tr.romanised ?? []).join('\n')}</textarea>
+  ${fieldProblems(field('romanised'))}` : ''}
   <label for="${field('answer')}">${t(lang, 'entry.answer')}</label>
   <textarea id="${field('answer')}" name="${field('answer')}" rows="8">${tr.answer}</textarea>
   ${fieldProblems(field('answer'))}
@@ -105,6 +113,10 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
     <label for="tags">${t(lang, 'entry.tags')}</label>
     <input id="tags" name="tags" value="${entry.tags.join(', ')}">
     ${fieldProblems('tags')}
+    <input type="hidden" name="referralShown" value="1">
+    <label class="check" for="referral"><input type="checkbox" id="referral" name="referral" value="yes"${entry.referral ? html` checked` : ''} aria-describedby="referral-hint"> ${t(lang, 'entry.referral')}</label>
+    <p class="hint" id="referral-hint">${t(lang, 'entry.referralHint')}</p>
+    ${fieldProblems('referral')}
     <label for="related">${t(lang, 'entry.related')}</label>
     <input id="related" name="related" value="${(entry.related ?? []).join(', ')}">
     ${fieldProblems('related')}

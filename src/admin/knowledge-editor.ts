@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import type { KnowledgeFiles } from '../knowledge/knowledge-files.js';
-import { validateKnowledge, type KnowledgeProblem } from '../knowledge/load.js';
-import type { KnowledgeEntry } from '../knowledge/schema.js';
+import { SPECIAL_FILES, validateKnowledge, type KnowledgeProblem } from '../knowledge/load.js';
+import { orderedEntry, type KnowledgeEntry } from '../knowledge/schema.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
 import type { Lang } from '../languages.js';
 import type { AuditLog, AuditRecord } from './audit-log.js';
@@ -24,6 +24,9 @@ export type PublishManyResult =
   | { readonly published: false; readonly problems: readonly KnowledgeProblem[] };
 
 const versionOf = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
+
+/** An entry as its file is written: fields in the schema's order, long lines kept, answers as literal blocks. */
+const entryYaml = (entry: KnowledgeEntry) => stringify(orderedEntry(entry), { lineWidth: 0, blockQuote: 'literal' });
 
 /** The version of a file that does not exist yet: what a new entry is based on. */
 export const NEW_ENTRY_VERSION = versionOf('');
@@ -50,6 +53,42 @@ export class KnowledgeEditor {
 
   fileOf(id: string): string {
     return `${id}.yaml`;
+  }
+
+  /** Whether an id would name a file that is not an entry (`contacts`, `glossary`, `out-of-scope`). */
+  isReservedId(id: string): boolean {
+    return SPECIAL_FILES.has(this.fileOf(id));
+  }
+
+  /** A special file (e.g. `out-of-scope.yaml`) as published, and its version; '' when it does not exist. */
+  async readFile(file: string): Promise<{ readonly text: string; readonly version: string }> {
+    const text = await this.files.read(file);
+    return { text, version: versionOf(text) };
+  }
+
+  /**
+   * Publishes a special file's new text (the out-of-scope examples): checked against the whole
+   * knowledge base as an entry is, refused when the file changed since `baseVersion`, written,
+   * announced and logged. The engine reads these files at start-up: the change takes effect on
+   * each instance's next start.
+   */
+  publishFile(file: string, text: string, baseVersion: string, who: string): Promise<PublishResult> {
+    const run = async (): Promise<PublishResult> => {
+      if (!SPECIAL_FILES.has(file)) throw new Error(`not a special knowledge file: ${file}`);
+      const before = await this.files.read(file);
+      if (versionOf(before) !== baseVersion) return { published: false, conflict: true };
+      const sources = (await this.files.list()).filter((s) => s.file !== file);
+      const { knowledgeBase, problems } = validateKnowledge([...sources, { file, text }]);
+      if (!knowledgeBase) return { published: false, problems: problems.some((p) => p.file === file) ? problems.filter((p) => p.file === file) : problems };
+      if (before === text) return { published: true, version: versionOf(text) };
+      if ((await this.files.replace([{ file, before, after: text }])).length > 0) return { published: false, conflict: true };
+      await this.announce([file]);
+      await this.audit.record({ at: new Date().toISOString(), who, action: before ? 'publish' : 'create', file, before, after: text });
+      return { published: true, version: versionOf(text) };
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
   async read(id: string): Promise<EditableEntry | undefined> {
@@ -113,7 +152,7 @@ export class KnowledgeEditor {
     const file = this.fileOf(entry.id);
     const before = await this.files.read(file);
     if (versionOf(before) !== baseVersion) return { published: false, conflict: true };
-    const after = stringify(entry, { lineWidth: 0, blockQuote: 'literal' });
+    const after = entryYaml(entry);
     const sources = (await this.files.list()).filter((s) => s.file !== file);
     const { knowledgeBase, problems } = validateKnowledge([...sources, { file, text: after }]);
     const published = knowledgeBase?.entries.get(entry.id);
@@ -131,7 +170,7 @@ export class KnowledgeEditor {
    * all at once would (a spreadsheet import's dry run). Writes nothing.
    */
   async checkMany(entries: readonly KnowledgeEntry[]): Promise<readonly KnowledgeProblem[]> {
-    const after = new Map(entries.map((e) => [this.fileOf(e.id), stringify(e, { lineWidth: 0, blockQuote: 'literal' })]));
+    const after = new Map(entries.map((e) => [this.fileOf(e.id), entryYaml(e)]));
     const sources = (await this.files.list()).filter((s) => !after.has(s.file));
     return validateKnowledge([...sources, ...[...after].map(([file, text]) => ({ file, text }))]).problems;
   }
@@ -154,7 +193,7 @@ export class KnowledgeEditor {
       edits.map(async ({ entry, baseVersion }) => {
         const file = this.fileOf(entry.id);
         const before = await this.files.read(file);
-        return { id: entry.id, file, before, baseVersion, after: stringify(entry, { lineWidth: 0, blockQuote: 'literal' }) };
+        return { id: entry.id, file, before, baseVersion, after: entryYaml(entry) };
       }),
     );
     const stale = files.filter((f) => versionOf(f.before) !== f.baseVersion).map((f) => f.id);

@@ -22,6 +22,9 @@ p.answer{white-space:pre-wrap;background:#f5f7fa;padding:8px 12px;border-radius:
 fieldset.machine{border-color:#b35900;background:#fffaf2}legend{font-weight:700;padding:0 4px}
 textarea,select{width:100%;padding:8px 12px;border:1px solid #6b7785;border-radius:6px;font:inherit}
 :focus-visible{outline:3px solid #b35900;outline-offset:2px}
+label.check{display:flex;align-items:center;gap:8px}label.check input{width:auto;min-height:24px;min-width:24px}
+p.hint{margin:4px 0;color:#4a5563;font-size:.9rem}span.tag{display:inline-block;padding:0 6px;border-radius:4px;background:#e8eef6;color:#0a4a86;font-size:.8rem}
+pre.terms{white-space:pre-wrap;margin:0}td.avoid{color:#8a1c12}
 `;
 
 export interface PageContext {
@@ -70,6 +73,8 @@ export function homePage(context: PageContext & { session: { email: string; csrf
   <p>${t(lang, 'home.signedInAs', { email: session.email, role })}</p>
   <p><a href="/admin/entries">${t(lang, 'home.openEntries')}</a></p>
   <p><a href="/admin/transfer">${t(lang, 'transfer.open')}</a></p>
+  <p><a href="/admin/glossary">${t(lang, 'home.openGlossary')}</a></p>
+  <p><a href="/admin/out-of-scope">${t(lang, 'home.openOutOfScope')}</a></p>
   <p><a href="/admin/dashboard">${t(lang, 'dashboard.open')}</a></p>
   <p><a href="/admin/inbox">${t(lang, 'inbox.heading')}</a></p>
   <ul>

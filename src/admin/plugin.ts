@@ -13,6 +13,7 @@ import dashboardRoutes, { type DashboardRoutesOptions } from './routes/dashboard
 import entryRoutes, { type EntryRoutesOptions } from './routes/entries.js';
 import inboxRoutes, { type InboxRoutesOptions } from './routes/inbox.js';
 import transferRoutes from './routes/transfer.js';
+import wordingRoutes from './routes/wording.js';
 import type { SessionStore, StaffSession } from './session-store.js';
 
 export interface AdminConsoleOptions {
@@ -145,6 +146,7 @@ const adminConsole: FastifyPluginAsync<AdminConsoleOptions> = async (app, opts) 
   const kit: ConsoleKit = { context, sendPage };
   await app.register(entryRoutes, { kit, knowledge: opts.knowledge });
   await app.register(transferRoutes, { kit, knowledge: opts.knowledge });
+  await app.register(wordingRoutes, { kit, knowledge: opts.knowledge });
   await app.register(dashboardRoutes, { kit, insights: opts.insights, entries: opts.knowledge.entries });
   await app.register(inboxRoutes, { kit, insights: opts.insights, inbox: opts.inbox, knowledge: opts.knowledge });
 

@@ -14,8 +14,8 @@ import { exportRows, type SheetRead } from './spreadsheet.js';
 /** The media type of an .xlsx workbook. */
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-/** Column widths, in characters: id, lang, status, question, variants, answer. */
-const WIDTHS = [24, 6, 10, 40, 50, 80];
+/** Column widths, in characters: id, lang, status, referral, question, variants, romanised, answer. */
+const WIDTHS = [24, 6, 10, 9, 40, 50, 40, 80];
 
 export async function exportXlsx(entries: Iterable<KnowledgeEntry>): Promise<Buffer> {
   const [header = [], ...rows] = exportRows(entries);

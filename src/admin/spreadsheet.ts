@@ -1,17 +1,24 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { EntryTranslation, KnowledgeEntry } from '../knowledge/schema.js';
+import { ROMANISED_LANGUAGES, type EntryTranslation, type KnowledgeEntry } from '../knowledge/schema.js';
 import { isLang, LANGUAGES, type Lang } from '../languages.js';
 
 /**
  * The knowledge base as a spreadsheet, for translators working offline: one row per entry and
- * language, variants one per line inside their cell. Written and read as CSV (RFC 4180, UTF-8
+ * language, variants and romanised spellings one per line inside their cell, the entry's
+ * `referral` flag on each of its rows. Written and read as CSV (RFC 4180, UTF-8
  * with a byte-order mark so that Excel shows Arabic and Cyrillic correctly) here, and as XLSX in
  * `spreadsheet-xlsx.ts`; both go through the same rows, the same formula guard and the same plan.
  */
-export const COLUMNS = ['id', 'lang', 'status', 'question', 'variants', 'answer'] as const;
+export const COLUMNS = ['id', 'lang', 'status', 'referral', 'question', 'variants', 'romanised', 'answer'] as const;
 type Column = (typeof COLUMNS)[number];
-export type TranslationField = 'status' | 'question' | 'variants' | 'answer';
+/** Columns a spreadsheet exported before they existed may lack: then those values stay as they are. */
+const OPTIONAL_COLUMNS: ReadonlySet<Column> = new Set(['referral', 'romanised']);
+export type TranslationField = 'status' | 'referral' | 'question' | 'variants' | 'romanised' | 'answer';
+
+/** The `referral` cell: `yes` on every row of a referral entry, empty otherwise. */
+const REFERRAL_YES = 'yes';
+const romanisable: ReadonlySet<Lang> = new Set(ROMANISED_LANGUAGES);
 
 const BOM = '\uFEFF';
 
@@ -41,7 +48,8 @@ export function exportRows(entries: Iterable<KnowledgeEntry>): string[][] {
   const rows = sorted.flatMap((entry) =>
     LANGUAGES.map((lang) => {
       const t = entry.languages[lang];
-      return [entry.id, lang, t.status, t.question, t.variants.join('\n'), t.answer.replace(/\s+$/, '')].map(guardCell);
+      const referral = entry.referral ? REFERRAL_YES : '';
+      return [entry.id, lang, t.status, referral, t.question, t.variants.join('\n'), (t.romanised ?? []).join('\n'), t.answer.replace(/\s+$/, '')].map(guardCell);
     }),
   );
   return [[...COLUMNS], ...rows];
@@ -148,13 +156,15 @@ export function planImport(sheet: SheetRead, current: ReadonlyMap<string, Knowle
     return { rows: 0, bad, changes, edited };
   }
   const index = new Map(header.cells.map((name, i) => [name.trim().toLowerCase(), i]));
-  const missing = COLUMNS.filter((c) => !index.has(c));
+  const missing = COLUMNS.filter((c) => !index.has(c) && !OPTIONAL_COLUMNS.has(c));
   if (missing.length > 0) {
     bad.push({ row: 1, reason: `missing columns: ${missing.join(', ')} (the first row must name the columns ${COLUMNS.join(', ')})` });
     return { rows: 0, bad, changes, edited };
   }
 
   const seen = new Map<string, number>();
+  /** The referral flag the first row of each entry gave, and that row's number: all its rows must agree. */
+  const referralOf = new Map<string, { value: boolean; row: number }>();
   let rows = 0;
   records.slice(1).forEach((record, i) => {
     const row = i + 2;
@@ -165,7 +175,7 @@ export function planImport(sheet: SheetRead, current: ReadonlyMap<string, Knowle
     }
     if (record.cells.every((c) => c.trim() === '')) return;
     rows += 1;
-    const cell = (name: Column) => record.cells[index.get(name)!];
+    const cell = (name: Column) => (index.has(name) ? record.cells[index.get(name)!] : undefined);
     const id = (cell('id') ?? '').trim();
     const lang = (cell('lang') ?? '').trim();
     const reasons: string[] = [];
@@ -185,14 +195,28 @@ export function planImport(sheet: SheetRead, current: ReadonlyMap<string, Knowle
     if (variants.length === 0) reasons.push('there are no variants (at least one, one per line)');
     const answerCell = cell('answer') ?? '';
     if (!answerCell.trim()) reasons.push('the answer is empty');
+    const romanisedCell = cell('romanised');
+    const romanised = romanisedCell === undefined ? undefined : normaliseVariants(romanisedCell);
+    if (romanised && romanised.length > 0 && isLang(lang) && !romanisable.has(lang)) reasons.push(`romanised spellings are only for ${ROMANISED_LANGUAGES.join(', ')}`);
+    const referralCell = cell('referral');
+    const referral = referralCell === undefined ? undefined : readReferral(referralCell);
+    if (referral === 'invalid') reasons.push(`referral must be "${REFERRAL_YES}" or empty, not "${(referralCell ?? '').trim()}"`);
+    else if (referral !== undefined && entry) {
+      const first = referralOf.get(id);
+      if (first && first.value !== referral) reasons.push(`referral is "${referral ? REFERRAL_YES : ''}" here but "${first.value ? REFERRAL_YES : ''}" in row ${first.row}: it is one flag for the whole entry`);
+      else if (!first) referralOf.set(id, { value: referral, row });
+    }
     if (reasons.length > 0 || !entry || !isLang(lang)) {
       bad.push({ row, id: id || undefined, lang: lang || undefined, reason: reasons.join('; ') });
       return;
     }
 
-    const now = (edited.get(id) ?? entry).languages[lang];
+    const before = edited.get(id) ?? entry;
+    const now = before.languages[lang];
     const next: EntryTranslation = { ...now };
     const fields: TranslationField[] = [];
+    const referralChanged = typeof referral === 'boolean' && referral !== !!before.referral;
+    if (referralChanged) fields.push('referral');
     if (status !== now.status) {
       next.status = status as EntryTranslation['status'];
       fields.push('status');
@@ -205,16 +229,36 @@ export function planImport(sheet: SheetRead, current: ReadonlyMap<string, Knowle
       next.variants = variants;
       fields.push('variants');
     }
+    if (romanised && !sameList(romanised, normaliseVariants((now.romanised ?? []).join('\n')))) {
+      if (romanised.length > 0) next.romanised = romanised;
+      else delete next.romanised;
+      fields.push('romanised');
+    }
     const answer = normaliseAnswer(answerCell);
     if (answer !== normaliseAnswer(now.answer)) {
       next.answer = answer;
       fields.push('answer');
     }
     if (fields.length === 0) return;
-    const copy = structuredClone(edited.get(id) ?? entry);
+    const copy = structuredClone(before);
+    if (referralChanged) setReferral(copy, referral as boolean);
     copy.languages[lang] = next;
     edited.set(id, copy);
     changes.push({ row, id, lang, fields });
   });
   return { rows, bad, changes, edited };
+}
+
+/** A `referral` cell: yes (or true, x, 1) or empty (or no, false, 0); anything else is refused. */
+function readReferral(cell: string): boolean | 'invalid' {
+  const value = cell.trim().toLowerCase();
+  if (['yes', 'true', 'x', '1', 'да'].includes(value)) return true;
+  if (['', 'no', 'false', '0', 'не'].includes(value)) return false;
+  return 'invalid';
+}
+
+/** Sets or clears an entry's referral flag; a cleared flag leaves no `referral: false` behind. */
+export function setReferral(entry: KnowledgeEntry, referral: boolean): void {
+  if (referral) entry.referral = true;
+  else delete entry.referral;
 }

@@ -3,7 +3,10 @@ import type { AnswerEngine } from '../retrieval/engine.js';
 import type { Store } from '../storage/store.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { KnowledgeFiles } from './knowledge-files.js';
-import { CONTACTS_FILE, FLOWS_DIR, formatProblem, validateKnowledge, type KnowledgeSource } from './load.js';
+import { CONTACTS_FILE, FLOWS_DIR, formatProblem, OUT_OF_SCOPE_FILE, validateKnowledge, type KnowledgeSource } from './load.js';
+
+/** Files read only at start-up. */
+const NEEDS_RESTART = (file: string) => file === CONTACTS_FILE || file === OUT_OF_SCOPE_FILE || file.startsWith(`${FLOWS_DIR}/`);
 
 /** The broadcast topic: a knowledge edit was published (by an instance or by `npm run kb:import`). */
 export const KNOWLEDGE_TOPIC = 'knowledge';
@@ -30,7 +33,10 @@ export class KnowledgeSync {
     private readonly files: KnowledgeFiles,
     private readonly engine: AnswerEngine,
     private readonly log: SyncLog,
-    /** Guided checks and contacts as loaded at start-up: changes to those need a restart. */
+    /**
+     * Guided checks, contacts and out-of-scope examples as loaded at start-up: changes to those
+     * need a restart. (The glossary only decides what may be published: nothing to put into service.)
+     */
     private readonly startupSources: readonly KnowledgeSource[],
   ) {}
 
@@ -83,9 +89,9 @@ export class KnowledgeSync {
     }
     if (changed > 0) this.log.info({ changed }, 'knowledge: published changes put into service');
     // By kind of file, not by the entries now published: an entry deleted since start-up is still an entry.
-    const others = (list: readonly KnowledgeSource[]) => new Map(list.filter((s) => s.file === CONTACTS_FILE || s.file.startsWith(`${FLOWS_DIR}/`)).map((s) => [s.file, s.text]));
+    const others = (list: readonly KnowledgeSource[]) => new Map(list.filter((s) => NEEDS_RESTART(s.file)).map((s) => [s.file, s.text]));
     if (!isDeepStrictEqual(others(sources), others(this.startupSources))) {
-      this.log.error({}, 'knowledge: guided checks or contacts changed; restart this instance to use them');
+      this.log.error({}, 'knowledge: guided checks, contacts or out-of-scope examples changed; restart this instance to use them');
     }
   }
 }

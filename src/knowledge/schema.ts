@@ -89,6 +89,22 @@ export const entryFileSchema = {
   },
 } as const;
 
+/**
+ * The entry with its fields in the schema's order (`referral` after `reviewed`, `romanised` after
+ * `variants`), as the files have them, whatever order an edit added them in.
+ */
+export function orderedEntry(entry: KnowledgeEntry): KnowledgeEntry {
+  const order = <T extends object>(value: T, keys: readonly string[]): T => {
+    const source = value as Record<string, unknown>;
+    const known = keys.filter((k) => source[k] !== undefined).map((k) => [k, source[k]]);
+    const rest = Object.entries(source).filter(([k]) => !keys.includes(k));
+    return Object.fromEntries([...known, ...rest]) as T;
+  };
+  const translationKeys = Object.keys(translationSchema.properties);
+  const languages = Object.fromEntries(Object.entries(entry.languages).map(([lang, t]) => [lang, order(t, translationKeys)]));
+  return order({ ...entry, languages } as KnowledgeEntry, Object.keys(entryFileSchema.properties));
+}
+
 export const contactsFileSchema = {
   type: 'object',
   additionalProperties: false,

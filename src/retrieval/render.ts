@@ -1,6 +1,6 @@
 import type { Locales } from '../i18n/locales.js';
-import type { ResolvedContacts } from '../knowledge/contacts.js';
-import { fillPlaceholders, hasContactPlaceholder } from '../knowledge/placeholders.js';
+import { CONTACT_LABELS, localiseContacts, type ContactWording, type ResolvedContacts } from '../knowledge/contacts.js';
+import { fillPlaceholders, hasContactPlaceholder, type Placeholder } from '../knowledge/placeholders.js';
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import type { Lang } from '../languages.js';
 
@@ -29,12 +29,28 @@ export class AnswerRenderer {
     const notes: string[] = [];
     if (hasContactPlaceholder(t.answer) && !this.contacts.verified) notes.push(this.locales.t(lang, 'answer.contactUnverified'));
     if (t.status === 'machine') notes.push(this.locales.t(lang, 'answer.machineTranslation'));
-    return [fillPlaceholders(t.answer, this.contacts.values).trim(), ...notes.map((n) => `_${n}_`)].join('\n\n');
+    return [fillPlaceholders(t.answer, this.contactsIn(lang)).trim(), ...notes.map((n) => `_${n}_`)].join('\n\n');
+  }
+
+  private readonly localisedContacts = new Map<Lang, Readonly<Record<Placeholder, string>>>();
+
+  /** The contact details as a reader of `lang` sees them: the office's name and each label in their language. */
+  private contactsIn(lang: Lang): Readonly<Record<Placeholder, string>> {
+    let values = this.localisedContacts.get(lang);
+    if (!values) {
+      const wording: ContactWording = {
+        organisation: this.locales.t(lang, 'contact.organisation'),
+        englishOrganisation: this.locales.t('en', 'contact.organisation'),
+        labels: Object.fromEntries(CONTACT_LABELS.map((key) => [key, this.locales.t(lang, key)])) as ContactWording['labels'],
+      };
+      this.localisedContacts.set(lang, (values = localiseContacts(this.contacts, wording)));
+    }
+    return values;
   }
 
   /** How to reach a person: the configured contact details, or an honest "not set up yet". */
   contactRoute(lang: Lang): string {
-    const v = this.contacts.values;
+    const v = this.contactsIn(lang);
     const lines = [
       v['contact.organisation'],
       v['contact.address'] && `📍 ${v['contact.address']}`,

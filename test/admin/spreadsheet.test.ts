@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { exportCsv, guardCell, planImport, readCsv, unguardCell } from '../../src/admin/spreadsheet.js';
+import { COLUMNS, exportCsv, guardCell, planImport, readCsv, unguardCell } from '../../src/admin/spreadsheet.js';
 import { shippedEngine } from '../support/engine.js';
 
 /** Cells a spreadsheet would run as a formula, and texts that look like the guard itself. */
@@ -37,6 +37,6 @@ describe('the spreadsheet formula guard', () => {
     const plan = planImport(readCsv(csv), new Map(edited.map((e) => [e.id, e])));
     expect(plan.bad).toEqual([]);
     expect(plan.changes).toEqual([]);
-    expect(plan.rows).toBe(cells.length / 6 - 1);
+    expect(plan.rows).toBe(cells.length / COLUMNS.length - 1);
   });
 });

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { parse } from 'yaml';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import writeExcelFile from 'write-excel-file/node';
 import { AuditLog } from '../../src/admin/audit-log.js';
 import { unguardCell } from '../../src/admin/spreadsheet.js';
+import { isEntryFile } from '../../src/knowledge/load.js';
 import { XLSX_TYPE } from '../../src/admin/spreadsheet-xlsx.js';
 import { embeddedStoreOf } from '../support/stores.js';
 import { LANGUAGES } from '../../src/languages.js';
@@ -35,13 +37,16 @@ async function signIn() {
   return { cookie, csrf: csrfOf(page.body) };
 }
 
-type Row = { id: string; lang: string; status: string; question: string; variants: string; answer: string };
-const COLUMNS = ['id', 'lang', 'status', 'question', 'variants', 'answer'] as const;
-const toCsv = (rows: readonly Row[]) => stringify([[...COLUMNS], ...rows.map((r) => COLUMNS.map((c) => r[c]))]);
+type Row = { id: string; lang: string; status: string; referral: string; question: string; variants: string; romanised: string; answer: string };
+const COLUMNS = ['id', 'lang', 'status', 'referral', 'question', 'variants', 'romanised', 'answer'] as const;
+/** The columns of a spreadsheet exported before `referral` and `romanised` existed. */
+const OLD_COLUMNS = ['id', 'lang', 'status', 'question', 'variants', 'answer'] as const;
+const toCsv = (rows: readonly Row[], columns: readonly (keyof Row)[] = COLUMNS) => stringify([[...columns], ...rows.map((r) => columns.map((c) => r[c]))]);
+const entryFiles = async (dir: string) => (await readdir(dir)).filter((f) => f.endsWith('.yaml') && isEntryFile(f));
 
 async function exportRows(cookie: string) {
   const response = await app.inject({ url: '/admin/transfer/export.csv', headers: { cookie } });
-  return { response, rows: parse(response.body, { bom: true, columns: true }) as Row[] };
+  return { response, rows: parseCsv(response.body, { bom: true, columns: true }) as Row[] };
 }
 
 const dryRun = (cookie: string, csrf: string, csv: string) =>
@@ -99,8 +104,8 @@ describe('spreadsheet import and export in the staff console', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(response.headers['content-disposition']).toMatch(/^attachment; filename="rahnama-knowledge-\d{4}-\d{2}-\d{2}\.csv"$/);
-    expect(response.body.startsWith('\uFEFFid,lang,status,question,variants,answer\r\n')).toBe(true);
-    expect(rows).toHaveLength(27 * LANGUAGES.length);
+    expect(response.body.startsWith('\uFEFFid,lang,status,referral,question,variants,romanised,answer\r\n')).toBe(true);
+    expect(rows).toHaveLength((await entryFiles(knowledge)).length * LANGUAGES.length);
     expect(new Set(rows.map((r) => `${r.id} ${r.lang}`)).size).toBe(rows.length);
     const cost = rows.find((r) => r.id === 'avrr-cost' && r.lang === 'fa')!;
     const yaml = await readFile(path.join(knowledge, 'avrr-cost.yaml'), 'utf8');
@@ -120,6 +125,8 @@ describe('spreadsheet import and export in the staff console', () => {
     // Excel saves CSV with semicolons where the decimal mark is a comma.
     const semicolons = stringify([[...COLUMNS], ...rows.map((r) => COLUMNS.map((c) => r[c]))], { delimiter: ';' });
     expect((await dryRun(cookie, csrf, semicolons)).body).toContain('nothing to change');
+    // A spreadsheet exported before the referral and romanised columns existed changes neither.
+    expect((await dryRun(cookie, csrf, toCsv(rows, OLD_COLUMNS))).body).toContain('nothing to change');
   });
 
   it('shows an edited row in the dry run as a change and writes nothing until it is applied; then the file changes, the bot answers with it, and the audit log says who', async () => {
@@ -152,6 +159,50 @@ describe('spreadsheet import and export in the staff console', () => {
     expect((await apply(cookie, csrf, token)).statusCode).toBe(410);
   });
 
+  it('carries the referral flag and the romanised spellings out and back: unchanged they change nothing, edited they are published in their place', async () => {
+    await start();
+    const { cookie, csrf } = await signIn();
+    const { response, rows } = await exportRows(cookie);
+    const rowOf = (list: Row[], id: string, lang: string) => list.find((r) => r.id === id && r.lang === lang)!;
+    const referral = parse(await readFile(path.join(knowledge, 'help-outside-iom.yaml'), 'utf8')) as { languages: Record<string, { romanised?: string[] }> };
+    expect(rows.filter((r) => r.id === 'help-outside-iom').map((r) => r.referral)).toEqual(LANGUAGES.map(() => 'yes'));
+    expect(rowOf(rows, 'avrr-timeline', 'en').referral).toBe('');
+    expect(rowOf(rows, 'help-outside-iom', 'fa').romanised).toBe((referral.languages.fa?.romanised ?? []).join('\n'));
+    expect(rowOf(rows, 'help-outside-iom', 'en').romanised).toBe('');
+    expect((await dryRun(cookie, csrf, response.body)).body).toContain('nothing to change');
+
+    // A translator marks avrr-timeline as a referral (on every row) and adds a Farsi romanised spelling.
+    const spelling = 'cheghadr tool mikeshe ta bargardam';
+    const edited = rows.map((r) =>
+      r.id !== 'avrr-timeline' ? r : { ...r, referral: 'yes', romanised: r.lang === 'fa' ? [r.romanised, spelling].filter(Boolean).join('\n') : r.romanised },
+    );
+    const report = await dryRun(cookie, csrf, toCsv(edited));
+    expect(report.statusCode).toBe(200);
+    const rowNumber = (lang: string) => String(edited.findIndex((r) => r.id === 'avrr-timeline' && r.lang === lang) + 2);
+    // The flag is one change of the entry, shown on its first row.
+    expect(tableRows(report.body, 'changes')).toEqual([
+      [rowNumber('en'), 'avrr-timeline', 'en', 'referral'],
+      [rowNumber('fa'), 'avrr-timeline', 'fa', 'romanised'],
+    ]);
+    expect((await apply(cookie, csrf, tokenOf(report.body)!)).body).toContain('Applied. 1 entry file(s) changed');
+    const text = await readFile(path.join(knowledge, 'avrr-timeline.yaml'), 'utf8');
+    expect(text).toMatch(/\nreviewed: [\d-]+\nreferral: true\n/);
+    const published = parse(text) as { languages: Record<string, { variants: string[]; romanised?: string[] }> };
+    expect(published.languages.fa?.romanised).toContain(spelling);
+    expect(Object.keys(published.languages.fa ?? {})).toEqual(['status', 'question', 'variants', 'romanised', 'answer']);
+    expect((await dryRun(cookie, csrf, (await exportRows(cookie)).response.body)).body).toContain('nothing to change');
+
+    // One flag per entry, and romanised spellings only where people type in Latin letters.
+    const after = (await exportRows(cookie)).rows;
+    const bad = await dryRun(cookie, csrf, toCsv([{ ...rowOf(after, 'avrr-timeline', 'en'), referral: '' }, rowOf(after, 'avrr-timeline', 'bg'), { ...rowOf(after, 'avrr-cost', 'fr'), romanised: 'combien ca coute' }, { ...rowOf(after, 'avrr-cost', 'tr'), referral: 'maybe' }]));
+    expect(bad.statusCode).toBe(422);
+    expect(tableRows(bad.body, 'bad-rows').map((r) => [r[0], r[3]])).toEqual([
+      ['3', 'referral is "yes" here but "" in row 2: it is one flag for the whole entry'],
+      ['4', 'romanised spellings are only for ar, fa, ur, ps, bg, ru, uk'],
+      ['5', 'referral must be "yes" or empty, not "maybe"'],
+    ]);
+  });
+
   it('refuses a malformed import, changing nothing, and names each bad row with its number and reason', async () => {
     await start();
     const { cookie, csrf } = await signIn();
@@ -159,7 +210,7 @@ describe('spreadsheet import and export in the staff console', () => {
     const before = await snapshot(knowledge);
     const good = rows.find((r) => r.id === 'avrr-timeline' && r.lang === 'en')!;
     const other = rows.find((r) => r.id === 'avrr-family' && r.lang === 'bg')!;
-    const header = 'id,lang,status,question,variants,answer';
+    const header = COLUMNS.join(',');
     const line = (r: Row) => toCsv([r]).split('\n').slice(1).join('\n').trimEnd();
     const csv = [
       header,
@@ -168,7 +219,7 @@ describe('spreadsheet import and export in the staff console', () => {
       line({ ...good, lang: 'xx' }), // row 4
       line({ ...other, answer: '   ' }), // row 5
       line({ ...good, answer: 'The same entry and language again.' }), // row 6
-      'avrr-overview,en,reviewed,What is "voluntary" return,one variant,An answer', // row 7: a quote inside an unquoted cell
+      'avrr-overview,en,reviewed,,What is "voluntary" return,one variant,,An answer', // row 7: a quote inside an unquoted cell
       line({ ...good, id: 'avrr-overview', status: 'draft' }), // row 8
     ].join('\r\n');
 
@@ -299,7 +350,7 @@ describe('spreadsheet import and export in the staff console', () => {
     const before = await snapshot(knowledge);
     const newAnswer = 'Отговор от Excel: разходите за пътуването се покриват от МОМ.';
     const at = rows.findIndex((r) => r[0] === 'avrr-cost' && r[1] === 'bg');
-    const edited = rows.map((r, i) => (i === at ? [...r.slice(0, 5), newAnswer] : r));
+    const edited = rows.map((r, i) => (i === at ? [...r.slice(0, COLUMNS.indexOf('answer')), newAnswer] : r));
     const report = await uploadOverHttp(cookie, csrf, xlsxFile(await workbook(edited)));
     expect(report.status).toBe(200);
     expect(tableRows(report.body, 'changes')).toEqual([[String(at + 1), 'avrr-cost', 'bg', 'answer']]);

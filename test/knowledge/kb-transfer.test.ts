@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -95,8 +96,9 @@ async function listenForAnnouncements(url: string): Promise<string[]> {
   return messages;
 }
 
-const COST_ANSWER_START = "IOM's return programme pays for the main costs of your journey";
-const IMPORTED_ANSWER_START = 'Imported from the folder: the return programme pays for the main costs of your journey';
+/** The first line of avrr-cost's English answer as shipped, which the tests change. */
+const COST_ANSWER_START = (parse(readFileSync(path.join(KNOWLEDGE_DIR, 'avrr-cost.yaml'), 'utf8')) as KnowledgeEntry).languages.en.answer.split('\n')[0]!;
+const IMPORTED_ANSWER_START = `Imported from the folder: ${COST_ANSWER_START}`;
 const POLL = { timeout: 15_000 };
 
 describe('npm run kb:import / kb:export', () => {
@@ -177,6 +179,29 @@ describe('npm run kb:import / kb:export', () => {
     await expect.poll(() => engine.entries.get('avrr-cost')?.languages.en.answer, POLL).toContain(IMPORTED_ANSWER_START);
     expect((await engine.ask({ text: 'Does voluntary return cost me anything?', lang: 'en' })).answer).toContain(IMPORTED_ANSWER_START);
     expect(calls.filter((c) => c.level === 'error')).toEqual([]);
+  });
+
+  it('publishes the glossary and out-of-scope examples with the entries; imports a folder that has only warnings, and nothing from one whose entry uses a term the glossary forbids', async () => {
+    const { url, files } = await publishedDatabase();
+    for (const file of ['glossary.yaml', 'out-of-scope.yaml', 'contacts.yaml']) {
+      expect(await files.read(file), file).toBe(await readFile(path.join(KNOWLEDGE_DIR, file), 'utf8'));
+    }
+    const dir = await copyOfKnowledge();
+    const cost = parse(await readFile(path.join(dir, 'avrr-cost.yaml'), 'utf8')) as KnowledgeEntry;
+    // Only a warning: Farsi without romanised spellings.
+    delete cost.languages.fa.romanised;
+    await writeFile(path.join(dir, 'avrr-cost.yaml'), stringify(cost));
+    const warned = await kbTransfer('import', dir, url);
+    expect(warned).toMatchObject({ code: 0, stderr: '' });
+    expect(await files.read('avrr-cost.yaml')).toBe(stringify(cost));
+
+    // A problem: the French name the glossary forbids for the State Agency for Refugees.
+    cost.languages.fr.answer += "\nL'Agence nationale pour les réfugiés ne décide pas du retour.\n";
+    await writeFile(path.join(dir, 'avrr-cost.yaml'), stringify(cost));
+    const refused = await kbTransfer('import', dir, url);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`avrr-cost.yaml › languages.fr.answer: uses "Agence nationale…", which the glossary forbids for "state-agency-for-refugees": use "Agence d'État pour les réfugiés"`);
+    expect(await files.read('avrr-cost.yaml')).not.toContain('Agence nationale');
   });
 
   it('exports the published knowledge base into an empty folder, byte for byte', async () => {

@@ -45,12 +45,12 @@ const implementations: { name: string; place(): Promise<Place> }[] = [
 const textOf = async (files: KnowledgeFiles, file: string) => (await files.list()).find((s) => s.file === file)?.text;
 
 describe.each(implementations)('$name', ({ place }) => {
-  it('lists every file (entries, flows/…, contacts.yaml) with its text, in name order', async () => {
+  it('lists every file (entries, flows/…, contacts.yaml, glossary.yaml, out-of-scope.yaml) with its text, in name order', async () => {
     const { files } = await place();
     const shipped = await shippedSources();
     const listed = await files.list();
     expect(listed).toEqual(shipped);
-    expect(listed.map((s) => s.file)).toEqual(expect.arrayContaining(['avrr-cost.yaml', 'flows/eligibility.yaml', 'contacts.yaml']));
+    expect(listed.map((s) => s.file)).toEqual(expect.arrayContaining(['avrr-cost.yaml', 'flows/eligibility.yaml', 'contacts.yaml', 'glossary.yaml', 'out-of-scope.yaml']));
     expect(listed.map((s) => s.file)).toEqual([...listed.map((s) => s.file)].sort());
   });
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { KnowledgeProblem } from '../../knowledge/load.js';
-import type { KnowledgeEntry } from '../../knowledge/schema.js';
+import { ROMANISED_LANGUAGES, type KnowledgeEntry } from '../../knowledge/schema.js';
 import type { AskResult } from '../../retrieval/engine.js';
 import { LANGUAGES, type Lang } from '../../languages.js';
 import { foldText } from '../../retrieval/text.js';
@@ -68,6 +68,7 @@ const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) =>
         kit.sendPage(reply, status, entryPage(context, entry, { isNew: true, version: NEW_ENTRY_VERSION, notice: 'problems', problems }));
       const file = `${entry.id}.yaml`;
       if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(entry.id)) return again(422, [{ file, field: 'id', message: 'must be kebab-case (lower-case letters, digits and single hyphens)' }]);
+      if (opts.knowledge.editor.isReservedId(entry.id)) return again(422, [{ file, field: 'id', message: context.t(context.lang, 'entry.reserved') }]);
       if ([...opts.knowledge.entries()].some((e) => e.id === entry.id)) return again(409, [{ file, field: 'id', message: context.t(context.lang, 'entry.exists') }]);
       const result = await opts.knowledge.editor.publish(entry, NEW_ENTRY_VERSION, context.session.email);
       if (result.published) return reply.redirect(`/admin/entries/${entry.id}?published=1`, 303);
@@ -180,6 +181,11 @@ function entryFromForm(entry: KnowledgeEntry, form: Record<string, string>): Kno
   }
   if (form.source !== undefined) edited.source = list(form.source, /\r?\n/);
   if (form.reviewed !== undefined) edited.reviewed = form.reviewed.trim();
+  // An unticked checkbox sends nothing: the hidden field says the form had it.
+  if (form.referralShown !== undefined) {
+    if (form.referral) edited.referral = true;
+    else delete edited.referral;
+  }
   for (const lang of LANGUAGES) {
     const field = (name: string) => form[`languages.${lang}.${name}`];
     const t = edited.languages[lang];
@@ -188,6 +194,12 @@ function entryFromForm(entry: KnowledgeEntry, form: Record<string, string>): Kno
     t.question = (field('question') ?? t.question).trim();
     const variants = field('variants');
     if (variants !== undefined) t.variants = variants.split(/\r?\n/).map((v) => v.trim()).filter(Boolean);
+    const romanised = field('romanised');
+    if (romanised !== undefined && (ROMANISED_LANGUAGES as readonly Lang[]).includes(lang)) {
+      const list = romanised.split(/\r?\n/).map((v) => v.trim()).filter(Boolean);
+      if (list.length > 0) t.romanised = list;
+      else delete t.romanised;
+    }
     const answer = field('answer');
     if (answer !== undefined) t.answer = `${answer.replace(/\r\n?/g, '\n').trim()}\n`;
   }
@@ -204,7 +216,7 @@ function matches(entry: KnowledgeEntry, { q = '', status, reviewedBefore }: Entr
   if (reviewedBefore && !(entry.reviewed < reviewedBefore)) return false;
   const words = foldText(q).split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
-  const text = foldText([entry.id, entry.topic, ...LANGUAGES.flatMap((l) => [entry.languages[l].question, ...entry.languages[l].variants, entry.languages[l].answer])].join(' '));
+  const text = foldText([entry.id, entry.topic, ...LANGUAGES.flatMap((l) => [entry.languages[l].question, ...entry.languages[l].variants, ...(entry.languages[l].romanised ?? []), entry.languages[l].answer])].join(' '));
   return words.every((w) => text.includes(w));
 }
 
