@@ -156,19 +156,19 @@ describe('the engine on a small knowledge base', () => {
   it('asks every system every question, taking turns', async () => {
     const knowledgeDir = await writeSmallKnowledge(await tempDir());
     const engine = await loadAnswerEngine(testConfig({ KNOWLEDGE_DIR: knowledgeDir }));
+    // Three systems, each the real engine, noting the order in which they are asked.
     const calls: string[] = [];
-    const recorder = (name: string) => ({
-      name, label: name,
-      ask: async (text: string, lang: string | undefined) => {
-        calls.push(`${name}:${text}:${lang ?? '-'}`);
-        return answer({ kind: 'fallback' });
-      },
-    });
+    const noted = (name: string) => {
+      const system = engineSystem(engine);
+      return { name, label: name, ask: (text: string, lang: string | undefined) => (calls.push(`${name}:${text}:${lang ?? '-'}`), system.ask(text, lang)) };
+    };
     const items: EvalItem[] = [{ q: 'one', lang: 'en', expect: 'none' }, { q: 'two', lang: 'fr', expect: 'none' }];
-    const runs = await evaluate(items, [engineSystem(engine), recorder('b'), recorder('c')], { detect: true });
-    expect(runs.map((r) => r.name)).toEqual(['engine', 'b', 'c']);
-    expect(calls).toEqual(['b:one:-', 'c:one:-', 'c:two:-', 'b:two:-']);
+    const runs = await evaluate(items, [noted('a'), noted('b'), noted('c')], { detect: true });
+    expect(runs.map((r) => r.name)).toEqual(['a', 'b', 'c']);
+    expect(calls).toEqual(['a:one:-', 'b:one:-', 'c:one:-', 'c:two:-', 'b:two:-', 'a:two:-']);
     expect(runs.every((r) => r.outcomes.length === 2)).toBe(true);
+    // Same engine, same replies.
+    expect(runs[1]!.outcomes.map((o) => o.answer.entryId)).toEqual(runs[0]!.outcomes.map((o) => o.answer.entryId));
   });
 });
 
