@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/admin/audit-log.js';
+import { isEntryFile } from '../../src/knowledge/load.js';
 import { embeddedStoreOf } from '../support/stores.js';
 import { LANGUAGES } from '../../src/languages.js';
 import { csrfOf, signInWith, STAFF, useConsoleServer } from '../support/console-server.js';
@@ -198,9 +199,10 @@ describe('the entry list', () => {
     const list = async (query: string) => (await app.inject({ url: `/admin/entries?${query}`, headers: { cookie } })).body;
     const ids = (body: string) => [...body.matchAll(/<td><a href="\/admin\/entries\/([a-z0-9-]+)">/g)].map((m) => m[1]);
     expect(ids(await list(`q=${encodeURIComponent('الطيران')}`))).toContain('avrr-cost');
-    expect(ids(await list('status=machine')).length).toBe(27);
+    const entries = (await readdir(knowledge)).filter((f) => f.endsWith('.yaml') && isEntryFile(f)).length;
+    expect(ids(await list('status=machine')).length).toBe(entries);
     expect(ids(await list('reviewedBefore=2000-01-01'))).toEqual([]);
-    expect(ids(await list('reviewedBefore=2100-01-01')).length).toBe(27);
+    expect(ids(await list('reviewedBefore=2100-01-01')).length).toBe(entries);
     expect((await app.inject({ url: '/admin/entries?status=nonsense', headers: { cookie } })).statusCode).toBe(400);
   });
 });

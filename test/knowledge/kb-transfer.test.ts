@@ -16,6 +16,7 @@ import { testConfig } from '../support/engine.js';
 import { KNOWLEDGE_DIR, ROOT } from '../support/paths.js';
 import { usePostgresDatabase } from '../support/postgres.js';
 import { useTempDir } from '../support/temp-dir.js';
+import { unreferencedEntry } from './small-knowledge.js';
 
 const tempDir = useTempDir();
 
@@ -117,11 +118,12 @@ describe('npm run kb:import / kb:export', () => {
     const { url, store, files } = await publishedDatabase();
     const announcements = await listenForAnnouncements(url);
     const dir = await copyOfKnowledge();
+    const unlinked = await unreferencedEntry(dir);
     const broken = parse(await readFile(path.join(dir, 'avrr-cost.yaml'), 'utf8')) as KnowledgeEntry;
     broken.languages.en.answer = IMPORTED_ANSWER_START;
     delete (broken.languages.fa as Partial<KnowledgeEntry['languages']['fa']>).answer;
     await writeFile(path.join(dir, 'avrr-cost.yaml'), stringify(broken));
-    await rm(path.join(dir, 'about-iom.yaml'));
+    await rm(path.join(dir, `${unlinked}.yaml`));
 
     const result = await kbTransfer('import', dir, url);
     expect(result.code).toBe(1);
@@ -131,7 +133,7 @@ describe('npm run kb:import / kb:export', () => {
     expect(await files.list()).toEqual(byName(await readKnowledgeSources(KNOWLEDGE_DIR)));
     const audit = new AuditLog(store);
     expect(await audit.historyOf('avrr-cost.yaml')).toEqual([]);
-    expect(await audit.historyOf('about-iom.yaml')).toEqual([]);
+    expect(await audit.historyOf(`${unlinked}.yaml`)).toEqual([]);
     // A message after the run's end arrives after any the run sent: it is the only one.
     await store.broadcast.publish(KNOWLEDGE_TOPIC, 'after the import');
     await expect.poll(() => announcements, POLL).toContain('after the import');
@@ -152,9 +154,12 @@ describe('npm run kb:import / kb:export', () => {
 
     const dir = await copyOfKnowledge();
     const changed = await editText(dir, 'avrr-cost.yaml', COST_ANSWER_START, IMPORTED_ANSWER_START);
-    const added = (await readFile(path.join(dir, 'about-iom.yaml'), 'utf8')).replace('id: about-iom\n', 'id: what-is-iom\n');
-    await writeFile(path.join(dir, 'what-is-iom.yaml'), added);
-    await rm(path.join(dir, 'about-iom.yaml'));
+    // An entry nothing links to is renamed: one file deleted, one created.
+    const old = await unreferencedEntry(dir);
+    const renamed = `renamed-${old}`;
+    const added = (await readFile(path.join(dir, `${old}.yaml`), 'utf8')).replace(`id: ${old}\n`, `id: ${renamed}\n`);
+    await writeFile(path.join(dir, `${renamed}.yaml`), added);
+    await rm(path.join(dir, `${old}.yaml`));
 
     const result = await kbTransfer('import', dir, url);
     expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -166,16 +171,16 @@ describe('npm run kb:import / kb:export', () => {
     expect(await audit.historyOf('avrr-cost.yaml')).toEqual([
       { at: expect.any(String), who: 'kb:import', action: 'publish', file: 'avrr-cost.yaml', before: original('avrr-cost.yaml'), after: changed },
     ]);
-    expect(await audit.historyOf('what-is-iom.yaml')).toEqual([{ at: expect.any(String), who: 'kb:import', action: 'create', file: 'what-is-iom.yaml', before: '', after: added }]);
-    expect(await audit.historyOf('about-iom.yaml')).toEqual([{ at: expect.any(String), who: 'kb:import', action: 'delete', file: 'about-iom.yaml', before: original('about-iom.yaml'), after: '' }]);
-    for (const { file } of shipped.filter((s) => !['avrr-cost.yaml', 'about-iom.yaml'].includes(s.file))) {
+    expect(await audit.historyOf(`${renamed}.yaml`)).toEqual([{ at: expect.any(String), who: 'kb:import', action: 'create', file: `${renamed}.yaml`, before: '', after: added }]);
+    expect(await audit.historyOf(`${old}.yaml`)).toEqual([{ at: expect.any(String), who: 'kb:import', action: 'delete', file: `${old}.yaml`, before: original(`${old}.yaml`), after: '' }]);
+    for (const { file } of shipped.filter((s) => !['avrr-cost.yaml', `${old}.yaml`].includes(s.file))) {
       expect(await audit.historyOf(file), file).toEqual([]);
     }
 
     await expect.poll(() => announcements.length, POLL).toBe(1);
-    expect(JSON.parse(announcements[0]!)).toEqual({ origin: 'kb:import', files: ['avrr-cost.yaml', 'what-is-iom.yaml', 'about-iom.yaml'] });
-    await expect.poll(() => engine.entries.has('what-is-iom'), POLL).toBe(true);
-    await expect.poll(() => engine.entries.has('about-iom'), POLL).toBe(false);
+    expect(JSON.parse(announcements[0]!)).toEqual({ origin: 'kb:import', files: ['avrr-cost.yaml', `${renamed}.yaml`, `${old}.yaml`] });
+    await expect.poll(() => engine.entries.has(renamed), POLL).toBe(true);
+    await expect.poll(() => engine.entries.has(old), POLL).toBe(false);
     await expect.poll(() => engine.entries.get('avrr-cost')?.languages.en.answer, POLL).toContain(IMPORTED_ANSWER_START);
     expect((await engine.ask({ text: 'Does voluntary return cost me anything?', lang: 'en' })).answer).toContain(IMPORTED_ANSWER_START);
     expect(calls.filter((c) => c.level === 'error')).toEqual([]);

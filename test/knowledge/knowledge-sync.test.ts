@@ -9,7 +9,9 @@ import type { KnowledgeEntry } from '../../src/knowledge/schema.js';
 import type { AnswerEngine } from '../../src/retrieval/engine.js';
 import { loadAnswerEngine } from '../../src/retrieval/load-engine.js';
 import { testConfig } from '../support/engine.js';
+import { KNOWLEDGE_DIR } from '../support/paths.js';
 import { useStoreBackends } from '../support/stores.js';
+import { unreferencedEntry } from './small-knowledge.js';
 
 const postgres = useStoreBackends().find((b) => b.name === 'postgres')!;
 
@@ -78,13 +80,16 @@ describe('KnowledgeSync between two instances on one database', () => {
 
   it('takes an entry deleted on one instance out of service on the other', async () => {
     const [first, second] = await twoInstances();
-    expect(await answerTo(second.engine, 'What is IOM?')).toMatchObject({ kind: 'answer', entryId: 'about-iom' });
+    // An entry nothing links to, so that it can be deleted.
+    const id = await unreferencedEntry(KNOWLEDGE_DIR);
+    const question = second.engine.entries.get(id)!.languages.en.question;
+    expect(await answerTo(second.engine, question)).toMatchObject({ kind: 'answer', entryId: id });
 
-    const { version } = (await first.editor.read('about-iom'))!;
-    expect(await first.editor.remove('about-iom', version, 'editor@example.org')).toMatchObject({ published: true });
+    const { version } = (await first.editor.read(id))!;
+    expect(await first.editor.remove(id, version, 'editor@example.org')).toMatchObject({ published: true });
 
-    await expect.poll(() => second.engine.entries.has('about-iom'), POLL).toBe(false);
-    expect(await answerTo(second.engine, 'What is IOM?')).not.toMatchObject({ entryId: 'about-iom' });
+    await expect.poll(() => second.engine.entries.has(id), POLL).toBe(false);
+    expect(await answerTo(second.engine, question)).not.toMatchObject({ entryId: id });
     expect([...second.engine.entries.keys()]).toEqual([...first.engine.entries.keys()]);
     expect(errorsOf(second)).toEqual([]);
   });

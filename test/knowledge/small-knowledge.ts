@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import type { KnowledgeSource } from '../../src/knowledge/load.js';
+import { loadKnowledgeBase, type KnowledgeSource } from '../../src/knowledge/load.js';
 import { ROMANISED_LANGUAGES, type GlossaryFile, type KnowledgeEntry } from '../../src/knowledge/schema.js';
 import { LANGUAGES, type Lang } from '../../src/languages.js';
 
@@ -68,4 +68,26 @@ export async function writeSmallKnowledge(dir: string, knowledge: SmallKnowledge
   await mkdir(dir, { recursive: true });
   for (const { file, text } of smallSources(knowledge)) await writeFile(path.join(dir, file), text);
   return dir;
+}
+
+/**
+ * An entry of a knowledge folder that no other entry's `related` and no guided check names, so
+ * that a test can delete or rename it and leave a valid knowledge base (the content grows, and
+ * which entries are linked changes with it).
+ */
+export async function unreferencedEntry(dir: string): Promise<string> {
+  const kb = await loadKnowledgeBase(dir);
+  const named = new Set<string>();
+  const walk = (value: unknown, key = ''): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) typeof item === 'string' && (key === 'entries' || key === 'triggers') ? named.add(item) : walk(item);
+    } else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) walk(v, k);
+    }
+  };
+  for (const flow of kb.flows.values()) walk(flow);
+  for (const entry of kb.entries.values()) for (const id of entry.related ?? []) named.add(id);
+  const free = [...kb.entries.keys()].filter((id) => !named.has(id)).sort();
+  if (free.length === 0) throw new Error(`every entry in ${dir} is linked from another`);
+  return free[0]!;
 }
