@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import type { KnowledgeFiles } from '../knowledge/knowledge-files.js';
 import { SPECIAL_FILES, validateKnowledge, type KnowledgeProblem } from '../knowledge/load.js';
-import { orderedEntry, type KnowledgeEntry } from '../knowledge/schema.js';
+import { orderedEntry, ROMANISED_LANGUAGES, type KnowledgeEntry } from '../knowledge/schema.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
 import type { Lang } from '../languages.js';
 import type { AuditLog, AuditRecord } from './audit-log.js';
@@ -27,6 +27,13 @@ const versionOf = (text: string) => createHash('sha256').update(text).digest('ba
 
 /** An entry as its file is written: fields in the schema's order, long lines kept, answers as literal blocks. */
 const entryYaml = (entry: KnowledgeEntry) => stringify(orderedEntry(entry), { lineWidth: 0, blockQuote: 'literal' });
+
+const romanisable: ReadonlySet<Lang> = new Set(ROMANISED_LANGUAGES);
+
+/** Latin letters and none of the language's own script, in a language people often type so. */
+function isRomanised(lang: Lang, text: string): boolean {
+  return romanisable.has(lang) && /\p{Script=Latin}/u.test(text) && !/[\p{Script=Arabic}\p{Script=Cyrillic}]/u.test(text);
+}
 
 /** The version of a file that does not exist yet: what a new entry is based on. */
 export const NEW_ENTRY_VERSION = versionOf('');
@@ -132,12 +139,18 @@ export class KnowledgeEditor {
     return this.audit.historyOf(this.fileOf(id));
   }
 
-  /** Adds a question people asked as a variant of an entry in its language, and publishes it. */
+  /**
+   * Adds a question people asked as a variant of an entry in its language, and publishes it. A
+   * question typed in Latin letters in a language people romanise (Arabizi, Finglish …) is a
+   * romanised spelling, not a variant.
+   */
   async addVariant(entryId: string, lang: Lang, question: string, who: string): Promise<PublishResult | undefined> {
     const found = await this.read(entryId);
     if (!found) return undefined;
     const entry = structuredClone(found.entry);
-    entry.languages[lang].variants.push(question.trim());
+    const t = entry.languages[lang];
+    if (isRomanised(lang, question)) t.romanised = [...(t.romanised ?? []), question.trim()];
+    else t.variants.push(question.trim());
     return this.publish(entry, found.version, who);
   }
 

@@ -74,8 +74,6 @@ const quoteList = (terms: readonly { term: string }[]) => terms.map((t) => `"${s
 export class Glossary {
   private constructor(private readonly concepts: readonly CompiledConcept[]) {}
 
-  static readonly empty = new Glossary([]);
-
   static compile(file: GlossaryFile): Glossary {
     const compile = (lang: Lang, terms: readonly string[] | undefined) => (terms ?? []).map((term) => ({ term, test: termMatcher(lang, term) }));
     return new Glossary(

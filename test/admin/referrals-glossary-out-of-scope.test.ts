@@ -53,6 +53,28 @@ describe('referrals and romanised spellings in the console', () => {
     expect(await fileText('avrr-timeline.yaml')).not.toContain('referral');
   });
 
+  it('adds an unanswered question typed in Latin letters to an Arabic entry as a romanised spelling, and one in Arabic letters as a variant', async () => {
+    const served = await serve();
+    ({ app, knowledgeDir: knowledge, dataDir } = served);
+    const { cookie } = await signInWith(app);
+    const addFromInbox = async (text: string) => {
+      await served.insights.recordUnanswered({ text, lang: 'ar', bestEntryId: 'avrr-cost', bestConfidence: 0.3 });
+      const inbox = await app.inject({ url: '/admin/inbox', headers: { cookie } });
+      const key = /name="key" value="([^"]+)"/.exec(inbox.body)?.[1] ?? '';
+      const added = await app.inject({ method: 'POST', url: '/admin/inbox/variant', headers: { cookie }, payload: { _csrf: csrfOf(inbox.body), key, entryId: 'avrr-cost' } });
+      expect(added.statusCode).toBe(303);
+      return (parse(await fileText('avrr-cost.yaml')) as KnowledgeEntry).languages.ar;
+    };
+    const latin = 'kam bt2alef el raj3a 3a baladi ya zalame';
+    let ar = await addFromInbox(latin);
+    expect(ar.romanised).toContain(latin);
+    expect(ar.variants).not.toContain(latin);
+    const arabic = 'قديش بتكلف الرجعة على بلدي يا زلمة';
+    ar = await addFromInbox(arabic);
+    expect(ar.variants).toContain(arabic);
+    expect(ar.romanised).not.toContain(arabic);
+  });
+
   it('refuses an edit that uses a term the glossary forbids, with the reason next to the field, and changes nothing', async () => {
     const cookie = await start();
     const before = await fileText('avrr-timeline.yaml');
