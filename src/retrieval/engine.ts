@@ -250,17 +250,17 @@ export class AnswerEngine {
     const { renderer } = this.deps;
     // The language of the reply, given what matched: the user's choice first, then the
     // conversation's unless this message clearly switches, then detection.
-    const replyLang = (matched?: Lang): Lang => {
+    const replyLang = (matched?: Candidate): Lang => {
       if (stated) return stated;
       const switches = detected.confidence >= SWITCH_MIN_CONFIDENCE && profile.words >= SWITCH_MIN_WORDS && detected.lang !== conversation;
       if (conversation && !switches) return conversation;
-      return matched && (detected.confidence < UNSURE_DETECTION || isMostlyLatin(text)) ? matched : detected.lang;
+      return matchedLang(matched, detected, this.options.suggestionThreshold) ?? detected.lang;
     };
 
     const emergency = this.intents.emergency(text);
     const pastDanger = emergency !== undefined && this.intents.pastEvent(text);
     if (emergency && !pastDanger) {
-      const lang = replyLang(preferred(emergency.langs, detected.lang));
+      const lang = stated ?? conversation ?? preferred(emergency.langs, detected.lang);
       return {
         ...base, lang, kind: 'emergency', entryId: EMERGENCY_ENTRY, confidence: 1,
         answer: renderer.emergency(lang, this.entries.get(EMERGENCY_ENTRY)),
@@ -275,7 +275,7 @@ export class AnswerEngine {
     if (top && top.confidence >= this.options.answerThreshold) {
       const entry = this.entries.get(top.entryId);
       if (entry) {
-        const lang = replyLang(groupLang(top.group));
+        const lang = replyLang(top);
         const note = pastDanger ? `\n\n${this.deps.locales.t(lang, 'answer.emergencyPast')}` : '';
         const runnersUp = candidates.slice(1).filter((c) => c.confidence >= this.options.suggestionThreshold).map((c) => c.entryId);
         const alsoAsked = this.suggestionsFor(others.filter((id) => id !== entry.id), lang);
@@ -303,7 +303,7 @@ export class AnswerEngine {
       };
     }
 
-    const lang = replyLang(top ? groupLang(top.group) : undefined);
+    const lang = replyLang(top);
     const suggested = candidates.filter((c) => c.confidence >= this.options.suggestionThreshold).map((c) => c.entryId);
     if (suggested.length === 0 && profile.unknown === 0 && profile.words <= VAGUE_MAX_WORDS) {
       // Every word is one the knowledge base uses, yet nothing fits: a vague message, not an
@@ -381,6 +381,17 @@ export class AnswerEngine {
       return entry ? [{ entryId, question: entry.languages[lang].question }] : [];
     });
   }
+}
+
+/**
+ * The language a match says the message is in, when it should decide the reply's: a romanised
+ * way of asking ("fa-Latn": Finglish) or a transliterated reading ("bg-Cyrl") matched, or
+ * detection was unsure. A weak match decides nothing.
+ */
+function matchedLang(matched: Candidate | undefined, detected: LanguageGuess, floor: number): Lang | undefined {
+  if (!matched || matched.confidence < floor) return undefined;
+  const romanised = /-(Latn|Cyrl)$/.test(matched.group) || /-Cyrl$/.test(matched.reading);
+  return romanised || detected.confidence < UNSURE_DETECTION ? groupLang(matched.group) : undefined;
 }
 
 /** The language of a group of ways of asking: "fa-Latn" (Finglish) is Farsi. */

@@ -54,6 +54,8 @@ const COMMON_WORD_SHARE = 0.06;
 const MAX_FEATURE_SHARE = 0.2;
 /** Similarity above which two ways of asking of one entry in one language are the same question reworded. */
 const NEAR_DUPLICATE = 0.9;
+/** Additive smoothing of the naive Bayes sums (in units of TF-IDF weight). */
+const NB_SMOOTHING = 0.1;
 
 export interface Vector {
   readonly ids: Uint32Array;
@@ -88,6 +90,14 @@ export class QuestionIndex {
   private readonly commonWords = new Set<string>();
   private readonly knownWords = new Set<string>();
   private readonly maxPostings: number;
+  /**
+   * Naive Bayes over the same vectors (see `labelScores`): by feature, the labels whose examples
+   * have it, with the summed weight (CSR like the postings), and each label's total weight.
+   */
+  private readonly nbStart: Int32Array;
+  private readonly nbLabel: Int32Array;
+  private readonly nbWeight: Float32Array;
+  private readonly labelTotal: Float64Array;
   // Scratch space reused by each query, by example, bucket and label.
   private readonly sims: Float32Array;
   private readonly touchedExamples: Int32Array;
@@ -187,6 +197,30 @@ export class QuestionIndex {
       const [group = '', word = ''] = key.split('\u0000');
       if (count >= 3 && count > COMMON_WORD_SHARE * (groupSizes.get(group) ?? 1)) this.commonWords.add(word);
     }
+    // Naive Bayes sums: each feature's weight per label.
+    const perFeature = new Map<number, number>();
+    const nbStart = new Int32Array(df.length + 1);
+    const nbLabel: number[] = [];
+    const nbWeight: number[] = [];
+    this.labelTotal = new Float64Array(this.labels.length);
+    for (let f = 0; f < df.length; f++) {
+      perFeature.clear();
+      const from = this.postStart[f] as number;
+      const to = this.postStart[f + 1] as number;
+      for (let i = from; i < to; i++) {
+        const label = this.exampleLabel[this.postExample[i] as number] as number;
+        perFeature.set(label, (perFeature.get(label) ?? 0) + (this.postWeight[i] as number));
+      }
+      for (const [label, w] of perFeature) {
+        nbLabel.push(label);
+        nbWeight.push(w);
+        this.labelTotal[label] = (this.labelTotal[label] as number) + w;
+      }
+      nbStart[f + 1] = nbLabel.length;
+    }
+    this.nbStart = nbStart;
+    this.nbLabel = Int32Array.from(nbLabel);
+    this.nbWeight = Float32Array.from(nbWeight);
     this.sims = new Float32Array(n);
     this.touchedExamples = new Int32Array(n);
     this.bucketSum = new Float64Array(this.bucketMembers.length);
@@ -355,6 +389,48 @@ export class QuestionIndex {
       return match;
     });
     return matches.sort((a, b) => b.best - a.best);
+  }
+
+  /**
+   * Multinomial naive Bayes log-likelihood of the message under each label, with the message's
+   * TF-IDF weights as counts and additive smoothing NB_SMOOTHING. Only the labels whose
+   * examples share a feature with the message get the sparse term; the rest differ by their
+   * total weight alone, so the sum is over postings, not labels × features. With `example`, that
+   * example is taken out of its label's sums (leave-one-out).
+   */
+  labelScores(query: QueryMatches, example = -1): Float64Array {
+    const labels = this.labels.length;
+    const features = this.nbStart.length - 1;
+    const a = NB_SMOOTHING;
+    const scores = new Float64Array(labels);
+    const v = query.vector;
+    let mass = 0;
+    for (let k = 0; k < v.ids.length; k++) mass += v.weights[k] as number;
+    const own = example >= 0 ? (this.exampleLabel[example] as number) : -1;
+    const ownVector = example >= 0 ? (this.vectors[example] as Vector) : undefined;
+    let ownMass = 0;
+    if (ownVector) for (let k = 0; k < ownVector.weights.length; k++) ownMass += ownVector.weights[k] as number;
+    for (let k = 0; k < v.ids.length; k++) {
+      const f = v.ids[k] as number;
+      const qw = v.weights[k] as number;
+      // In leave-one-out the query is the example itself: its weight of f is qw.
+      const taken = ownVector ? qw : 0;
+      for (let i = this.nbStart[f] as number; i < (this.nbStart[f + 1] as number); i++) {
+        const label = this.nbLabel[i] as number;
+        const w = (this.nbWeight[i] as number) - (label === own ? taken : 0);
+        if (w > 1e-9) scores[label] = (scores[label] as number) + qw * Math.log(1 + w / a);
+      }
+    }
+    for (let label = 0; label < labels; label++) {
+      const total = (this.labelTotal[label] as number) - (label === own ? ownMass : 0);
+      scores[label] = (scores[label] as number) - mass * Math.log(total + a * features);
+    }
+    return scores;
+  }
+
+  /** The label names, by the index `labelScores` uses. */
+  get labelNames(): readonly string[] {
+    return this.labels;
   }
 
   /** ‖S − Σ x_e‖ for bucket b without the examples `out`: ‖S‖² − 2 Σ S·x_e + ‖Σ x_e‖². */

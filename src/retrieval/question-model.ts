@@ -40,9 +40,8 @@ export interface ModelScores {
 /** Similarities of a message to entries by meaning (an embedding model), when one is loaded. */
 export type DenseSimilarities = ReadonlyMap<string, number>;
 
-/** Similarity from which a message is one of an entry's ways of asking, and its lead over any other entry. */
+/** Similarity from which a message is one of an entry's ways of asking (and the entry is the likeliest). */
 const EXACT_MATCH = 0.85;
-const EXACT_MATCH_LEAD = 0.3;
 const EXACT_MATCH_PROBABILITY = 0.9;
 /** Candidates per message whose features are scored. */
 const CANDIDATES = 6;
@@ -106,7 +105,7 @@ export class QuestionModel {
       // Left out of its own match, no example ever matches exactly, so the calibration cannot
       // know what an exact match means: a message that is one of the entry's own ways of
       // asking, up to a few letters, and far ahead of any other entry, is answered.
-      const exact = match.best >= EXACT_MATCH && row[3] !== undefined && row[3] >= EXACT_MATCH_LEAD;
+      const exact = match.best >= EXACT_MATCH && (row[0] ?? 0) > 0;
       return { entryId: match.label, probability: Math.max(predict(model, row), exact ? EXACT_MATCH_PROBABILITY : 0), group: match.group, similarity: match.best };
     });
     entries.sort((a, b) => b.probability - a.probability);
@@ -147,50 +146,55 @@ export function trainingExamples(set: TrainingSet): Example[] {
 const isEntryLabel = (label: string) => label !== OUT_OF_SCOPE && !label.startsWith(SMALL_TALK_PREFIX);
 
 /** Features the calibration sees without an embedding model. */
-const BASE_FEATURES = 9;
+const BASE_FEATURES = 10;
 /**
- * The direction each feature may push the probability (see `fitLogistic`): closeness to the
- * entry and a lead over the others only up, closeness to out-of-scope and small talk only down.
+ * The direction each feature may push the probability (see `fitLogistic`): a lead in likelihood
+ * and closeness to the entry only up; the number of informative words either way.
  */
-const SIGNS = [1, 1, 1, 1, 1, -1, 1, 0, 0, 1, 1];
+const SIGNS = [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1];
 
 /**
- * Features of the best candidate entries of one message. Each says how close the message came
- * to the entry, how far ahead of the others it is, how close it came to things no entry answers,
- * and how much of the matched question the message covers.
+ * Features of the best candidate entries of one message (`example`: the left-out example, in
+ * calibration). Candidates are the entries most likely under naive Bayes; each is described by
+ * its lead in likelihood over the next entry and over out-of-scope and small talk, and by how
+ * close its closest way of asking and its centroid are, and how much of that question the
+ * message covers.
  */
-function candidateRows(index: QuestionIndex, query: QueryMatches, informative: number, dense: DenseSimilarities | undefined): { match: LabelMatch; row: number[] }[] {
-  const entryMatches = query.matches.filter((m) => isEntryLabel(m.label));
-  const score = (m: LabelMatch) => m.best + m.centroid + 0.5 * m.second;
-  const ranked = [...entryMatches].sort((a, b) => score(b) - score(a)).slice(0, CANDIDATES);
-  let outOfScope = 0;
-  let smallTalk = 0;
-  for (const m of query.matches) {
-    if (m.label === OUT_OF_SCOPE) outOfScope = Math.max(outOfScope, m.best);
-    else if (!isEntryLabel(m.label)) smallTalk = Math.max(smallTalk, m.best);
-  }
+function candidateRows(index: QuestionIndex, query: QueryMatches, informative: number, dense: DenseSimilarities | undefined, example = -1): { match: LabelMatch; row: number[] }[] {
+  const scores = index.labelScores(query, example);
+  const names = index.labelNames;
+  const entries: number[] = [];
+  let outside = -Infinity;
+  names.forEach((name, label) => {
+    if (isEntryLabel(name)) entries.push(label);
+    else outside = Math.max(outside, scores[label] as number);
+  });
+  entries.sort((a, b) => (scores[b] as number) - (scores[a] as number));
+  const matchOf = new Map(query.matches.map((m) => [m.label, m]));
+  let bestCentroid = 0;
+  for (const m of query.matches) if (isEntryLabel(m.label)) bestCentroid = Math.max(bestCentroid, m.centroid);
   const bestDense = dense ? Math.max(0, ...dense.values()) : 0;
-  return ranked.map((m, rank) => {
-    let otherBest = 0;
+  return entries.slice(0, CANDIDATES).map((label, rank) => {
+    const name = names[label] as string;
+    const score = scores[label] as number;
+    const next = scores[entries[rank === 0 ? 1 : 0] as number] ?? score;
+    const m = matchOf.get(name) ?? { label: name, best: 0, second: 0, centroid: 0, group: '', example: -1 };
     let otherCentroid = 0;
-    for (const o of entryMatches) {
-      if (o === m) continue;
-      otherBest = Math.max(otherBest, o.best);
-      otherCentroid = Math.max(otherCentroid, o.centroid);
-    }
+    for (const o of query.matches) if (o !== m && isEntryLabel(o.label)) otherCentroid = Math.max(otherCentroid, o.centroid);
     const row = [
+      Math.max(-10, Math.min(10, score - next)),
+      Math.max(-10, Math.min(10, score - outside)),
       m.best,
       m.second,
       m.centroid,
-      m.best - otherBest,
       m.centroid - otherCentroid,
-      Math.max(outOfScope, smallTalk) - m.best,
-      index.coverage(query, m.example),
+      m.example >= 0 ? index.coverage(query, m.example) : 0,
       Math.log1p(informative),
       rank === 0 ? 1 : 0,
+      m.centroid >= bestCentroid ? 1 : 0,
     ];
     if (dense) {
-      const similarity = dense.get(m.label) ?? 0;
+      const similarity = dense.get(name) ?? 0;
       row.push(similarity, similarity - bestDense);
     }
     return { match: m, row };
@@ -215,7 +219,7 @@ function leaveOneOutRows(index: QuestionIndex, dense: (example: number) => Dense
     if (!example.heldOut) continue;
     const query = index.queryExample(i);
     const informative = index.profile(example.text).informative;
-    for (const { match, row } of candidateRows(index, query, informative, dense(i))) {
+    for (const { match, row } of candidateRows(index, query, informative, dense(i), i)) {
       rows.push(row);
       labels.push(match.label === example.label ? 1 : 0);
       inScope.push(isEntryLabel(example.label));
