@@ -55,7 +55,7 @@ const MAX_FEATURE_SHARE = 0.2;
 /** Similarity above which two ways of asking of one entry in one language are the same question reworded. */
 const NEAR_DUPLICATE = 0.9;
 /** Additive smoothing of the naive Bayes sums (in units of TF-IDF weight). */
-const NB_SMOOTHING = 0.1;
+const NB_SMOOTHING = 0.03;
 
 export interface Vector {
   readonly ids: Uint32Array;

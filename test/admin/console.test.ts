@@ -171,7 +171,7 @@ describe('the ask-the-bot preview', () => {
   it('answers a question as the bot would with the draft, and publishes nothing', async () => {
     await start();
     const { cookie } = await signIn();
-    const question = 'may my brother in law travel home together with us on the flight';
+    const question = 'may the neighbours goat travel on our plane';
     const live = (await app.inject({ method: 'POST', url: '/api/ask', payload: { text: question, lang: 'en' } })).json();
     expect(live.entryId).not.toBe('avrr-family');
     const before = await readFile(path.join(knowledge, 'avrr-family.yaml'), 'utf8');

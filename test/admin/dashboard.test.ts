@@ -138,7 +138,7 @@ describe('the aggregates the bot records', () => {
     await send(web, 'How much does the return cost?');
     await send(web, 'fb:up:avrr-cost');
     const telegram = on('telegram', 'telegram-chat');
-    await send(telegram, 'هل يمكنني العودة إلى بلدي إذا رُفض طلب اللجوء؟');
+    await send(telegram, engine.entries.get('avrr-rejected-asylum')?.languages.ar.question ?? '');
     await send(telegram, 'xyzzy plugh frobnicate');
     await send(telegram, 'fb:down:avrr-rejected-asylum');
 
