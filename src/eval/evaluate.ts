@@ -53,9 +53,9 @@ export function engineSystem(engine: AnswerEngine): EvalSystem {
   };
 }
 
-/** The entry a reply claims: its entry, or `emergency-help` for an emergency reply; null when it claims none. */
+/** The entry a reply claims: its entry (an emergency reply without one: `emergency-help`); null when it claims none. */
 export function claimedEntry(answer: SystemAnswer): string | null {
-  if (answer.kind === 'emergency') return EMERGENCY_ENTRY;
+  if (answer.kind === 'emergency') return answer.entryId ?? EMERGENCY_ENTRY;
   return answer.entryId;
 }
 
@@ -77,7 +77,8 @@ export function score(expectation: Expectation, answer: SystemAnswer): Scored {
   let top3 = false;
   switch (expectation.kind) {
     case 'entries':
-      ok = claimed !== null && expectation.ids.includes(claimed);
+      // Any emergency reply gives 112 first: right wherever the emergency entry is expected.
+      ok = (claimed !== null && expectation.ids.includes(claimed)) || (answer.kind === 'emergency' && expectation.ids.includes(EMERGENCY_ENTRY));
       top3 = ok || answer.suggestions.some((id) => expectation.ids.includes(id));
       break;
     case 'none':

@@ -83,6 +83,10 @@ export const defaultEngineOptions: EngineOptions = {
 
 const EMERGENCY_ENTRY = 'emergency-help';
 const EMERGENCY_SUGGESTIONS = ['trafficking-help', 'contact-iom'];
+/** Entries for a kind of danger, shown after 112 when the message is about that kind. */
+const DANGER_ENTRIES = ['trafficking-help'];
+/** Probability from which the emergency entry, as the likeliest, brings 112 first. */
+const EMERGENCY_BY_MEANING = 0.3;
 /** Where a vague message ("what about my case") is pointed: going home, help after return, IOM's other services. */
 const CLARIFY_TOPICS = ['avrr-overview', 'reintegration-support', 'iom-bulgaria-services'];
 /**
@@ -259,19 +263,28 @@ export class AnswerEngine {
 
     const emergency = this.intents.emergency(text);
     const pastDanger = emergency !== undefined && this.intents.pastEvent(text);
-    if (emergency && !pastDanger) {
-      const lang = stated ?? conversation ?? preferred(emergency.langs, detected.lang);
-      return {
-        ...base, lang, kind: 'emergency', entryId: EMERGENCY_ENTRY, confidence: 1,
-        answer: renderer.emergency(lang, this.entries.get(EMERGENCY_ENTRY)),
-        suggestions: this.suggestionsFor(EMERGENCY_SUGGESTIONS, lang),
-      };
-    }
-
     const short = profile.words <= SHORT_MESSAGE_WORDS && profile.informative < MIN_INFORMATIVE_WORDS;
     const { candidates, others, smallTalk } = await this.rank(text, short);
     const explain = opts.explain ? { candidates } : {};
     const [top] = candidates;
+    // 112 first; then the entry for this kind of danger when the message clearly asks for one
+    // (someone is forced to work: the trafficking entry), else the emergency entry.
+    const emergencyReply = (lang: Lang, confidence: number): AskResult => {
+      const specific = top && DANGER_ENTRIES.includes(top.entryId) && top.confidence >= this.options.answerThreshold ? top.entryId : EMERGENCY_ENTRY;
+      return {
+        ...base, lang, kind: 'emergency', entryId: specific, confidence,
+        answer: renderer.emergency(lang, this.entries.get(specific)),
+        suggestions: this.suggestionsFor([EMERGENCY_ENTRY, ...EMERGENCY_SUGGESTIONS].filter((id) => id !== specific), lang),
+        ...explain,
+      };
+    };
+    if (emergency && !pastDanger) return emergencyReply(stated ?? conversation ?? preferred(emergency.langs, detected.lang), 1);
+    // Danger in words no phrase list has ("a man next door is beating a child"): when the
+    // emergency entry is the likeliest, 112 comes first even below the answer threshold: a
+    // needless 112 costs little, a missed one much.
+    if (!pastDanger && top?.entryId === EMERGENCY_ENTRY && top.confidence >= EMERGENCY_BY_MEANING) {
+      return emergencyReply(replyLang(top), round(top.confidence));
+    }
     if (top && top.confidence >= this.options.answerThreshold) {
       const entry = this.entries.get(top.entryId);
       if (entry) {

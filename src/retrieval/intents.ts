@@ -9,6 +9,9 @@ export interface IntentMatch<T extends string> {
   readonly langs: readonly Lang[];
 }
 
+// Sentence ends (not the colon: "two years ago they did this: took my passport…" is one event).
+const SENTENCE_END = /[.!?…؟۔\n]+/u;
+
 /** Words a small-talk message may have beyond the phrase ("hi there", "thanks a lot"). */
 const SMALL_TALK_SLACK = 2;
 
@@ -23,16 +26,38 @@ interface Phrase<T extends string> {
   readonly langs: Lang[];
 }
 
-/** Looks up the phrases of the locale files (emergency and small talk) in messages. */
+/** Letters from which a phrase word also matches longer forms that start with it, and how much longer. */
+const INFLECTED_FROM = 4;
+const MAX_ENDING = 4;
+
+/**
+ * Looks up the phrases of the locale files (emergency and small talk) in messages. With
+ * `inflections`, a phrase word of four letters or more also matches forms that add up to four
+ * letters to it ("дете" finds "детето", "убива" "убиват"): phrases are written in their shortest
+ * form. (Cutting letters off instead let "передоз" find "передумала".)
+ */
 export class PhraseMatcher<T extends string> {
-  /** Phrases by their first word, longest first. */
+  /** Phrases by their first word (its first four letters, with `inflections`), longest first. */
   private readonly byFirstWord = new Map<string, Phrase<T>[]>();
+
+  constructor(private readonly inflections = false) {}
+
+  private key(word: string): string {
+    return this.inflections && word.length >= INFLECTED_FROM ? word.slice(0, INFLECTED_FROM) : word;
+  }
+
+  private same(phraseWord: string, token: string | undefined): boolean {
+    if (token === phraseWord) return true;
+    if (!this.inflections || token === undefined || phraseWord.length < INFLECTED_FROM) return false;
+    return token.startsWith(phraseWord) && token.length - phraseWord.length <= MAX_ENDING;
+  }
 
   add(phrase: string, intent: T, lang: Lang): void {
     const phraseWords = words(phrase);
     const [first] = phraseWords;
     if (!first) return;
-    const list = this.byFirstWord.get(first) ?? [];
+    const key = this.key(first);
+    const list = this.byFirstWord.get(key) ?? [];
     const known = list.find((p) => p.words.join(' ') === phraseWords.join(' '));
     if (known) {
       if (!known.langs.includes(lang)) known.langs.push(lang);
@@ -40,7 +65,7 @@ export class PhraseMatcher<T extends string> {
     }
     list.push({ words: phraseWords, intent, langs: [lang] });
     list.sort((a, b) => b.words.length - a.words.length);
-    this.byFirstWord.set(first, list);
+    this.byFirstWord.set(key, list);
   }
 
   /**
@@ -51,10 +76,10 @@ export class PhraseMatcher<T extends string> {
     const tokens = words(text);
     let best: Phrase<T> | undefined;
     tokens.forEach((token, i) => {
-      for (const phrase of this.byFirstWord.get(token) ?? []) {
+      for (const phrase of this.byFirstWord.get(this.key(token)) ?? []) {
         if (best && best.words.length >= phrase.words.length) break;
         if (tokens.length - phrase.words.length > maxExtraWords) break;
-        if (phrase.words.every((w, k) => tokens[i + k] === w)) best = phrase;
+        if (phrase.words.every((w, k) => this.same(w, tokens[i + k]))) best = phrase;
       }
     });
     return best && { intent: best.intent, langs: best.langs };
@@ -65,8 +90,8 @@ export class PhraseMatcher<T extends string> {
     const tokens = words(text);
     const found = new Set<T>();
     tokens.forEach((token, i) => {
-      for (const phrase of this.byFirstWord.get(token) ?? []) {
-        if (phrase.words.every((w, k) => tokens[i + k] === w)) found.add(phrase.intent);
+      for (const phrase of this.byFirstWord.get(this.key(token)) ?? []) {
+        if (phrase.words.every((w, k) => this.same(w, tokens[i + k]))) found.add(phrase.intent);
       }
     });
     return found;
@@ -81,15 +106,19 @@ export interface IntentRecognisers {
   emergency(text: string): IntentMatch<EmergencyIntent> | undefined;
   smallTalk(text: string): IntentMatch<SmallTalkIntent> | undefined;
   /**
-   * Whether a message places what it tells in the past ("they beat me years ago") and not in
-   * the present ("…and now again"): a past danger gets the informational answer, not 112 first.
+   * Whether the danger a message tells of is in the past: every sentence with a danger phrase
+   * also places it in the past ("they beat me years ago") and none says it is happening now
+   * ("…and today again"). A past danger gets the informational answer with a line about 112,
+   * not 112 first. Sentence by sentence, so that "Now I am free" after the story does not make
+   * the story present.
    */
   pastEvent(text: string): boolean;
 }
 
 export function buildIntentRecognisers(locales: Locales): IntentRecognisers {
-  const emergency = new PhraseMatcher<EmergencyIntent>();
-  const time = new PhraseMatcher<'past' | 'now'>();
+  // Danger and time are said in every inflection; small talk is a fixed formula.
+  const emergency = new PhraseMatcher<EmergencyIntent>(true);
+  const time = new PhraseMatcher<'past' | 'now'>(true);
   const smallTalk = new PhraseMatcher<SmallTalkIntent>();
   for (const lang of LANGUAGES) {
     for (const phrase of locales.emergencyPatterns(lang)) emergency.add(phrase, 'emergency', lang);
@@ -105,8 +134,11 @@ export function buildIntentRecognisers(locales: Locales): IntentRecognisers {
     emergency: (text) => emergency.find(text),
     smallTalk: (text) => smallTalk.find(text, SMALL_TALK_SLACK),
     pastEvent: (text) => {
-      const found = time.findAll(text);
-      return found.has('past') && !found.has('now');
+      const dangerous = text.split(SENTENCE_END).filter((sentence) => emergency.find(sentence));
+      return dangerous.length > 0 && dangerous.every((sentence) => {
+        const found = time.findAll(sentence);
+        return found.has('past') && !found.has('now');
+      });
     },
   };
 }
