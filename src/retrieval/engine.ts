@@ -7,7 +7,7 @@ import type { DenseRetriever } from './dense.js';
 import { buildIntentRecognisers, type IntentRecognisers } from './intents.js';
 import { KeywordIndex } from './keyword-index.js';
 import { detectLanguage, type LanguageGuess } from './language-detect.js';
-import { QuestionModel, type DenseSimilarities, type ScoredEntry, type TrainingSet } from './question-model.js';
+import { QuestionModel, SMALL_TALK_PREFIX, type DenseSimilarities, type ScoredEntry, type TrainingSet } from './question-model.js';
 import type { AnswerRenderer } from './render.js';
 import { sentencesOf } from './sentences.js';
 import { isMostlyLatin, latinToCyrillic, TRANSLITERATED_LANGUAGES } from './transliterate.js';
@@ -85,8 +85,6 @@ const EMERGENCY_ENTRY = 'emergency-help';
 const EMERGENCY_SUGGESTIONS = ['trafficking-help', 'contact-iom'];
 /** Entries for a kind of danger, shown after 112 when the message is about that kind. */
 const DANGER_ENTRIES = ['trafficking-help'];
-/** Probability from which the emergency entry, as the likeliest, brings 112 first. */
-const EMERGENCY_BY_MEANING = 0.3;
 /** Where a vague message ("what about my case") is pointed: going home, help after return, IOM's other services. */
 const CLARIFY_TOPICS = ['avrr-overview', 'reintegration-support', 'iom-bulgaria-services'];
 /**
@@ -264,7 +262,7 @@ export class AnswerEngine {
     const emergency = this.intents.emergency(text);
     const pastDanger = emergency !== undefined && this.intents.pastEvent(text);
     const short = profile.words <= SHORT_MESSAGE_WORDS && profile.informative < MIN_INFORMATIVE_WORDS;
-    const { candidates, others, smallTalk } = await this.rank(text, short);
+    const { candidates, others, smallTalk, likeliest } = await this.rank(text, short);
     const explain = opts.explain ? { candidates } : {};
     const [top] = candidates;
     // 112 first; then the entry for this kind of danger when the message clearly asks for one
@@ -278,18 +276,19 @@ export class AnswerEngine {
         ...explain,
       };
     };
+    // A danger told in the past: whatever the reply, one line on 112 and trafficking help.
+    const pastNote = (lang: Lang) => (pastDanger ? `\n\n${this.deps.locales.t(lang, 'answer.emergencyPast')}` : '');
     if (emergency && !pastDanger) return emergencyReply(stated ?? conversation ?? preferred(emergency.langs, detected.lang), 1);
-    // Danger in words no phrase list has ("a man next door is beating a child"): when the
-    // emergency entry is the likeliest, 112 comes first even below the answer threshold: a
-    // needless 112 costs little, a missed one much.
-    if (!pastDanger && top?.entryId === EMERGENCY_ENTRY && top.confidence >= EMERGENCY_BY_MEANING) {
+    // Danger in words no phrase list has ("a man next door is beating a child"): an answer with
+    // the emergency entry is an emergency reply, 112 first.
+    if (!pastDanger && top?.entryId === EMERGENCY_ENTRY && top.confidence >= this.options.answerThreshold) {
       return emergencyReply(replyLang(top), round(top.confidence));
     }
     if (top && top.confidence >= this.options.answerThreshold) {
       const entry = this.entries.get(top.entryId);
       if (entry) {
         const lang = replyLang(top);
-        const note = pastDanger ? `\n\n${this.deps.locales.t(lang, 'answer.emergencyPast')}` : '';
+        const note = pastNote(lang);
         const runnersUp = candidates.slice(1).filter((c) => c.confidence >= this.options.suggestionThreshold).map((c) => c.entryId);
         const alsoAsked = this.suggestionsFor(others.filter((id) => id !== entry.id), lang);
         return {
@@ -305,6 +304,7 @@ export class AnswerEngine {
     const phrase = this.intents.smallTalk(text);
     const intent: SmallTalkIntent | undefined = phrase?.intent
       ?? (!/\p{L}/u.test(text) ? 'acknowledgement' : undefined)
+      ?? smallTalkIntent(likeliest)
       ?? (smallTalk && smallTalk.similarity >= SMALL_TALK_SIMILARITY && profile.unknown === 0 ? smallTalk.intent : undefined);
     if (intent) {
       const lang = stated ?? conversation ?? (phrase ? smallTalkLang(phrase.langs, detected) : detected.lang);
@@ -323,14 +323,14 @@ export class AnswerEngine {
       // out-of-scope one. Ask which topic it is about.
       return {
         ...base, lang, kind: 'clarify', entryId: null, confidence: round(top?.confidence ?? 0),
-        answer: this.deps.locales.t(lang, 'answer.clarify'),
+        answer: this.deps.locales.t(lang, 'answer.clarify') + pastNote(lang),
         suggestions: this.suggestionsFor(CLARIFY_TOPICS, lang),
         ...explain,
       };
     }
     return {
       ...base, lang, kind: 'fallback', entryId: null, confidence: round(top?.confidence ?? 0),
-      answer: renderer.fallback(lang),
+      answer: renderer.fallback(lang) + pastNote(lang),
       suggestions: this.suggestionsFor([...suggested, ...others], lang),
       ...explain,
     };
@@ -342,7 +342,7 @@ export class AnswerEngine {
    * sentence. An entry keeps its best reading. `others` are the best entries of the other
    * sentences: a long message may ask more than one thing.
    */
-  private async rank(text: string, short: boolean): Promise<{ candidates: Candidate[]; others: string[]; smallTalk?: { intent: SmallTalkIntent; similarity: number } }> {
+  private async rank(text: string, short: boolean): Promise<{ candidates: Candidate[]; others: string[]; likeliest: string; smallTalk?: { intent: SmallTalkIntent; similarity: number } }> {
     const dense = this.dense ? await this.denseSimilarities(text) : undefined;
     const whole = this.model.score(text, dense);
     const readings: { name: string; scores: ScoredEntry[] }[] = [{ name: 'text', scores: [...whole.entries] }];
@@ -380,7 +380,7 @@ export class AnswerEngine {
     const smallTalk = whole.smallTalk && (SMALL_TALK_INTENTS as readonly string[]).includes(whole.smallTalk.intent)
       ? { intent: whole.smallTalk.intent as SmallTalkIntent, similarity: whole.smallTalk.similarity }
       : undefined;
-    return { candidates: candidates.map((c) => ({ ...c, confidence: round(c.confidence) })), others: unique(others), ...(smallTalk ? { smallTalk } : {}) };
+    return { candidates: candidates.map((c) => ({ ...c, confidence: round(c.confidence) })), others: unique(others), likeliest: whole.likeliest, ...(smallTalk ? { smallTalk } : {}) };
   }
 
   private async denseSimilarities(text: string): Promise<DenseSimilarities | undefined> {
@@ -405,6 +405,12 @@ function matchedLang(matched: Candidate | undefined, detected: LanguageGuess, fl
   if (!matched || matched.confidence < floor) return undefined;
   const romanised = /-(Latn|Cyrl)$/.test(matched.group) || /-Cyrl$/.test(matched.reading);
   return romanised || detected.confidence < UNSURE_DETECTION ? groupLang(matched.group) : undefined;
+}
+
+/** The small-talk intent of a label (`smalltalk:thanks`), if it is one. */
+function smallTalkIntent(label: string): SmallTalkIntent | undefined {
+  const intent = label.startsWith(SMALL_TALK_PREFIX) ? label.slice(SMALL_TALK_PREFIX.length) : undefined;
+  return (SMALL_TALK_INTENTS as readonly (string | undefined)[]).includes(intent) ? (intent as SmallTalkIntent) : undefined;
 }
 
 /** The language of a group of ways of asking: "fa-Latn" (Finglish) is Farsi. */

@@ -7,6 +7,8 @@ export interface IntentMatch<T extends string> {
   readonly intent: T;
   /** Languages whose locale files list the phrase (a greeting like "salam" is in several). */
   readonly langs: readonly Lang[];
+  /** The phrase is the whole message. */
+  readonly whole: boolean;
 }
 
 // Sentence ends (not the colon: "two years ago they did this: took my passport…" is one event).
@@ -82,7 +84,7 @@ export class PhraseMatcher<T extends string> {
         if (phrase.words.every((w, k) => this.same(w, tokens[i + k]))) best = phrase;
       }
     });
-    return best && { intent: best.intent, langs: best.langs };
+    return best && { intent: best.intent, langs: best.langs, whole: best.words.length === tokens.length };
   }
 
   /** Every intent with a phrase anywhere in the message. */
@@ -132,7 +134,11 @@ export function buildIntentRecognisers(locales: Locales): IntentRecognisers {
   }
   return {
     emergency: (text) => emergency.find(text),
-    smallTalk: (text) => smallTalk.find(text, SMALL_TALK_SLACK),
+    smallTalk: (text) => {
+      const found = smallTalk.find(text, SMALL_TALK_SLACK);
+      // "no", "da", "net" must be the whole message: "net pasporta" is a question.
+      return found?.intent === 'acknowledgement' && !found.whole ? undefined : found;
+    },
     pastEvent: (text) => {
       const dangerous = text.split(SENTENCE_END).filter((sentence) => emergency.find(sentence));
       return dangerous.length > 0 && dangerous.every((sentence) => {

@@ -33,6 +33,11 @@ export interface ModelScores {
   readonly entries: readonly ScoredEntry[];
   /** Similarity to the closest out-of-scope example. */
   readonly outOfScope: number;
+  /**
+   * The likeliest label of all under naive Bayes: an entry id, `none` (out of scope) or
+   * `smalltalk:<intent>`.
+   */
+  readonly likeliest: string;
   /** The closest small-talk intent, if any, and its similarity. */
   readonly smallTalk?: { readonly intent: string; readonly similarity: number };
 }
@@ -100,7 +105,8 @@ export class QuestionModel {
   private scoreQuery(query: QueryMatches, informative: number, dense: DenseSimilarities | undefined): ModelScores {
     const useDense = dense !== undefined && this.denseCalibration !== undefined;
     const model = useDense ? (this.denseCalibration as LogisticModel) : this.calibration;
-    const rows = candidateRows(this.index, query, informative, useDense ? dense : undefined);
+    const scores = this.index.labelScores(query);
+    const rows = candidateRows(this.index, query, informative, useDense ? dense : undefined, -1, scores);
     const entries = rows.map(({ match, row }) => {
       // Left out of its own match, no example ever matches exactly, so the calibration cannot
       // know what an exact match means: a message that is one of the entry's own ways of
@@ -117,7 +123,11 @@ export class QuestionModel {
         smallTalk = { intent: m.label.slice(SMALL_TALK_PREFIX.length), similarity: m.best };
       }
     }
-    return { entries, outOfScope, ...(smallTalk ? { smallTalk } : {}) };
+    let likeliest = 0;
+    scores.forEach((score, label) => {
+      if (score > (scores[likeliest] as number)) likeliest = label;
+    });
+    return { entries, outOfScope, likeliest: this.index.labelNames[likeliest] ?? OUT_OF_SCOPE, ...(smallTalk ? { smallTalk } : {}) };
   }
 }
 
@@ -160,8 +170,7 @@ const SIGNS = [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1];
  * close its closest way of asking and its centroid are, and how much of that question the
  * message covers.
  */
-function candidateRows(index: QuestionIndex, query: QueryMatches, informative: number, dense: DenseSimilarities | undefined, example = -1): { match: LabelMatch; row: number[] }[] {
-  const scores = index.labelScores(query, example);
+function candidateRows(index: QuestionIndex, query: QueryMatches, informative: number, dense: DenseSimilarities | undefined, example = -1, scores = index.labelScores(query, example)): { match: LabelMatch; row: number[] }[] {
   const names = index.labelNames;
   const entries: number[] = [];
   let outside = -Infinity;
