@@ -35,56 +35,79 @@ export interface FitOptions {
 }
 
 export function fitLogistic(rows: readonly (readonly number[])[], labels: readonly number[], options: FitOptions = {}): LogisticModel {
-  const d = rows[0]?.length ?? 0;
+  const d = (rows[0]?.length ?? 0) + 1;
+  // Rows flattened with the intercept's 1 last: the loops below run over one typed array.
+  const x = new Float64Array(rows.length * d);
+  rows.forEach((row, r) => {
+    x.set(row, r * d);
+    x[r * d + d - 1] = 1;
+  });
   const used = Array.from({ length: d }, () => true);
+  let start = new Float64Array(d);
   for (;;) {
-    const model = fitUnconstrained(rows.map((r) => r.map((x, j) => (used[j] ? x : 0))), labels, options);
-    const broken = (options.signs ?? []).findIndex((sign, j) => used[j] && sign * (model.weights[j] ?? 0) < 0);
-    if (broken < 0) return model;
+    const w = fitUnconstrained(x, d, labels, used, start, options);
+    // Signs are the features'; the intercept (last) is always free.
+    const broken = (options.signs ?? []).findIndex((sign, j) => j < d - 1 && used[j] && sign * (w[j] ?? 0) < 0);
+    if (broken < 0) return { weights: [...w] };
     used[broken] = false;
+    w[broken] = 0;
+    start = w;
   }
 }
 
-function fitUnconstrained(rows: readonly (readonly number[])[], labels: readonly number[], options: FitOptions): LogisticModel {
+/** Newton's method from `start`, with the features not `used` held at 0. */
+function fitUnconstrained(x: Float64Array, d: number, labels: readonly number[], used: readonly boolean[], start: Float64Array, options: FitOptions): Float64Array<ArrayBuffer> {
   const l2 = options.l2 ?? 1e-4;
-  const d = (rows[0]?.length ?? 0) + 1;
-  const w = new Float64Array(d);
-  const x = (r: number, j: number) => (j === d - 1 ? 1 : (rows[r]?.[j] ?? 0));
+  const n = labels.length;
+  const w = Float64Array.from(start);
+  const gradient = new Float64Array(d);
+  const hessian = Array.from({ length: d }, () => new Float64Array(d));
   for (let iter = 0; iter < (options.iterations ?? 25); iter++) {
-    const gradient = new Float64Array(d);
-    const hessian = Array.from({ length: d }, () => new Float64Array(d));
-    for (let r = 0; r < rows.length; r++) {
+    gradient.fill(0);
+    for (const row of hessian) row.fill(0);
+    for (let r = 0; r < n; r++) {
+      const o = r * d;
       let z = 0;
-      for (let j = 0; j < d; j++) z += (w[j] ?? 0) * x(r, j);
+      for (let j = 0; j < d; j++) z += (w[j] as number) * (x[o + j] as number);
       const p = 1 / (1 + Math.exp(-z));
       const weight = options.weights?.[r] ?? 1;
       const err = weight * (p - (labels[r] ?? 0));
       const s = weight * Math.max(p * (1 - p), 1e-9);
       for (let j = 0; j < d; j++) {
-        const xj = x(r, j);
-        gradient[j] = (gradient[j] ?? 0) + err * xj;
-        const row = hessian[j] as Float64Array;
-        for (let k = 0; k <= j; k++) row[k] = (row[k] ?? 0) + s * xj * x(r, k);
+        const xj = x[o + j] as number;
+        if (xj === 0) continue;
+        gradient[j] = (gradient[j] as number) + err * xj;
+        const hj = hessian[j] as Float64Array;
+        const sxj = s * xj;
+        for (let k = 0; k <= j; k++) hj[k] = (hj[k] as number) + sxj * (x[o + k] as number);
       }
     }
     for (let j = 0; j < d; j++) {
       const row = hessian[j] as Float64Array;
       for (let k = 0; k < j; k++) (hessian[k] as Float64Array)[j] = row[k] ?? 0;
-      // The intercept is not penalised.
-      if (j < d - 1) {
-        row[j] = (row[j] ?? 0) + l2 * rows.length;
-        gradient[j] = (gradient[j] ?? 0) + l2 * rows.length * (w[j] ?? 0);
+      if (!used[j]) {
+        // A feature left out: its row and column are the identity, its step 0.
+        for (let k = 0; k < d; k++) {
+          row[k] = 0;
+          (hessian[k] as Float64Array)[j] = 0;
+        }
+        row[j] = 1;
+        gradient[j] = 0;
+      } else if (j < d - 1) {
+        // The intercept is not penalised.
+        row[j] = (row[j] as number) + l2 * n;
+        gradient[j] = (gradient[j] as number) + l2 * n * (w[j] as number);
       }
     }
     const step = solve(hessian, gradient);
     let change = 0;
     for (let j = 0; j < d; j++) {
-      w[j] = (w[j] ?? 0) - (step[j] ?? 0);
+      w[j] = (w[j] as number) - (step[j] ?? 0);
       change = Math.max(change, Math.abs(step[j] ?? 0));
     }
     if (change < 1e-6) break;
   }
-  return { weights: [...w] };
+  return w;
 }
 
 /** Solves A x = b for a small symmetric positive definite A (Gaussian elimination with pivoting). */

@@ -110,17 +110,25 @@ export class QuestionIndex {
   constructor(examples: readonly Example[], private readonly options: FeatureOptions = defaultFeatureOptions) {
     this.examples = examples;
     const n = examples.length;
-    const raws = examples.map((e) => rawFeatures(foldedWords(e.text), options));
+    // One pass over each example's features: ids are assigned and kept with their kind
+    // weights, so the vectors need no second look-up once IDF is known.
     const df: number[] = [];
-    for (const raw of raws) {
-      for (const key of raw.keys()) {
+    const raws = examples.map((e) => {
+      const raw = rawFeatures(foldedWords(e.text), options);
+      const ids = new Uint32Array(raw.size);
+      const kinds = new Float32Array(raw.size);
+      let k = 0;
+      for (const [key, kind] of raw) {
         let id = this.featureIds.get(key);
         if (id === undefined) this.featureIds.set(key, (id = df.length));
         df[id] = (df[id] ?? 0) + 1;
+        ids[k] = id;
+        kinds[k++] = kind;
       }
-    }
+      return { ids, kinds };
+    });
     this.idf = Float32Array.from(df, (d) => Math.log(1 + n / d));
-    this.vectors = raws.map((raw) => this.vectorOf(raw));
+    this.vectors = raws.map(({ ids, kinds }) => this.unitVector(ids, kinds));
 
     this.postStart = new Int32Array(df.length + 1);
     for (let f = 0; f < df.length; f++) this.postStart[f + 1] = (this.postStart[f] ?? 0) + (df[f] ?? 0);
@@ -198,24 +206,28 @@ export class QuestionIndex {
       if (count >= 3 && count > COMMON_WORD_SHARE * (groupSizes.get(group) ?? 1)) this.commonWords.add(word);
     }
     // Naive Bayes sums: each feature's weight per label.
-    const perFeature = new Map<number, number>();
+    const acc = new Float64Array(this.labels.length);
+    const seenLabels: number[] = [];
     const nbStart = new Int32Array(df.length + 1);
     const nbLabel: number[] = [];
     const nbWeight: number[] = [];
     this.labelTotal = new Float64Array(this.labels.length);
     for (let f = 0; f < df.length; f++) {
-      perFeature.clear();
       const from = this.postStart[f] as number;
       const to = this.postStart[f + 1] as number;
       for (let i = from; i < to; i++) {
         const label = this.exampleLabel[this.postExample[i] as number] as number;
-        perFeature.set(label, (perFeature.get(label) ?? 0) + (this.postWeight[i] as number));
+        if (acc[label] === 0) seenLabels.push(label);
+        acc[label] = (acc[label] as number) + (this.postWeight[i] as number);
       }
-      for (const [label, w] of perFeature) {
+      for (const label of seenLabels) {
+        const w = acc[label] as number;
         nbLabel.push(label);
         nbWeight.push(w);
         this.labelTotal[label] = (this.labelTotal[label] as number) + w;
+        acc[label] = 0;
       }
+      seenLabels.length = 0;
       nbStart[f + 1] = nbLabel.length;
     }
     this.nbStart = nbStart;
@@ -234,23 +246,31 @@ export class QuestionIndex {
     return this.examples.length;
   }
 
-  /** Kind weights by feature id while a vector is made (scratch, reset after). */
+  /** Kind weights by feature id while a vector is made (scratch). */
   private kindWeights = new Float32Array(0);
 
   /** The TF-IDF unit vector of raw features (unknown features dropped), sorted by feature id. */
   private vectorOf(raw: ReadonlyMap<string, number>): Vector {
-    if (this.kindWeights.length < this.featureIds.size) this.kindWeights = new Float32Array(this.featureIds.size * 2);
-    const { kindWeights, idf } = this;
     const ids = new Uint32Array(raw.size);
+    const kinds = new Float32Array(raw.size);
     let n = 0;
-    for (const [key, kindWeight] of raw) {
+    for (const [key, kind] of raw) {
       const id = this.featureIds.get(key);
       if (id === undefined) continue;
-      ids[n++] = id;
-      kindWeights[id] = kindWeight;
+      ids[n] = id;
+      kinds[n++] = kind;
     }
+    return this.unitVector(ids.subarray(0, n), kinds.subarray(0, n));
+  }
+
+  /** Feature ids with their kind weights → the TF-IDF unit vector, sorted by feature id. */
+  private unitVector(ids: Uint32Array, kinds: Float32Array): Vector {
+    const n = ids.length;
+    if (this.kindWeights.length < this.idf.length) this.kindWeights = new Float32Array(this.idf.length);
+    const { kindWeights, idf } = this;
+    for (let k = 0; k < n; k++) kindWeights[ids[k] as number] = kinds[k] as number;
     // Sorted by feature id, so two vectors meet in one merge pass (`dotProduct`).
-    const sorted = ids.subarray(0, n).sort();
+    const sorted = Uint32Array.from(ids).sort();
     const weights = new Float32Array(n);
     let norm = 0;
     for (let k = 0; k < n; k++) {
