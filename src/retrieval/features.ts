@@ -5,6 +5,11 @@ import { foldText, tokenize } from './text.js';
  * letters (a stemmer for every language, including Farsi, Pashto, Urdu and Kurmanji, which have
  * none), word pairs, and character n-grams (3–5) inside words with word-boundary marks, which
  * carry inflection, missing or extra letters and typos in every script.
+ *
+ * Features are 32-bit hashes, computed over the words' character codes without building a
+ * string per feature: at 10,000 entries in eleven languages that is the difference between
+ * seconds and minutes of training. Two features sharing a hash (rare among the few million a
+ * large knowledge base has) only add a little noise.
  */
 export interface FeatureOptions {
   /** Character n-gram lengths, smallest first. Default [3, 4, 5]. */
@@ -18,8 +23,23 @@ const WORD_WEIGHT = 1;
 const PREFIX_WEIGHT = 0.7;
 const PAIR_WEIGHT = 0.6;
 const NGRAM_WEIGHT = 0.35;
-/** Words this short have no n-grams of their own beyond the word itself. */
+/** Words longer than this also give their first PREFIX_LENGTH letters as a feature. */
 const PREFIX_LENGTH = 5;
+
+// Seeds keep the kinds apart: the word "home" and the n-gram "home" are different features.
+const WORD_SEED = 0x811c9dc5;
+const PREFIX_SEED = 0x01000193;
+const PAIR_SEED = 0x5bd1e995;
+const NGRAM_SEED = 0x27d4eb2f;
+/** Code of the word-boundary mark around a word, for n-grams ("<ho", "me>"). */
+const BOUNDARY = 0x3c;
+
+/** FNV-1a over code units [from, to) of `word`, seeded. */
+function hashRange(word: string, from: number, to: number, seed: number): number {
+  let h = seed;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 
 /** Folded words of a text, in order (the unit every feature is made of). */
 export function foldedWords(text: string): string[] {
@@ -27,23 +47,31 @@ export function foldedWords(text: string): string[] {
 }
 
 /**
- * Raw features of `words` with their kind weights (before IDF). Counts are not kept: in texts
- * this short, a repeated word says little more than one.
+ * Features of `words` as hash → kind weight (before IDF). Counts are not kept: in texts this
+ * short, a repeated word says little more than one.
  */
-export function rawFeatures(words: readonly string[], options: FeatureOptions = defaultFeatureOptions): Map<string, number> {
-  const out = new Map<string, number>();
-  const add = (key: string, weight: number) => {
+export function rawFeatures(words: readonly string[], options: FeatureOptions = defaultFeatureOptions): Map<number, number> {
+  const out = new Map<number, number>();
+  const add = (key: number, weight: number) => {
     if ((out.get(key) ?? 0) < weight) out.set(key, weight);
   };
+  const wordHashes = words.map((word) => hashRange(word, 0, word.length, WORD_SEED));
   words.forEach((word, i) => {
-    add(`w ${word}`, WORD_WEIGHT);
-    if (word.length > PREFIX_LENGTH) add(`p ${word.slice(0, PREFIX_LENGTH)}`, PREFIX_WEIGHT);
-    const next = words[i + 1];
-    if (next) add(`b ${word} ${next}`, PAIR_WEIGHT);
-    const marked = `<${word}>`;
+    const h = wordHashes[i] as number;
+    add(h, WORD_WEIGHT);
+    if (word.length > PREFIX_LENGTH) add(hashRange(word, 0, PREFIX_LENGTH, PREFIX_SEED), PREFIX_WEIGHT);
+    const next = wordHashes[i + 1];
+    if (next !== undefined) add((Math.imul(h ^ PAIR_SEED, 0x9e3779b1) ^ next) >>> 0, PAIR_WEIGHT);
+    // The word between boundary marks: position -1 and word.length stand for "<" and ">".
+    const marked = word.length + 2;
+    const code = (at: number) => (at === 0 || at === marked - 1 ? BOUNDARY : word.charCodeAt(at - 1));
     for (const n of options.ngrams) {
-      if (marked.length <= n) continue;
-      for (let k = 0; k + n <= marked.length; k++) add(`c${marked.slice(k, k + n)}`, NGRAM_WEIGHT);
+      if (marked <= n) continue;
+      for (let k = 0; k + n <= marked; k++) {
+        let g = NGRAM_SEED ^ n;
+        for (let j = k; j < k + n; j++) g = Math.imul(g ^ code(j), 0x01000193);
+        add(g >>> 0, NGRAM_WEIGHT);
+      }
     }
   });
   return out;

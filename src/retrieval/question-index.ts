@@ -71,7 +71,7 @@ export interface Vector {
  */
 export class QuestionIndex {
   readonly examples: readonly Example[];
-  private readonly featureIds = new Map<string, number>();
+  private readonly featureIds = new Map<number, number>();
   private readonly idf: Float32Array;
   /** Inverted index in one block (CSR): the postings of feature f are [postStart[f], postStart[f + 1]). */
   private readonly postStart: Int32Array;
@@ -113,8 +113,9 @@ export class QuestionIndex {
     // One pass over each example's features: ids are assigned and kept with their kind
     // weights, so the vectors need no second look-up once IDF is known.
     const df: number[] = [];
-    const raws = examples.map((e) => {
-      const raw = rawFeatures(foldedWords(e.text), options);
+    const exampleWords = examples.map((e) => foldedWords(e.text));
+    const raws = exampleWords.map((words) => {
+      const raw = rawFeatures(words, options);
       const ids = new Uint32Array(raw.size);
       const kinds = new Float32Array(raw.size);
       let k = 0;
@@ -193,9 +194,9 @@ export class QuestionIndex {
 
     const groupSizes = new Map<string, number>();
     const wordCounts = new Map<string, number>();
-    examples.forEach((e) => {
+    examples.forEach((e, i) => {
       groupSizes.set(e.group, (groupSizes.get(e.group) ?? 0) + 1);
-      for (const word of new Set(foldedWords(e.text))) {
+      for (const word of new Set(exampleWords[i])) {
         this.knownWords.add(word);
         const key = `${e.group}\u0000${word}`;
         wordCounts.set(key, (wordCounts.get(key) ?? 0) + 1);
@@ -209,8 +210,10 @@ export class QuestionIndex {
     const acc = new Float64Array(this.labels.length);
     const seenLabels: number[] = [];
     const nbStart = new Int32Array(df.length + 1);
-    const nbLabel: number[] = [];
-    const nbWeight: number[] = [];
+    // At most one (feature, label) pair per posting.
+    const nbLabel = new Int32Array(this.postExample.length);
+    const nbWeight = new Float32Array(this.postExample.length);
+    let pairs = 0;
     this.labelTotal = new Float64Array(this.labels.length);
     for (let f = 0; f < df.length; f++) {
       const from = this.postStart[f] as number;
@@ -222,17 +225,17 @@ export class QuestionIndex {
       }
       for (const label of seenLabels) {
         const w = acc[label] as number;
-        nbLabel.push(label);
-        nbWeight.push(w);
+        nbLabel[pairs] = label;
+        nbWeight[pairs++] = w;
         this.labelTotal[label] = (this.labelTotal[label] as number) + w;
         acc[label] = 0;
       }
       seenLabels.length = 0;
-      nbStart[f + 1] = nbLabel.length;
+      nbStart[f + 1] = pairs;
     }
     this.nbStart = nbStart;
-    this.nbLabel = Int32Array.from(nbLabel);
-    this.nbWeight = Float32Array.from(nbWeight);
+    this.nbLabel = nbLabel.slice(0, pairs);
+    this.nbWeight = nbWeight.slice(0, pairs);
     this.sims = new Float32Array(n);
     this.touchedExamples = new Int32Array(n);
     this.bucketSum = new Float64Array(this.bucketMembers.length);
@@ -250,7 +253,7 @@ export class QuestionIndex {
   private kindWeights = new Float32Array(0);
 
   /** The TF-IDF unit vector of raw features (unknown features dropped), sorted by feature id. */
-  private vectorOf(raw: ReadonlyMap<string, number>): Vector {
+  private vectorOf(raw: ReadonlyMap<number, number>): Vector {
     const ids = new Uint32Array(raw.size);
     const kinds = new Float32Array(raw.size);
     let n = 0;
