@@ -1,7 +1,7 @@
 import SearchableMap from 'minisearch/SearchableMap';
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import { LANGUAGES, type Lang } from '../languages.js';
-import { foldText, processTerm, tokenize } from './text.js';
+import { foldText, processTerm, tokenize, type TermProcessor } from './text.js';
 
 /** One candidate entry found by keyword search in one language. */
 export interface KeywordHit {
@@ -96,7 +96,10 @@ class LanguageIndex {
   private lengthNorms = new Float64Array(0);
   private lengthNormsStale = true;
 
-  constructor(readonly lang: Lang) {}
+  constructor(
+    readonly lang: Lang,
+    private readonly processTerm: TermProcessor,
+  ) {}
 
   get size(): number {
     return this.slotOf.size;
@@ -106,7 +109,7 @@ class LanguageIndex {
   private analyse(word: string): { term: string | null; spelling: string } {
     let analysed = this.termCache.get(word);
     if (analysed === undefined) {
-      analysed = { term: processTerm(word, this.lang), spelling: foldText(word) };
+      analysed = { term: this.processTerm(word, this.lang), spelling: foldText(word) };
       if (this.termCache.size >= TERM_CACHE_LIMIT) this.termCache.clear();
       this.termCache.set(word, analysed);
     }
@@ -360,6 +363,16 @@ function topSlots(candidates: readonly number[], scores: Float64Array, limit: nu
   return top;
 }
 
+/** How the keyword index reads text: it knows no language itself. */
+export interface KeywordIndexOptions {
+  /** A word's search term in a language, or null to drop it. Default: `processTerm`, made from the table of language facts. */
+  processTerm: TermProcessor;
+}
+
+export const defaultKeywordIndexOptions: KeywordIndexOptions = {
+  processTerm,
+};
+
 /**
  * Multilingual keyword search over the knowledge base: one index per language, so each
  * language gets its own stemming and a search in one language does not pay for the others.
@@ -367,12 +380,12 @@ function topSlots(candidates: readonly number[], scores: Float64Array, limit: nu
 export class KeywordIndex {
   private readonly byLang: ReadonlyMap<Lang, LanguageIndex>;
 
-  private constructor() {
-    this.byLang = new Map(LANGUAGES.map((lang) => [lang, new LanguageIndex(lang)]));
+  private constructor(options: KeywordIndexOptions) {
+    this.byLang = new Map(LANGUAGES.map((lang) => [lang, new LanguageIndex(lang, options.processTerm)]));
   }
 
-  static build(entries: Iterable<KnowledgeEntry>): KeywordIndex {
-    const index = new KeywordIndex();
+  static build(entries: Iterable<KnowledgeEntry>, options: Partial<KeywordIndexOptions> = {}): KeywordIndex {
+    const index = new KeywordIndex({ ...defaultKeywordIndexOptions, ...options });
     for (const entry of entries) index.upsert(entry);
     return index;
   }

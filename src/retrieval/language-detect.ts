@@ -1,4 +1,5 @@
 import { francAll } from 'franc';
+import { LANGUAGE_FACTS, languagesOf, SCRIPTS, scriptGroups, type LanguageTable, type Script } from '../language-facts.js';
 import type { Lang } from '../languages.js';
 
 /** The language a text is most likely written in, with how sure the guess is (0–1). */
@@ -12,76 +13,53 @@ export interface VocabularySource {
   vocabularyCoverage(text: string, lang: Lang): number;
 }
 
-type Script = 'arabic' | 'cyrillic' | 'latin';
-
-const CANDIDATES: Readonly<Record<Script, readonly Lang[]>> = {
-  arabic: ['ar', 'fa', 'ur', 'ps'],
-  cyrillic: ['ru', 'uk', 'bg'],
-  latin: ['en', 'fr', 'tr', 'ku'],
-};
-
-// franc's ISO 639-3 codes for our languages. Its Latin-script "ckb" profile is Kurdish written in
-// Latin letters, i.e. Kurmanji.
-const FRANC_CODES: Readonly<Record<string, Lang>> = {
-  eng: 'en', fra: 'fr', tur: 'tr', ckb: 'ku', rus: 'ru', ukr: 'uk', bul: 'bg',
-  arb: 'ar', pes: 'fa', prs: 'fa', pbu: 'ps', urd: 'ur',
-};
-const FRANC_ONLY: Readonly<Record<Script, string[]>> = {
-  arabic: ['arb', 'pes', 'prs', 'pbu', 'urd'],
-  cyrillic: ['rus', 'ukr', 'bul'],
-  latin: ['eng', 'fra', 'tur', 'ckb'],
-};
-
-/**
- * Letters that only some of the languages sharing a script use: short messages rarely give a
- * statistical detector enough to go on, but one of these letters often settles it.
- * Positive weight: evidence for; negative: evidence against.
- */
-const LETTER_RULES: readonly { pattern: RegExp; weights: Partial<Record<Lang, number>> }[] = [
-  { pattern: /[ټډړږښګڼېۍځڅ]/, weights: { ps: 1.2, fa: -0.4, ur: -0.4, ar: -0.6 } },
-  { pattern: /[ٹڈڑںےۓ]/, weights: { ur: 1.2, fa: -0.4, ps: -0.2, ar: -0.6 } },
-  { pattern: /[ھہ]/, weights: { ur: 0.5 } },
-  { pattern: /[پچژگکی]/, weights: { ar: -0.6, fa: 0.2 } },
-  { pattern: /[يكةىإ]/, weights: { ar: 0.6 } },
-  { pattern: /[іїєґ]/, weights: { uk: 1.2, ru: -0.6, bg: -0.6 } },
-  { pattern: /[ыэё]/, weights: { ru: 1.0, uk: -0.6, bg: -0.6 } },
-  { pattern: /ъ/, weights: { bg: 0.4, uk: -0.6 } },
-  { pattern: /[ığİ]/, weights: { tr: 1.0, ku: -0.3, fr: -0.6, en: -0.6 } },
-  { pattern: /ş/, weights: { tr: 0.4, ku: 0.4, fr: -0.6, en: -0.6 } },
-  { pattern: /[êîû]/, weights: { ku: 0.8, tr: -0.4, en: -0.6 } },
-  { pattern: /[éèàùâôœ]/, weights: { fr: 1.0, ku: -0.4, tr: -0.4, en: -0.6 } },
-];
-
-/**
- * Guesses the language of a user's message. The script narrows the candidates; among those,
- * three signals are summed: how much of the text is vocabulary of the knowledge base in that
- * language (strong on the short, domain-specific messages people send), distinctive letters,
- * and franc's trigram statistics (strong on longer text).
- */
-export function detectLanguage(text: string, vocabulary: VocabularySource, fallback: Lang = 'en'): LanguageGuess {
-  const script = dominantScript(text);
-  if (!script) return { lang: fallback, confidence: 0 };
-  const candidates = CANDIDATES[script];
-  const lower = text.toLowerCase();
-  const scores = new Map<Lang, number>(candidates.map((lang) => [lang, vocabulary.vocabularyCoverage(text, lang)]));
-  for (const rule of LETTER_RULES) {
-    if (!rule.pattern.test(lower)) continue;
-    for (const lang of candidates) scores.set(lang, (scores.get(lang) ?? 0) + (rule.weights[lang] ?? 0));
-  }
-  // franc weighs in only when vocabulary and letters leave it open: it is the slow part.
-  if (scoreLead(scores) < DECISIVE_MARGIN) {
-    for (const [code, score] of francAll(text, { only: FRANC_ONLY[script], minLength: 1 })) {
-      const lang = FRANC_CODES[code];
-      if (lang && scores.has(lang)) scores.set(lang, (scores.get(lang) ?? 0) + FRANC_WEIGHT * score);
-    }
-  }
-  const ranked = [...scores].sort((a, b) => b[1] - a[1]);
-  const [best, second] = ranked;
-  if (!best) return { lang: fallback, confidence: 0 };
-  // Softmax over the two best, so a clear winner approaches 1 and a tie gives 0.5.
-  const margin = best[1] - (second?.[1] ?? best[1] - 1);
-  return { lang: best[0], confidence: round(1 / (1 + Math.exp(-4 * margin))) };
+/** Guesses the language of a text; `fallback` when it has no letters to go on. */
+export interface LanguageDetector {
+  (text: string, vocabulary: VocabularySource, fallback?: Lang): LanguageGuess;
+  /** The languages each script may be, in the order that settles an exact tie (the first wins). */
+  readonly candidates: Readonly<Record<Script, readonly Lang[]>>;
 }
+
+/**
+ * A detector for the languages of `table`. The script narrows the candidates; among those,
+ * three signals are summed: how much of the text is vocabulary of the knowledge base in that
+ * language (strong on the short, domain-specific messages people send), the language's
+ * distinctive letters, and franc's trigram statistics (strong on longer text).
+ */
+export function createLanguageDetector(table: LanguageTable): LanguageDetector {
+  const candidates = scriptGroups(table);
+  const francOnly = Object.fromEntries(SCRIPTS.map((script) => [script, candidates[script].flatMap((lang) => table[lang].francCodes)])) as Record<Script, string[]>;
+  const francLang = new Map(languagesOf(table).flatMap((lang) => table[lang].francCodes.map((code) => [code, lang] as const)));
+
+  const detect = (text: string, vocabulary: VocabularySource, fallback: Lang = 'en'): LanguageGuess => {
+    const script = dominantScript(text);
+    if (!script) return { lang: fallback, confidence: 0 };
+    const lower = text.toLowerCase();
+    const scores = new Map<Lang, number>();
+    for (const lang of candidates[script]) {
+      let score = vocabulary.vocabularyCoverage(text, lang);
+      for (const rule of table[lang].letterRules) if (rule.letters.test(lower)) score += rule.weight;
+      scores.set(lang, score);
+    }
+    // franc weighs in only when vocabulary and letters leave it open: it is the slow part.
+    if (scoreLead(scores) < DECISIVE_MARGIN) {
+      for (const [code, score] of francAll(text, { only: francOnly[script], minLength: 1 })) {
+        const lang = francLang.get(code);
+        if (lang && scores.has(lang)) scores.set(lang, (scores.get(lang) ?? 0) + FRANC_WEIGHT * score);
+      }
+    }
+    const ranked = [...scores].sort((a, b) => b[1] - a[1]);
+    const [best, second] = ranked;
+    if (!best) return { lang: fallback, confidence: 0 };
+    // Softmax over the two best, so a clear winner approaches 1 and a tie gives 0.5.
+    const margin = best[1] - (second?.[1] ?? best[1] - 1);
+    return { lang: best[0], confidence: round(1 / (1 + Math.exp(-4 * margin))) };
+  };
+  return Object.assign(detect, { candidates });
+}
+
+/** The detector for the languages Rahnama speaks. */
+export const detectLanguage: LanguageDetector = createLanguageDetector(LANGUAGE_FACTS);
 
 /** franc's share of the score. */
 const FRANC_WEIGHT = 0.5;

@@ -1,34 +1,10 @@
-import { stemmer as stemAr } from '@orama/stemmers/arabic';
-import { stemmer as stemBg } from '@orama/stemmers/bulgarian';
-import { stemmer as stemEn } from '@orama/stemmers/english';
-import { stemmer as stemFr } from '@orama/stemmers/french';
-import { stemmer as stemRu } from '@orama/stemmers/russian';
-import { stemmer as stemTr } from '@orama/stemmers/turkish';
-import { stemmer as stemUk } from '@orama/stemmers/ukrainian';
+import { LANGUAGE_FACTS, type ApostropheRule, type LanguageTable } from '../language-facts.js';
 import type { Lang } from '../languages.js';
 
 /**
- * Text processing for search, per language: the index knows nothing about languages, it is
- * handed `tokenize` and `processTerm` functions (the MiniSearch way).
+ * Text processing for search. The indexes know nothing about languages: they are handed
+ * `tokenize` and a `processTerm` made from the table of language facts (the MiniSearch way).
  */
-
-/** Maintained Snowball-family stemmers (from Orama); fa, ps, ur and ku have none. */
-const STEMMERS: Partial<Record<Lang, (word: string) => string>> = {
-  en: stemEn, bg: stemBulgarian, ar: stemAr, ru: stemRu, uk: stemUk, tr: stemTr, fr: stemFr,
-};
-
-/**
- * Orama's Bulgarian stemmer rewrites letters in place (`t[i] = 'н'`), which throws on a string
- * in strict-mode modules; it was written for a mutable character array, so it gets one.
- */
-function stemBulgarian(word: string): string {
-  const chars = Object.assign([...word], {
-    substring(start: number, end: number) {
-      return chars.slice(start, end).join('');
-    },
-  });
-  return stemBg(chars as unknown as string);
-}
 
 // Arabic-script letters written differently across Arabic, Farsi, Urdu and Pashto keyboards,
 // folded to one form so that "كتاب" and "کتاب", "يا" and "یا" meet.
@@ -98,21 +74,30 @@ export function segmentWords(text: string): string[] {
   return words;
 }
 
-/** Stemmed, folded search term for one word, or null to drop it. */
-export function processTerm(word: string, lang: Lang): string | null {
-  const lower = stripApostropheAffix(word.toLowerCase(), lang);
-  const stem = STEMMERS[lang];
-  // Stem before folding: the stemmers know their language's diacritics.
-  const term = foldText(stem && lower.length > 3 ? stem(lower) : lower);
-  return term.length === 0 ? null : term;
+/** A word's search term in a language (stemmed, folded), or null to drop it. */
+export type TermProcessor = (word: string, lang: Lang) => string | null;
+
+/** The term processor for the languages of `table`: each language's apostrophe rule and stemmer. */
+export function createTermProcessor(table: LanguageTable): TermProcessor {
+  return (word, lang) => {
+    const { apostrophe, stemmer } = table[lang];
+    const lower = stripApostropheAffix(word.toLowerCase(), apostrophe);
+    // Stem before folding: the stemmers know their language's diacritics.
+    const term = foldText(stemmer && lower.length > 3 ? stemmer(lower) : lower);
+    return term.length === 0 ? null : term;
+  };
 }
 
-// French elisions (l'aide, qu'il) and Turkish suffixes after names (Bulgaristan'da).
-function stripApostropheAffix(word: string, lang: Lang): string {
+/** Stemmed, folded search term for one word in one of Rahnama's languages, or null to drop it. */
+export const processTerm: TermProcessor = createTermProcessor(LANGUAGE_FACTS);
+
+// An elision drops what comes before the apostrophe (l'aide, qu'il); a suffix after a name what comes after it (Bulgaristan'da).
+function stripApostropheAffix(word: string, rule: ApostropheRule | undefined): string {
+  if (!rule) return word;
   const i = word.search(/['’]/);
   if (i < 0) return word;
-  if (lang === 'fr' && i <= 2) return word.slice(i + 1);
-  if (lang === 'tr') return word.slice(0, i);
+  if (rule === 'elision' && i <= 2) return word.slice(i + 1);
+  if (rule === 'suffix') return word.slice(0, i);
   return word;
 }
 
