@@ -1,4 +1,8 @@
-/** The languages Rahnama speaks, by the codes used everywhere (knowledge files, locales, API). */
+/**
+ * The languages Rahnama speaks, by the codes used everywhere (knowledge files, locales, API).
+ * What is known about each (script, direction, stemmer...) is in `language-facts.ts`; this
+ * module stays free of it, since the web chat widget bundles it for the browser.
+ */
 export const LANGUAGES = ['en', 'bg', 'ar', 'fa', 'ps', 'ur', 'ku', 'tr', 'uk', 'ru', 'fr'] as const;
 
 export type Lang = (typeof LANGUAGES)[number];
@@ -7,11 +11,4 @@ const languageSet: ReadonlySet<string> = new Set(LANGUAGES);
 
 export function isLang(value: unknown): value is Lang {
   return typeof value === 'string' && languageSet.has(value);
-}
-
-const RIGHT_TO_LEFT: ReadonlySet<string> = new Set<Lang>(['ar', 'fa', 'ps', 'ur']);
-
-/** The writing direction of a language: Arabic, Farsi, Pashto and Urdu are right-to-left. */
-export function textDirection(lang: string): 'rtl' | 'ltr' {
-  return RIGHT_TO_LEFT.has(lang) ? 'rtl' : 'ltr';
 }

@@ -1,6 +1,7 @@
 import type { KnowledgeProblem } from '../knowledge/load.js';
 import { ROMANISED_LANGUAGES, type KnowledgeEntry } from '../knowledge/schema.js';
-import { LANGUAGES, textDirection, type Lang } from '../languages.js';
+import { textDirection } from '../language-facts.js';
+import { LANGUAGES, type Lang } from '../languages.js';
 import type { AskResult } from '../retrieval/engine.js';
 import { html } from './html.js';
 import type { AuditRecord } from './audit-log.js';

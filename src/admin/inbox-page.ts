@@ -1,5 +1,5 @@
 import type { KnowledgeEntry } from '../knowledge/schema.js';
-import { textDirection } from '../languages.js';
+import { textDirection } from '../language-facts.js';
 import { html } from './html.js';
 import type { QuestionGroup } from './inbox.js';
 import { page, type PageContext } from './pages.js';

@@ -1,6 +1,7 @@
 import type { KnowledgeProblem } from '../knowledge/load.js';
 import type { GlossaryFile } from '../knowledge/schema.js';
-import { LANGUAGES, textDirection, type Lang } from '../languages.js';
+import { textDirection } from '../language-facts.js';
+import { LANGUAGES, type Lang } from '../languages.js';
 import { html } from './html.js';
 import { page, type PageContext } from './pages.js';
 

@@ -1,6 +1,7 @@
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Locales } from '../../i18n/locales.js';
+import { textDirection } from '../../language-facts.js';
 import { LANGUAGES, type Lang } from '../../languages.js';
 
 export interface WidgetRoutesOptions {
@@ -50,7 +51,7 @@ const widgetRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, opts) 
   });
 
   const strings = new Map<Lang, string>();
-  const languages = LANGUAGES.map((code) => ({ code, name: opts.locales.t(code, 'language.name'), dir: opts.locales.t(code, 'language.dir') }));
+  const languages = LANGUAGES.map((code) => ({ code, name: opts.locales.t(code, 'language.name'), dir: textDirection(code) }));
   for (const lang of LANGUAGES) {
     const { dir } = languages.find((l) => l.code === lang)!;
     strings.set(lang, JSON.stringify({ lang, dir, strings: opts.locales.widget(lang), languages, maxLength: opts.maxQuestionLength }));
