@@ -1,3 +1,5 @@
+import { LANGUAGE_FACTS, romanisedLanguages, SCRIPT_GROUPS } from '../language-facts.js';
+
 /**
  * The style of an evaluation message, inferred from the text when the item does not say it.
  * Kept simple and predictable; the rules, first match wins:
@@ -21,9 +23,9 @@ export type InferredStyle = 'romanised' | 'code-switched' | 'long' | 'short' | '
 export const STYLE_ORDER: readonly string[] = ['short', 'romanised', 'long', 'code-switched', 'clear'];
 
 /** Languages normally written in a non-Latin script, which people also type in Latin letters. */
-const NON_LATIN_LANGUAGES: ReadonlySet<string> = new Set(['ar', 'fa', 'ur', 'ps', 'bg', 'ru', 'uk']);
+const NON_LATIN_LANGUAGES: ReadonlySet<string> = new Set(romanisedLanguages(LANGUAGE_FACTS));
 /** Latin-script languages in which an English word marks code-switching. */
-const LATIN_NON_ENGLISH: ReadonlySet<string> = new Set(['fr', 'tr', 'ku']);
+const LATIN_NON_ENGLISH: ReadonlySet<string> = new Set(SCRIPT_GROUPS.latin.filter((lang) => lang !== 'en'));
 
 /**
  * English words people drop into French, Turkish or Kurmanji chat messages, chosen not to be

@@ -1,9 +1,10 @@
+import { LANGUAGE_FACTS, SCRIPT_GROUPS } from '../language-facts.js';
 import { LANGUAGES, type Lang } from '../languages.js';
 import { foldText } from '../retrieval/text.js';
 import type { GlossaryFile, KnowledgeEntry } from './schema.js';
 
-/** Arabic, Farsi, Pashto and Urdu attach prefixes and particles to words: their terms match anywhere. */
-const ARABIC_SCRIPT: ReadonlySet<Lang> = new Set<Lang>(['ar', 'fa', 'ps', 'ur']);
+/** Languages in Arabic script (Arabic, Farsi, Pashto, Urdu) attach prefixes and particles to words: their terms match anywhere. */
+const ARABIC_SCRIPT: ReadonlySet<Lang> = new Set(SCRIPT_GROUPS.arabic);
 const WORD_CHAR = '[\\p{L}\\p{M}\\p{N}]';
 
 /** A finding of the glossary in one field of an entry: a problem (forbidden term) or a warning. */
@@ -41,13 +42,17 @@ export function termMatcher(lang: Lang, term: string): (foldedText: string) => b
 }
 
 /**
- * One word of a term as a pattern. In Arabic the article ال merges with the preposition ل into
- * لل (المنظمة, للمنظمة): a word written with ال also matches after ل.
+ * One word of a term as a pattern. Where a language's article merges with a preposition before
+ * it (Arabic ال after ل: المنظمة, للمنظمة), a word written with the article also matches in
+ * the merged form.
  */
 function wordPattern(lang: Lang, word: string): string {
   const open = word.endsWith('*');
   let stem = escapeRegExp(word.replace(/\*+$/, ''));
-  if (lang === 'ar' && stem.startsWith('ال') && stem.length > 3) stem = `(?:ال|ل)${stem.slice(2)}`;
+  const article = LANGUAGE_FACTS[lang].article;
+  if (article && stem.startsWith(article.prefix) && stem.length > article.prefix.length + 1) {
+    stem = `(?:${[article.prefix, ...article.merged].join('|')})${stem.slice(article.prefix.length)}`;
+  }
   return open ? `${stem}${WORD_CHAR}*` : stem;
 }
 

@@ -1,3 +1,4 @@
+import { LANGUAGE_FACTS, romanisedLanguages } from '../language-facts.js';
 import { LANGUAGES, type Lang } from '../languages.js';
 
 /** One language's version of an entry. */
@@ -16,8 +17,11 @@ export interface EntryTranslation {
   answer: string;
 }
 
-/** The languages people often type in Latin letters: the only ones whose translations take `romanised`. */
-export const ROMANISED_LANGUAGES = ['ar', 'fa', 'ur', 'ps', 'bg', 'ru', 'uk'] as const satisfies readonly Lang[];
+/**
+ * The languages people often type in Latin letters (`romanised` in the table of language facts):
+ * the only ones whose translations take `romanised`.
+ */
+export const ROMANISED_LANGUAGES: readonly Lang[] = romanisedLanguages(LANGUAGE_FACTS);
 
 /** One `knowledge/<id>.yaml` file. */
 export interface KnowledgeEntry {
