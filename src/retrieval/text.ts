@@ -21,6 +21,7 @@ const ARABIC_SCRIPT_PATTERN = new RegExp(`[${Object.keys(ARABIC_SCRIPT_FOLD).joi
 // Tatweel, zero-width (non-)joiners, direction marks and other invisible format characters.
 const INVISIBLES = /[\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 const COMBINING_MARKS = /\p{M}+/gu;
+const APOSTROPHES = /[’‘ʼ`´]/g;
 
 /** Case, width, diacritic and Arabic-script folding: the form both index and query are compared in. */
 export function foldText(text: string): string {
@@ -29,6 +30,8 @@ export function foldText(text: string): string {
     .replace(INVISIBLES, '')
     .toLowerCase()
     .replace(/ı/g, 'i')
+    // Phone keyboards type ’ (and Ukrainian ʼ) where phrase lists and variants have ': "can’t" is "can't".
+    .replace(APOSTROPHES, "'")
     .replace(ARABIC_SCRIPT_PATTERN, (ch) => ARABIC_SCRIPT_FOLD[ch] ?? ch)
     .normalize('NFD')
     .replace(COMBINING_MARKS, '')

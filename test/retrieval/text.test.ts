@@ -8,6 +8,11 @@ describe('text folding for search', () => {
     expect(foldText('مدرسة')).toBe(foldText('مدرسه'));
   });
 
+  it('makes the apostrophes phone keyboards type meet the plain one', () => {
+    expect(foldText('can’t')).toBe("can't");
+    expect(foldText('бʼє')).toBe(foldText("б'є"));
+  });
+
   it('drops harakat, tatweel and zero-width joiners', () => {
     expect(foldText('العَوْدَة')).toBe(foldText('العودة'));
     expect(foldText('مـــرحبا')).toBe('مرحبا');
