@@ -1,3 +1,4 @@
+import { HashIds } from './hash-ids.js';
 import { defaultFeatureOptions, foldedWords, rawFeatures, type FeatureOptions } from './features.js';
 
 /**
@@ -52,6 +53,8 @@ const COMMON_WORD_SHARE = 0.06;
  * and walking its postings would cost most of a query on a large knowledge base.
  */
 const MAX_FEATURE_SHARE = 0.2;
+/** …and in more examples than this, whatever the share: a large knowledge base stays fast to ask. */
+const MAX_FEATURE_POSTINGS = 20_000;
 /** Similarity above which two ways of asking of one entry in one language are the same question reworded. */
 const NEAR_DUPLICATE = 0.9;
 /** Additive smoothing of the naive Bayes sums (in units of TF-IDF weight). */
@@ -71,7 +74,7 @@ export interface Vector {
  */
 export class QuestionIndex {
   readonly examples: readonly Example[];
-  private readonly featureIds = new Map<number, number>();
+  private readonly featureIds = new HashIds(1 << 16);
   private readonly idf: Float32Array;
   /** Inverted index in one block (CSR): the postings of feature f are [postStart[f], postStart[f + 1]). */
   private readonly postStart: Int32Array;
@@ -120,8 +123,7 @@ export class QuestionIndex {
       const kinds = new Float32Array(raw.size);
       let k = 0;
       for (const [key, kind] of raw) {
-        let id = this.featureIds.get(key);
-        if (id === undefined) this.featureIds.set(key, (id = df.length));
+        const id = this.featureIds.intern(key);
         df[id] = (df[id] ?? 0) + 1;
         ids[k] = id;
         kinds[k++] = kind;
@@ -146,7 +148,7 @@ export class QuestionIndex {
         this.postWeight[at] = v.weights[k] as number;
       }
     });
-    this.maxPostings = Math.max(50, n * MAX_FEATURE_SHARE);
+    this.maxPostings = Math.max(50, Math.min(n * MAX_FEATURE_SHARE, MAX_FEATURE_POSTINGS));
 
     const labelIds = new Map<string, number>();
     this.exampleLabel = Int32Array.from(examples, (e) => {
@@ -259,7 +261,7 @@ export class QuestionIndex {
     let n = 0;
     for (const [key, kind] of raw) {
       const id = this.featureIds.get(key);
-      if (id === undefined) continue;
+      if (id < 0) continue;
       ids[n] = id;
       kinds[n++] = kind;
     }
