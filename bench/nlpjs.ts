@@ -68,7 +68,7 @@ export async function nlpjsBench(opts: NlpJsBenchOptions): Promise<NlpJsBenchRes
 
   const loadEngine = async () => {
     const t = performance.now();
-    const engine = await loadAnswerEngine(config);
+    const { engine } = await loadAnswerEngine(config);
     return { engine, ms: performance.now() - t };
   };
   const trainBaseline = async () => {

@@ -114,14 +114,15 @@ if (suites.has('engine')) {
   progress('answer engine');
   const config = loadConfig({ LOG_LEVEL: 'silent' }, ROOT);
   const t = performance.now();
-  const engine = await loadAnswerEngine(config);
+  const served = await loadAnswerEngine(config);
+  const { engine } = served;
   const loadMs = performance.now() - t;
   rows.push(['engine load (knowledge, locales, index)', `${loadMs.toFixed(0)} ms`, '', '']);
   const keywordAsks = await timeAsks(engine);
   rows.push(['engine.ask, eval questions, language detected', `p50 ${ms(keywordAsks.p50ms)} ms`, `p99 ${ms(keywordAsks.p99ms)} ms`, '']);
   results.engine = { loadMs, askP50ms: keywordAsks.p50ms, askP99ms: keywordAsks.p99ms };
 
-  const models = await useLocalModelIfPresent(engine, config);
+  const models = await useLocalModelIfPresent(served, config);
   if (engine.mode === 'hybrid') {
     const hybrid = await timeAsks(engine);
     rows.push(['engine.ask, hybrid (embedding + fusion)', `p50 ${ms(hybrid.p50ms)} ms`, `p99 ${ms(hybrid.p99ms)} ms`, '']);
@@ -291,7 +292,7 @@ async function telegramSuite() {
     const questions = (user: number) => byLang[user % byLang.length] ?? [];
     // How many messages each turn sends, worked out as the bot does (its first answer fixes the
     // user's language), so that a user asks again only once the whole turn has arrived.
-    const engine = await loadAnswerEngine(loadConfig({ LOG_LEVEL: 'silent' }, ROOT));
+    const { engine } = await loadAnswerEngine(loadConfig({ LOG_LEVEL: 'silent' }, ROOT));
     const langs = new Map<number, Lang>();
     const counts = new Map<string, number>(); // the bench's own CPU goes to the load, not to this
     const repliesFor = async (user: number, text: string) => {

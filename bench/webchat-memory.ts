@@ -34,9 +34,9 @@ async function settled(): Promise<MemorySnapshot> {
 }
 
 const config = loadConfig(process.env, ROOT);
-const engine = await loadAnswerEngine(config);
-const webChat = await createWebChat(config, engine, await openStore(config));
-const app = await buildApp({ config, engine, webChat, logger: false });
+const served = await loadAnswerEngine(config);
+const webChat = await createWebChat(config, served, await openStore(config));
+const app = await buildApp({ config, ...served, webChat, logger: false });
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
 /** Starts conversations as the web chat does (token, then start: the bot stores its welcome and the user's state). */

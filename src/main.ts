@@ -21,19 +21,21 @@ const SHUTDOWN_GRACE_MS = 8000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const store = await openStore(config, (level, message) => console[level === 'warn' ? 'warn' : 'log'](`rahnama: ${message}`));
-  const knowledge = await openPublishedKnowledge(config, store);
-  const engine = await loadAnswerEngine(config, knowledge.sources);
-  const webChat = await createWebChat(config, engine, store);
+  const published = await openPublishedKnowledge(config, store);
+  // The knowledge in service (publishing changes it) and the engine, which follows it.
+  const served = await loadAnswerEngine(config, published.sources);
+  const { engine, knowledge } = served;
+  const webChat = await createWebChat(config, served, store);
   // A source checkout rebuilds a changed widget here; an image has it built already.
   const widgetBuilt = await ensureWidget(config.widgetDir);
   // Several instances: each puts the others' published edits into service (see KnowledgeSync).
   let sync: KnowledgeSync | undefined;
   const announce = async (files: readonly string[]) => sync?.announce(files);
-  const admin = await createAdminConsole(config, engine, webChat.insights, store, { files: knowledge.files, announce });
-  const app = await buildApp({ config, engine, webChat, admin, store, rateLimitStore: await sharedRateLimitStore(store), widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
-  if (knowledge.seeded) app.log.info({ entries: engine.entries.size }, 'knowledge: the database was empty; published the knowledge folder into it');
+  const admin = await createAdminConsole(config, served, webChat.insights, store, { files: published.files, announce });
+  const app = await buildApp({ config, engine, knowledge, webChat, admin, store, rateLimitStore: await sharedRateLimitStore(store), widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
+  if (published.seeded) app.log.info({ entries: knowledge.entries.size }, 'knowledge: the database was empty; published the knowledge folder into it');
   if (store.kind === 'postgres') {
-    sync = new KnowledgeSync(store, knowledge.files, engine, app.log, knowledge.sources);
+    sync = new KnowledgeSync(store, published.files, knowledge, app.log, published.sources);
     await sync.start();
   }
   if (!widgetBuilt) app.log.error({ widgetDir: config.widgetDir }, 'no web chat widget: run npm run build:widget (the Direct Line routes still work)');
@@ -41,8 +43,8 @@ async function main(): Promise<void> {
   const telegram = config.telegram.botToken ? await telegramChannel(config, webChat.bot, engine, app, store) : undefined;
   const models = new ModelManager(config, app.log);
   await app.listen({ port: config.port, host: config.host });
-  app.log.info({ entries: engine.entries.size, mode: engine.mode, store: store.kind, startupMs: Math.round(process.uptime() * 1000) }, 'ready');
-  void models.start(engine);
+  app.log.info({ entries: knowledge.entries.size, mode: engine.mode, store: store.kind, startupMs: Math.round(process.uptime() * 1000) }, 'ready');
+  void models.start(engine, knowledge);
   // Telegram out of reach must not keep the web chat from serving: its failure is only logged.
   if (telegram) {
     const { mode } = telegram;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import type { KnowledgeFiles } from '../knowledge/knowledge-files.js';
+import type { LiveKnowledge } from '../knowledge/live-knowledge.js';
 import { SPECIAL_FILES, validateKnowledge, type KnowledgeProblem } from '../knowledge/load.js';
 import { orderedEntry, ROMANISED_LANGUAGES, type KnowledgeEntry } from '../knowledge/schema.js';
-import type { AnswerEngine } from '../retrieval/engine.js';
 import type { Lang } from '../languages.js';
 import type { AuditLog, AuditRecord } from './audit-log.js';
 
@@ -42,9 +42,10 @@ export const NEW_ENTRY_VERSION = versionOf('');
  * Publishing from the console: the knowledge files (the YAML files in `knowledge/`, or their
  * copy in the database when several instances share it) stay the source of truth. An edit is
  * checked with the same rules as `npm run kb:check` (against the whole knowledge base), written
- * atomically, put into service at once (the engine re-indexes that entry), announced to the other
- * instances, and logged. A save based on an older version of the file than the published one is
- * refused, never merged silently, also when another instance published in between.
+ * atomically, put into service at once (into the live knowledge, which the engine follows),
+ * announced to the other instances, and logged. A save based on an older version of the file
+ * than the published one is refused, never merged silently, also when another instance
+ * published in between.
  */
 export class KnowledgeEditor {
   /** Publishes one at a time: the version check and the write must not interleave. */
@@ -52,7 +53,8 @@ export class KnowledgeEditor {
 
   constructor(
     private readonly files: KnowledgeFiles,
-    private readonly engine: AnswerEngine,
+    /** The knowledge in service, where a published edit goes at once. */
+    private readonly knowledge: LiveKnowledge,
     private readonly audit: AuditLog,
     /** Tells the other instances what was published (nothing to tell with one instance). */
     private readonly announce: (files: readonly string[]) => Promise<void> = async () => undefined,
@@ -99,7 +101,7 @@ export class KnowledgeEditor {
   }
 
   async read(id: string): Promise<EditableEntry | undefined> {
-    if (!this.engine.entries.has(id)) return undefined;
+    if (!this.knowledge.entries.has(id)) return undefined;
     const text = await this.files.read(this.fileOf(id));
     if (!text) return undefined;
     return { entry: parse(text) as KnowledgeEntry, version: versionOf(text) };
@@ -124,7 +126,7 @@ export class KnowledgeEditor {
       const { knowledgeBase, problems } = validateKnowledge((await this.files.list()).filter((s) => s.file !== file));
       if (!knowledgeBase) return { published: false, problems };
       if ((await this.files.replace([{ file, before, after: null }])).length > 0) return { published: false, conflict: true };
-      this.engine.removeEntry(id);
+      this.knowledge.removeEntry(id);
       await this.announce([file]);
       await this.audit.record({ at: new Date().toISOString(), who, action: 'delete', file, before, after: '' });
       return { published: true, version: NEW_ENTRY_VERSION };
@@ -172,7 +174,7 @@ export class KnowledgeEditor {
     if (!published) return { published: false, problems: problems.filter((p) => p.file === file).length > 0 ? problems.filter((p) => p.file === file) : problems };
     // Another instance may have published this file since it was read: then nothing is written.
     if ((await this.files.replace([{ file, before, after }])).length > 0) return { published: false, conflict: true };
-    this.engine.upsertEntry(published);
+    this.knowledge.upsertEntry(published);
     await this.announce([file]);
     await this.audit.record({ at: new Date().toISOString(), who, action: before ? action : 'create', file, before, after });
     return { published: true, version: versionOf(after) };
@@ -191,8 +193,8 @@ export class KnowledgeEditor {
   /**
    * Publishes several entries at once (a spreadsheet import): all or none. Every file must still
    * be at the version the edit was based on and the knowledge base must be valid with all of
-   * them; then they are written together (see KnowledgeFiles.replace), the engine re-indexes
-   * them, and each goes to the audit log.
+   * them; then they are written together (see KnowledgeFiles.replace), the live knowledge puts
+   * them into service, and each goes to the audit log.
    */
   publishMany(edits: readonly { entry: KnowledgeEntry; baseVersion: string }[], who: string): Promise<PublishManyResult> {
     const run = () => this.publishManyNow(edits, who);
@@ -221,7 +223,7 @@ export class KnowledgeEditor {
     const at = new Date().toISOString();
     for (const f of files) {
       const entry = knowledgeBase.entries.get(f.id);
-      if (entry) this.engine.upsertEntry(entry);
+      if (entry) this.knowledge.upsertEntry(entry);
       await this.audit.record({ at, who, action: 'publish', file: f.file, before: f.before, after: f.after });
     }
     return { published: true, files: files.map((f) => f.file) };

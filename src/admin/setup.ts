@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { DirectoryKnowledgeFiles, type KnowledgeFiles } from '../knowledge/knowledge-files.js';
-import type { AnswerEngine } from '../retrieval/engine.js';
+import type { LoadedEngine } from '../retrieval/load-engine.js';
 import { loadGeneratedSecret } from '../storage/generated-secret.js';
 import type { Store } from '../storage/store.js';
 import { AccountStore } from './account-store.js';
@@ -13,11 +13,12 @@ import { SessionStore } from './session-store.js';
 /** The staff console's parts on the given store. */
 export async function createAdminConsole(
   config: Pick<Config, 'dataDir' | 'knowledgeDir' | 'admin'>,
-  engine: AnswerEngine,
+  /** The knowledge in service (what the console lists, and where publishing puts edits) and the engine (for previews). */
+  { knowledge, engine }: LoadedEngine,
   insights: AdminConsoleOptions['insights'],
   store: Store,
   /** Where publishing writes, and how the other instances hear of it; default: KNOWLEDGE_DIR, one instance. */
-  knowledge: { files: KnowledgeFiles; announce?: (files: readonly string[]) => Promise<void> } = { files: new DirectoryKnowledgeFiles(config.knowledgeDir) },
+  publishing: { files: KnowledgeFiles; announce?: (files: readonly string[]) => Promise<void> } = { files: new DirectoryKnowledgeFiles(config.knowledgeDir) },
 ): Promise<AdminConsoleOptions> {
   const sessionSeconds = config.admin.sessionHours * 3600;
   const cookieSecret = config.admin.sessionSecret || (await loadGeneratedSecret(store, config.dataDir, 'admin-session-secret'));
@@ -32,10 +33,10 @@ export async function createAdminConsole(
     inbox,
     cookieSecret,
     sessionSeconds,
-    counts: async () => ({ entries: engine.entries.size, unanswered: (await insights.unanswered()).length, feedback: (await insights.feedback()).length }),
+    counts: async () => ({ entries: knowledge.entries.size, unanswered: (await insights.unanswered()).length, feedback: (await insights.feedback()).length }),
     knowledge: {
-      entries: () => engine.entries.values(),
-      editor: new KnowledgeEditor(knowledge.files, engine, audit, knowledge.announce),
+      entries: () => knowledge.entries.values(),
+      editor: new KnowledgeEditor(publishing.files, knowledge, audit, publishing.announce),
       preview: (draft, text, lang) => engine.withDraft(draft).ask({ text, lang }),
     },
   };

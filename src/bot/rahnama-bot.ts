@@ -9,6 +9,7 @@ import {
   type UserState,
 } from 'botbuilder';
 import type { Locales } from '../i18n/locales.js';
+import type { KnowledgeBase } from '../knowledge/load.js';
 import { isLang, LANGUAGES, type Lang } from '../languages.js';
 import type { AnswerEngine, AskResult } from '../retrieval/engine.js';
 import type { InsightsStore } from '../storage/insights-store.js';
@@ -33,6 +34,11 @@ export interface ConversationData {
 
 export interface RahnamaBotDeps {
   engine: AnswerEngine;
+  /**
+   * The knowledge in service (the live knowledge the engine answers from): the entries buttons
+   * and related questions name, and the guided checks. Read on every turn, so edits show at once.
+   */
+  knowledge: Pick<KnowledgeBase, 'entries' | 'flows'>;
   locales: Locales;
   conversationState: ConversationState;
   userState: UserState;
@@ -72,13 +78,13 @@ export class RahnamaBot extends ActivityHandler {
     this.profile = deps.userState.createProperty<UserProfile>('profile');
     this.conversation = deps.conversationState.createProperty<ConversationData>('conversation');
     this.checks = new CheckDialog({
-      flows: deps.engine.flows,
-      entries: deps.engine.entries,
+      flows: deps.knowledge.flows,
+      entries: deps.knowledge.entries,
       locales: deps.locales,
       state: deps.conversationState.createProperty<CheckState | undefined>('check'),
       insights: deps.insights,
       entryButton: (id, lang) => {
-        const question = deps.engine.entries.get(id)?.languages[lang].question;
+        const question = deps.knowledge.entries.get(id)?.languages[lang].question;
         return question ? this.button(question, { kind: 'entry', entryId: id }) : undefined;
       },
       personButton: (lang) => this.button(this.t(lang, 'bot.buttonTalkToPerson'), { kind: 'person' }),
@@ -156,7 +162,7 @@ export class RahnamaBot extends ActivityHandler {
    * choice. Clients show only the last message's buttons, so the privacy link is among them.
    */
   private async welcome(context: TurnContext, lang: Lang): Promise<void> {
-    const privacy = this.deps.engine.entries.get(PRIVACY_ENTRY)?.languages[lang].question;
+    const privacy = this.deps.knowledge.entries.get(PRIVACY_ENTRY)?.languages[lang].question;
     await context.sendActivity(MessageFactory.text(`${this.t(lang, 'bot.welcome')}\n\n${this.t(lang, 'bot.capabilities')}`));
     const first = [...this.checks.startButtons(lang), ...(privacy ? [this.button(privacy, { kind: 'entry', entryId: PRIVACY_ENTRY })] : [])];
     await this.offerLanguages(context, lang, first, this.t(lang, 'bot.privacyNotice'));
@@ -213,7 +219,7 @@ export class RahnamaBot extends ActivityHandler {
         return;
       }
       case 'feedback':
-        if (this.deps.engine.entries.has(action.entryId)) {
+        if (this.deps.knowledge.entries.has(action.entryId)) {
           await this.deps.insights.recordFeedback({ entryId: action.entryId, helpful: action.helpful, lang });
         }
         await context.sendActivity(MessageFactory.text(this.t(lang, action.helpful ? 'bot.feedbackThanksUp' : 'bot.feedbackThanksDown')));
@@ -260,11 +266,11 @@ export class RahnamaBot extends ActivityHandler {
     const { lang } = result;
     const person = this.button(this.t(lang, 'bot.buttonTalkToPerson'), { kind: 'person' });
     if (result.kind === 'answer' && result.entryId) {
-      const entry = this.deps.engine.entries.get(result.entryId);
+      const entry = this.deps.knowledge.entries.get(result.entryId);
       // A long message's other questions first, then the entry's related ones.
       const also = (result.alsoAsked ?? []).map((s) => s.entryId);
       const related = [...new Set([...also, ...(entry?.related ?? []).slice(0, MAX_RELATED)])].flatMap((id) => {
-        const question = this.deps.engine.entries.get(id)?.languages[lang].question;
+        const question = this.deps.knowledge.entries.get(id)?.languages[lang].question;
         return question ? [this.button(question, { kind: 'entry', entryId: id })] : [];
       });
       (await this.conversation.get(context, {})).lastEntries = [result.entryId];

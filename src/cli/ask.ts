@@ -15,8 +15,9 @@ if (!text.trim()) {
   process.exit(2);
 }
 const config = loadConfig();
-const engine = await loadAnswerEngine(config, await publishedSources(config));
-const models = await useLocalModelIfPresent(engine, config);
+const served = await loadAnswerEngine(config, await publishedSources(config));
+const { engine } = served;
+const models = await useLocalModelIfPresent(served, config);
 const result = await engine.ask({ text, lang: values.lang }, { explain: true });
 console.log(`lang ${result.lang} (detected ${result.detectedLang}, ${result.detectedConfidence}) · ${result.kind} · entry ${result.entryId ?? '—'} · confidence ${result.confidence} · ${result.mode}\n`);
 console.log(result.answer);

@@ -6,7 +6,6 @@ import { LEGEND, failureLines, figuresTable, reliabilityTable } from '../eval/fo
 import { missingIds, readEvalFile } from '../eval/items.js';
 import { overlapWithKnowledge } from '../eval/overlap.js';
 import type { NlpJsSystem } from '../eval/nlpjs.js';
-import { loadKnowledgeBase } from '../knowledge/load.js';
 import { loadAnswerEngine, useLocalModelIfPresent } from '../retrieval/load-engine.js';
 
 exitQuietlyOnClosedPipe();
@@ -38,13 +37,13 @@ if (values.compare !== undefined && !(COMPARABLE as readonly string[]).includes(
 
 const config = loadConfig();
 const items = await readEvalFile(file);
-const knowledge = await loadKnowledgeBase(config.knowledgeDir);
+const served = await loadAnswerEngine(config);
+const { engine, knowledge } = served;
 const missing = missingIds(items, new Set(knowledge.entries.keys()));
 if (missing.length > 0) console.error(`warning: ${missing.length} expected id(s) not in the knowledge base, counted as misses: ${missing.join(', ')}`);
 const inKnowledge = overlapWithKnowledge(items, knowledge);
 
-const engine = await loadAnswerEngine(config);
-const models = await useLocalModelIfPresent(engine, config);
+const models = await useLocalModelIfPresent(served, config);
 const systems: EvalSystem[] = [engineSystem(engine)];
 let nlpjs: NlpJsSystem | undefined;
 if (values.compare === 'nlpjs') {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { AnswerEngine } from '../retrieval/engine.js';
 import type { Store } from '../storage/store.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { KnowledgeFiles } from './knowledge-files.js';
+import type { LiveKnowledge } from './live-knowledge.js';
 import { CONTACTS_FILE, FLOWS_DIR, formatProblem, OUT_OF_SCOPE_FILE, validateKnowledge, type KnowledgeSource } from './load.js';
 
 /** Files read only at start-up. */
@@ -17,11 +17,12 @@ export interface SyncLog {
 }
 
 /**
- * Keeps this instance's engine on the published knowledge base when several instances share the
- * database: whoever publishes announces it, and every other instance reads the files again,
- * validates them as at start-up and puts each changed entry into service (the keyword index at
- * once, embeddings for those entries only). Reading everything again, rather than what the
- * message names, also covers announcements missed while the database was out of reach.
+ * Keeps this instance's live knowledge on the published knowledge base when several instances
+ * share the database: whoever publishes announces it, and every other instance reads the files
+ * again, validates them as at start-up and puts each changed entry into service (what subscribes
+ * to the live knowledge follows: the keyword index and question model at once, embeddings for
+ * those entries only). Reading everything again, rather than what the message names, also covers
+ * announcements missed while the database was out of reach.
  */
 export class KnowledgeSync {
   private readonly origin = randomUUID();
@@ -31,7 +32,7 @@ export class KnowledgeSync {
   constructor(
     private readonly store: Store,
     private readonly files: KnowledgeFiles,
-    private readonly engine: AnswerEngine,
+    private readonly knowledge: LiveKnowledge,
     private readonly log: SyncLog,
     /**
      * Guided checks, contacts and out-of-scope examples as loaded at start-up: changes to those
@@ -78,13 +79,13 @@ export class KnowledgeSync {
     }
     let changed = 0;
     for (const entry of knowledgeBase.entries.values()) {
-      if (isDeepStrictEqual(this.engine.entries.get(entry.id), entry)) continue;
-      this.engine.upsertEntry(entry);
+      if (isDeepStrictEqual(this.knowledge.entries.get(entry.id), entry)) continue;
+      this.knowledge.upsertEntry(entry);
       changed++;
     }
-    for (const id of [...this.engine.entries.keys()]) {
+    for (const id of [...this.knowledge.entries.keys()]) {
       if (knowledgeBase.entries.has(id)) continue;
-      this.engine.removeEntry(id);
+      this.knowledge.removeEntry(id);
       changed++;
     }
     if (changed > 0) this.log.info({ changed }, 'knowledge: published changes put into service');

@@ -1,6 +1,6 @@
 import { RahnamaError } from '../errors.js';
 import { SMALL_TALK_INTENTS, type Locales, type SmallTalkIntent } from '../i18n/locales.js';
-import type { KnowledgeBase } from '../knowledge/load.js';
+import { LiveKnowledge, type KnowledgeChange } from '../knowledge/live-knowledge.js';
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import { isLang, LANGUAGES, type Lang } from '../languages.js';
 import type { DenseRetriever } from './dense.js';
@@ -108,7 +108,9 @@ const SMALL_TALK_SIMILARITY = 0.55;
 const VAGUE_MAX_WORDS = 8;
 
 export interface AnswerEngineDeps {
-  readonly knowledge: KnowledgeBase;
+  /** The knowledge in service: learned at construction, and again on every change it announces. */
+  readonly knowledge: LiveKnowledge;
+  /** The keyword index of `knowledge`'s entries; the engine keeps it up to date on changes. */
   readonly keyword: KeywordIndex;
   readonly locales: Locales;
   readonly renderer: AnswerRenderer;
@@ -119,7 +121,8 @@ export interface AnswerEngineDeps {
  * The answer engine: language, emergencies, then the question model (every way of asking each
  * entry, compared with the message and each of its readings: transliterated, sentence by
  * sentence), whose calibrated probability decides whether to answer, suggest, clarify or fall
- * back. Channels only ever call `ask` and `answerEntry`.
+ * back. Channels only ever call `ask` and `answerEntry`. The engine holds no knowledge of its
+ * own: it subscribes to the live knowledge and re-indexes and retrains on each change.
  */
 export class AnswerEngine {
   readonly options: Readonly<EngineOptions>;
@@ -131,19 +134,15 @@ export class AnswerEngine {
     this.options = Object.freeze({ ...defaultEngineOptions, ...deps.options });
     this.intents = buildIntentRecognisers(deps.locales);
     this.model = QuestionModel.train(this.trainingSet());
+    deps.knowledge.onChange((change) => this.follow(change));
   }
 
   get mode(): RetrievalMode {
     return this.dense ? 'hybrid' : 'keyword';
   }
 
-  get entries(): ReadonlyMap<string, KnowledgeEntry> {
+  private get entries(): ReadonlyMap<string, KnowledgeEntry> {
     return this.deps.knowledge.entries;
-  }
-
-  /** The guided checks of the knowledge base (`knowledge/flows/`), for the bot. */
-  get flows(): KnowledgeBase['flows'] {
-    return this.deps.knowledge.flows;
   }
 
   /** The UI strings the answers are rendered with, for the channels' own messages. */
@@ -176,14 +175,18 @@ export class AnswerEngine {
   }
 
   /**
-   * Puts a new or edited entry into service at once, on every channel: the keyword index and
-   * the question model are updated now; listeners (the model manager) update the dense index after.
+   * A change to the knowledge, in service at once on every channel: the keyword index follows
+   * an entry's change and the question model learns everything again. (Listeners subscribed
+   * after the engine, such as the model manager's dense index, run after this.)
    */
-  upsertEntry(entry: KnowledgeEntry): void {
-    (this.deps.knowledge.entries as Map<string, KnowledgeEntry>).set(entry.id, entry);
-    this.deps.keyword.upsert(entry);
+  private follow(change: KnowledgeChange): void {
+    if (change.kind === 'entry-upserted') {
+      const entry = this.entries.get(change.id);
+      if (entry) this.deps.keyword.upsert(entry);
+    } else if (change.kind === 'entry-removed') {
+      this.deps.keyword.remove(change.id);
+    }
     this.retrain();
-    for (const listener of this.changeListeners) listener(entry.id);
   }
 
   /**
@@ -191,25 +194,11 @@ export class AnswerEngine {
    * staff console's "ask the bot" preview: nothing live changes. Costs one training.
    */
   withDraft(draft: KnowledgeEntry): AnswerEngine {
-    const entries = new Map(this.deps.knowledge.entries);
-    entries.set(draft.id, draft);
-    return new AnswerEngine({ ...this.deps, knowledge: { ...this.deps.knowledge, entries }, keyword: KeywordIndex.build(entries.values()) });
+    // A copy of the knowledge in service, the draft put in before anything subscribes to it.
+    const knowledge = new LiveKnowledge(this.deps.knowledge);
+    knowledge.upsertEntry(draft);
+    return new AnswerEngine({ ...this.deps, knowledge, keyword: KeywordIndex.build(knowledge.entries.values()) });
   }
-
-  /** Takes a deleted entry out of service at once. */
-  removeEntry(entryId: string): void {
-    (this.deps.knowledge.entries as Map<string, KnowledgeEntry>).delete(entryId);
-    this.deps.keyword.remove(entryId);
-    this.retrain();
-    for (const listener of this.changeListeners) listener(entryId);
-  }
-
-  /** Calls `listener` with the id of every entry published after start-up. */
-  onEntryChanged(listener: (entryId: string) => void): void {
-    this.changeListeners.push(listener);
-  }
-
-  private readonly changeListeners: ((entryId: string) => void)[] = [];
 
   /**
    * Switches to hybrid retrieval once a model is ready (or back, with undefined). The

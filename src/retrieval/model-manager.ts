@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import { downloadModel, hasLocalModel, loadLocalEmbedder, type EmbedderOptions, type LocalEmbedder } from './embedder.js';
 import { EmbeddingCache, embeddingModelKey } from './embedding-cache.js';
+import type { LiveKnowledge } from '../knowledge/live-knowledge.js';
 import type { AnswerEngine } from './engine.js';
 import { PassageIndex } from './passage-index.js';
 
@@ -41,8 +42,11 @@ export class ModelManager {
     return this.current;
   }
 
-  /** Runs in the background; resolves when the engine is hybrid or has settled on keyword search. */
-  async start(engine: AnswerEngine): Promise<void> {
+  /**
+   * Runs in the background; resolves when the engine is hybrid or has settled on keyword search.
+   * Embeds `knowledge`'s entries, and again (through the cache) whenever one is published.
+   */
+  async start(engine: AnswerEngine, knowledge: LiveKnowledge): Promise<void> {
     if (this.current.status === 'disabled') return;
     const { modelId } = this.options;
     try {
@@ -69,17 +73,19 @@ export class ModelManager {
       const cache = await EmbeddingCache.open(path.join(this.config.dataDir, 'embeddings'), embeddingModelKey(this.options), {
         warn: (message) => this.log.warn(message),
       });
-      const passages = await PassageIndex.build(this.embedder, cache, engine.entries.values());
+      const passages = await PassageIndex.build(this.embedder, cache, knowledge.entries.values());
       await engine.setDenseRetriever(passages);
       this.current = { status: 'ready', modelId, passages: passages.size };
       this.log.info({ modelId, passages: passages.size }, 'hybrid retrieval ready');
       // A published edit: the cache has every unchanged passage, so only the edited ones are embedded.
+      // (Out-of-scope examples are not passages: the engine refits its calibration itself.)
       const embedder = this.embedder;
       let rebuilding = Promise.resolve();
-      engine.onEntryChanged((entryId) => {
+      knowledge.onChange((change) => {
+        if (change.kind === 'out-of-scope-changed') return;
         rebuilding = rebuilding.then(async () => {
-          await engine.setDenseRetriever(await PassageIndex.build(embedder, cache, engine.entries.values()));
-        }).catch((error: unknown) => this.log.warn({ entryId, error: (error as Error).message }, 'dense index not updated after an edit'));
+          await engine.setDenseRetriever(await PassageIndex.build(embedder, cache, knowledge.entries.values()));
+        }).catch((error: unknown) => this.log.warn({ entryId: change.id, error: (error as Error).message }, 'dense index not updated after an edit'));
       });
     } catch (error) {
       const message = (error as Error).message;

@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Config } from '../config.js';
 import { RahnamaError } from '../errors.js';
 import { isStoreUnavailable } from '../storage/store.js';
+import type { LiveKnowledge } from '../knowledge/live-knowledge.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
 import type { ModelStatus } from '../retrieval/model-manager.js';
 import { STATUS_CODES } from 'node:http';
@@ -17,6 +18,8 @@ import health, { type HealthOptions } from './plugins/health.js';
 export interface AppDeps {
   config: Pick<Config, 'logLevel' | 'maxQuestionLength' | 'rateLimitMax' | 'trustProxy' | 'botFramework' | 'webChatAllowedOrigins'>;
   engine: AnswerEngine;
+  /** The knowledge in service (the engine's): shared with the routes, counted by /readyz. */
+  knowledge: LiveKnowledge;
   modelStatus?: () => ModelStatus;
   /** The self-hosted web chat (Direct Line subset); absent, no chat routes are served. */
   webChat?: Omit<DirectLineOptions, 'maxQuestionLength' | 'rateLimitMax'>;
@@ -32,8 +35,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
 }
 
-/** Builds the HTTP server: shared engine first, then one encapsulated plugin per area. */
-export async function buildApp({ config, engine, modelStatus, webChat, widgetDir, admin, store, rateLimitStore, logger }: AppDeps): Promise<FastifyInstance> {
+/** Builds the HTTP server: shared engine and knowledge first, then one encapsulated plugin per area. */
+export async function buildApp({ config, engine, knowledge, modelStatus, webChat, widgetDir, admin, store, rateLimitStore, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
     trustProxy: config.trustProxy,
@@ -57,7 +60,7 @@ export async function buildApp({ config, engine, modelStatus, webChat, widgetDir
     return reply.status(status).send(error);
   });
 
-  await app.register(enginePlugin, { engine, modelStatus: modelStatus ?? (() => ({ status: 'disabled' as const })) });
+  await app.register(enginePlugin, { engine, knowledge, modelStatus: modelStatus ?? (() => ({ status: 'disabled' as const })) });
   await app.register(health, { store });
   await app.register(askApi, { maxQuestionLength: config.maxQuestionLength, rateLimitMax: config.rateLimitMax, rateLimitStore });
   if (webChat) {

@@ -17,7 +17,7 @@ async function signIn(page: Page, url: string): Promise<void> {
 
 describe('the staff console in a real browser', () => {
   it('signs in, fixes a Farsi answer, publishes, and the bot answers with it at once', async () => {
-    const { url, engine } = await serve();
+    const { url, knowledge } = await serve();
     const { page, errors } = await openPage({ locale: 'en-GB' });
     await signIn(page, url);
     await page.getByRole('link', { name: 'Edit the knowledge entries' }).click();
@@ -33,7 +33,7 @@ describe('the staff console in a real browser', () => {
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByRole('status').filter({ hasText: 'Published.' }).waitFor(TIMEOUT);
 
-    const question = engine.entries.get('avrr-cost')!.languages.fa.question;
+    const question = knowledge.entries.get('avrr-cost')!.languages.fa.question;
     const asked = await (await fetch(`${url}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: question, lang: 'fa' }) })).json();
     expect(asked.answer).toContain(fixed);
     expect(errors).toEqual([]);

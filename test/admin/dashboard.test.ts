@@ -4,12 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { RahnamaBot } from '../../src/bot/rahnama-bot.js';
 import { loadLocales } from '../../src/i18n/locales.js';
 import type { Lang } from '../../src/languages.js';
-import type { AnswerEngine } from '../../src/retrieval/engine.js';
 import { readDashboardInsights } from '../../src/admin/dashboard-page.js';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { InsightsStore, type QuestionKind } from '../../src/storage/insights-store.js';
 import { signInWith, useConsoleServer } from '../support/console-server.js';
-import { shippedEngine } from '../support/engine.js';
+import { shipped } from '../support/engine.js';
 import { LOCALES_DIR } from '../support/paths.js';
 import { useTempDir } from '../support/temp-dir.js';
 
@@ -55,7 +54,7 @@ const barsIn = (svg: string) => svg.match(/<g class="bar">/g)?.length ?? 0;
 
 describe('the dashboard', () => {
   it('shows totals, rates, feedback, top entries and check outcomes for the last 7, 30 or 90 days, with one bar per day', async () => {
-    const { app, insights, engine } = await serve();
+    const { app, insights, knowledge } = await serve();
     await seed(insights);
     const cookie = await signIn(app);
 
@@ -75,7 +74,7 @@ describe('the dashboard', () => {
     expect(weekChart).toContain(`${new Date().toISOString().slice(5, 10)}: 3 (webchat 2, telegram 1)`);
     // The same numbers in a table, for screen readers and anyone who wants them.
     expect(week.body).toContain(`<tr><th scope="row">${new Date().toISOString().slice(0, 10)}</th><td>2</td><td>1</td><td>3</td><td>2</td></tr>`);
-    const costQuestion = engine.entries.get('avrr-cost')!.languages.en.question;
+    const costQuestion = knowledge.entries.get('avrr-cost')!.languages.en.question;
     expect(week.body).toContain(`<tr><td><a href="/admin/entries/avrr-cost">avrr-cost</a></td><td>${costQuestion.replace(/'/g, '&#39;')}</td><td>3</td></tr>`);
     expect(week.body).not.toContain('avrr-timeline');
     expect(week.body).toContain('<tr><td>eligibility</td><td>counsellor</td><td>1</td></tr>');
@@ -122,10 +121,10 @@ describe('the dashboard', () => {
 describe('the aggregates the bot records', () => {
   it('counts conversations, questions, answers, fallbacks and entries per channel and language, and 👍/👎 per day', async () => {
     const locales = await loadLocales(LOCALES_DIR);
-    const engine: AnswerEngine = await shippedEngine();
+    const { engine, knowledge } = await shipped();
     const insights = new InsightsStore(await EmbeddedStore.open(await tempDir()));
     const storage = new MemoryStorage();
-    const bot = new RahnamaBot({ engine, locales, conversationState: new ConversationState(storage), userState: new UserState(storage), insights });
+    const bot = new RahnamaBot({ engine, knowledge, locales, conversationState: new ConversationState(storage), userState: new UserState(storage), insights });
     const on = (channelId: string, conversation: string) =>
       new TestAdapter(async (context) => bot.run(context), { channelId, conversation: { id: conversation, isGroup: false, name: conversation, conversationType: 'personal' } } as Partial<Activity>);
     const send = async (adapter: TestAdapter, text: string) => {
@@ -138,7 +137,7 @@ describe('the aggregates the bot records', () => {
     await send(web, 'How much does the return cost?');
     await send(web, 'fb:up:avrr-cost');
     const telegram = on('telegram', 'telegram-chat');
-    await send(telegram, engine.entries.get('avrr-rejected-asylum')?.languages.ar.question ?? '');
+    await send(telegram, knowledge.entries.get('avrr-rejected-asylum')?.languages.ar.question ?? '');
     await send(telegram, 'xyzzy plugh frobnicate');
     await send(telegram, 'fb:down:avrr-rejected-asylum');
 

@@ -12,7 +12,7 @@ const firstWords = (markdown: string, length = 25) =>
 
 describe('the unanswered inbox in a real browser', () => {
   it('shows a question the bot could not answer in the web chat; one click adds it as a variant, after which the same question is answered', async () => {
-    const { url, engine } = await serve({ webChat: true });
+    const { url, engine, knowledge } = await serve({ webChat: true });
     const question = 'can my cousin who lives in Sofia come with me on the return flight';
     const before = await engine.ask({ text: question });
     expect(before).toMatchObject({ kind: 'fallback', lang: 'en' });
@@ -50,7 +50,7 @@ describe('the unanswered inbox in a real browser', () => {
     expect(await page.getByText(question, { exact: true }).count()).toBe(0);
 
     const asked = await (await fetch(`${url}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: question, lang: 'en' }) })).json();
-    const family = await engine.ask({ text: engine.entries.get('avrr-family')!.languages.en.question, lang: 'en' });
+    const family = await engine.ask({ text: knowledge.entries.get('avrr-family')!.languages.en.question, lang: 'en' });
     expect(asked).toMatchObject({ kind: 'answer', entryId: 'avrr-family', answer: family.answer });
     expect(person.errors).toEqual([]);
     expect(staff.errors).toEqual([]);

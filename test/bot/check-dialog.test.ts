@@ -4,18 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { RahnamaBot } from '../../src/bot/rahnama-bot.js';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { InsightsStore } from '../../src/storage/insights-store.js';
-import { shippedEngine } from '../support/engine.js';
+import { shipped } from '../support/engine.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const tempDir = useTempDir();
-const engine = await shippedEngine();
-const flow = engine.flows.get('eligibility')!;
+const { engine, knowledge } = await shipped();
+const flow = knowledge.flows.get('eligibility')!;
 const { locales } = engine;
 
 async function botOn() {
   const storage = new MemoryStorage();
   const insights = new InsightsStore(await EmbeddedStore.open(await tempDir()));
-  const bot = new RahnamaBot({ engine, locales, conversationState: new ConversationState(storage), userState: new UserState(storage), insights });
+  const bot = new RahnamaBot({ engine, knowledge, locales, conversationState: new ConversationState(storage), userState: new UserState(storage), insights });
   const adapter = new TestAdapter(async (context) => bot.run(context));
   const turn = async (text: string): Promise<Partial<Activity>[]> => {
     const before = adapter.activeQueue.length;

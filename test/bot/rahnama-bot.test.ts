@@ -6,7 +6,7 @@ import { loadLocales } from '../../src/i18n/locales.js';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { InsightsStore } from '../../src/storage/insights-store.js';
 import { BotStateStorage } from '../../src/storage/bot-state-storage.js';
-import { shippedEngine } from '../support/engine.js';
+import { shippedEngine, shippedKnowledge } from '../support/engine.js';
 import { LOCALES_DIR } from '../support/paths.js';
 import { useTempDir } from '../support/temp-dir.js';
 
@@ -17,6 +17,7 @@ async function botOn(storage: Storage = new MemoryStorage()) {
   const insights = new InsightsStore(await EmbeddedStore.open(await tempDir()));
   const bot = new RahnamaBot({
     engine: await shippedEngine(),
+    knowledge: await shippedKnowledge(),
     locales,
     conversationState: new ConversationState(storage),
     userState: new UserState(storage),
@@ -55,13 +56,13 @@ describe('the bot core', () => {
 
   it('answers in the language of the question, then asks for feedback with the related questions and a person as the last buttons', async () => {
     const { adapter } = await botOn();
-    const question = (await shippedEngine()).entries.get('avrr-rejected-asylum')?.languages.ar.question ?? '';
+    const question = (await shippedKnowledge()).entries.get('avrr-rejected-asylum')?.languages.ar.question ?? '';
     const [answer, feedback] = await turn(adapter, question);
     expect(answer?.text).toMatch(/[\u0600-\u06ff]/);
     expect(answer?.locale).toBe('ar');
     // Clients show only the last message's buttons: all of them are there.
     expect(buttons(answer)).toEqual([]);
-    const related = (await shippedEngine()).entries.get('avrr-rejected-asylum')?.related?.slice(0, 3) ?? [];
+    const related = (await shippedKnowledge()).entries.get('avrr-rejected-asylum')?.related?.slice(0, 3) ?? [];
     expect(related.length).toBeGreaterThan(0);
     expect(buttons(feedback).map((b) => b.value)).toEqual(['fb:up:avrr-rejected-asylum', 'fb:down:avrr-rejected-asylum', ...related.map((id) => `entry:${id}`), 'person']);
     expect(feedback?.text).toContain(locales.t('ar', 'bot.relatedQuestions'));

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { buildApp } from '../../src/server/app.js';
-import { shippedEngine, testConfig } from '../support/engine.js';
+import { shipped, testConfig } from '../support/engine.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const tempDir = useTempDir();
@@ -12,8 +12,8 @@ afterEach(() => app?.close());
 
 async function appWith(env: Record<string, string>) {
   const config = testConfig({ DATA_DIR: await tempDir(), ...env });
-  const engine = await shippedEngine();
-  app = await buildApp({ config, engine, webChat: await createWebChat(config, engine, await openStore(config)), logger: false });
+  const served = await shipped();
+  app = await buildApp({ config, ...served, webChat: await createWebChat(config, served, await openStore(config)), logger: false });
   return app;
 }
 

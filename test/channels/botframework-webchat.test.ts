@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useBrowser } from '../support/browser.js';
-import { shippedEngine } from '../support/engine.js';
+import { shipped } from '../support/engine.js';
 import { ROOT } from '../support/paths.js';
 import { useWebChatServer } from '../support/webchat-server.js';
 
@@ -111,7 +111,7 @@ async function rightEdge(element: Locator): Promise<number> {
 const plain = (markdown: string) => markdown.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/\*\*|__|`/g, '').trim();
 
 async function strings() {
-  const engine = await shippedEngine();
+  const { engine, knowledge } = await shipped();
   const t = (key: string) => engine.locales.t('ar', key);
   /** The first line of the Arabic reply to `text`, as the bot composes it (checked to be `entryId`'s). */
   const answerStart = async (text: string, entryId: string) => {
@@ -119,7 +119,7 @@ async function strings() {
     expect(result.entryId, `the engine no longer answers "${text}" with ${entryId}`).toBe(entryId);
     return plain(result.answer.split('\n')[0] ?? '');
   };
-  const question = (entryId: string) => engine.entries.get(entryId)?.languages.ar.question ?? '';
+  const question = (entryId: string) => knowledge.entries.get(entryId)?.languages.ar.question ?? '';
   return { t, answerStart, question };
 }
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { buildApp } from '../../src/server/app.js';
-import { shippedEngine, testConfig } from '../support/engine.js';
+import { shipped, shippedEngine, shippedKnowledge, testConfig } from '../support/engine.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const tempDir = useTempDir();
@@ -13,9 +13,9 @@ afterEach(() => app?.close());
 
 async function start(env: Record<string, string> = {}) {
   const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'd'.repeat(40), ...env });
-  const engine = await shippedEngine();
-  const webChat = await createWebChat(config, engine, await openStore(config));
-  app = await buildApp({ config, engine, webChat, logger: false });
+  const served = await shipped();
+  const webChat = await createWebChat(config, served, await openStore(config));
+  app = await buildApp({ config, ...served, webChat, logger: false });
   return webChat;
 }
 
@@ -45,7 +45,7 @@ describe('the Direct Line subset of the web chat', () => {
     expect(sent.statusCode).toBe(200);
     const after = (await poll(conversationId, token, welcome.watermark)).json();
     expect(after.activities[0]).toMatchObject({ id: sent.json().id, text: 'How do I apply for voluntary return?', from: { role: 'user' } });
-    expect(after.activities[1].text).toContain(((await shippedEngine()).entries.get('avrr-how-to-apply')?.languages.en.answer ?? '').slice(0, 40));
+    expect(after.activities[1].text).toContain(((await shippedKnowledge()).entries.get('avrr-how-to-apply')?.languages.en.answer ?? '').slice(0, 40));
     expect(Number(after.watermark)).toBe(2 + after.activities.length);
   });
 

@@ -2,7 +2,7 @@ import { ActionTypes, type CardAction } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { encodeAction } from '../../src/bot/actions.js';
 import { CALLBACK_DATA_LIMIT, inlineKeyboardOf, keyboardAfterPress } from '../../src/channels/telegram/keyboard.js';
-import { shippedEngine } from '../support/engine.js';
+import { shippedKnowledge } from '../support/engine.js';
 
 const postBack = (title: string, value: string): CardAction => ({ type: ActionTypes.PostBack, title, value });
 
@@ -27,8 +27,8 @@ describe('suggested actions as a Telegram inline keyboard', () => {
   });
 
   it('fits every button of the shipped knowledge base into Telegram\'s 64-byte callback data', async () => {
-    const engine = await shippedEngine();
-    for (const entryId of engine.entries.keys()) {
+    const knowledge = await shippedKnowledge();
+    for (const entryId of knowledge.entries.keys()) {
       for (const value of [encodeAction({ kind: 'entry', entryId }), encodeAction({ kind: 'feedback', helpful: false, entryId })]) {
         expect(Buffer.byteLength(value), value).toBeLessThanOrEqual(CALLBACK_DATA_LIMIT);
       }

@@ -8,7 +8,7 @@ import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { openStore } from '../../src/storage/open-store.js';
 import type { AnswerEngine } from '../../src/retrieval/engine.js';
 import { buildApp } from '../../src/server/app.js';
-import { shippedEngine, testConfig } from '../support/engine.js';
+import { shipped, testConfig } from '../support/engine.js';
 import { FakeTelegram, FAKE_BOT, textUpdate } from '../support/fake-telegram.js';
 
 let fake: FakeTelegram;
@@ -21,9 +21,10 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'rahnama-telegram-'));
   // No PUBLIC_URL: long polling, as in development. Groups: answer when mentioned.
   const config = testConfig({ DATA_DIR: dataDir, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, TELEGRAM_GROUPS: 'mention' });
-  engine = await shippedEngine();
-  const webChat = await createWebChat(config, engine, await openStore(config));
-  const app = await buildApp({ config, engine, webChat, logger: false });
+  const served = await shipped();
+  engine = served.engine;
+  const webChat = await createWebChat(config, served, await openStore(config));
+  const app = await buildApp({ config, ...served, webChat, logger: false });
   telegram = await createTelegram(config, { core: webChat.bot, locales: engine.locales, log: app.log, store: webChat.store });
   await telegram.start();
 });

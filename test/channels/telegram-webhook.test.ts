@@ -12,9 +12,10 @@ import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { openStore } from '../../src/storage/open-store.js';
 import type { Config } from '../../src/config.js';
 import { LANGUAGES } from '../../src/languages.js';
+import type { LiveKnowledge } from '../../src/knowledge/live-knowledge.js';
 import type { AnswerEngine } from '../../src/retrieval/engine.js';
 import { buildApp } from '../../src/server/app.js';
-import { shippedEngine, testConfig } from '../support/engine.js';
+import { shipped, testConfig } from '../support/engine.js';
 import { callbackUpdate, FakeTelegram, parseTelegramHtml, textUpdate, type ApiCall } from '../support/fake-telegram.js';
 
 const SECRET = 'webhook-secret-for-tests_0123456789';
@@ -24,6 +25,7 @@ let fake: FakeTelegram;
 let dataDir: string;
 let config: Config;
 let engine: AnswerEngine;
+let knowledge: LiveKnowledge;
 let webChat: Awaited<ReturnType<typeof createWebChat>>;
 let app: FastifyInstance;
 let telegram: TelegramChannel;
@@ -40,10 +42,11 @@ beforeAll(async () => {
     TELEGRAM_WEBHOOK_SECRET: SECRET,
     TELEGRAM_ID_SECRET: ID_SECRET,
   });
-  engine = await shippedEngine();
+  const served = await shipped();
+  ({ engine, knowledge } = served);
   // As main.ts does: one bot core and one state file for the web chat and Telegram.
-  webChat = await createWebChat(config, engine, await openStore(config));
-  app = await buildApp({ config, engine, webChat, logger: false });
+  webChat = await createWebChat(config, served, await openStore(config));
+  app = await buildApp({ config, ...served, webChat, logger: false });
   telegram = await createTelegram(config, { core: webChat.bot, locales: engine.locales, log: app.log, store: webChat.store });
   if (!telegram.webhook) throw new Error('PUBLIC_URL is set: expected webhook mode');
   await app.register(telegramWebhook, telegram.webhook);
@@ -145,7 +148,7 @@ describe('Telegram webhook mode', () => {
     const press = callbackUpdate(user, related ?? '', { message_id: sentId(feedback), reply_markup: feedback?.params.reply_markup });
     const since = fake.calls.length;
     const [answer] = await exchange(press, 1);
-    const entry = engine.entries.get(entryId);
+    const entry = knowledge.entries.get(entryId);
     const expected = await engine.ask({ text: entry?.languages.en.question ?? '', lang: 'en' });
     expect(answer?.params.text).toBe(toTelegramHtml(expected.answer));
     const calls = fake.calls.slice(since);
@@ -252,7 +255,7 @@ describe('Telegram webhook mode', () => {
 
   it('runs the eligibility check from /check to an outcome in Arabic, answers pressed as buttons, each question\'s buttons gone once answered', async () => {
     const user = { id: 510099, language_code: 'ar' };
-    const flow = engine.flows.get('eligibility')!;
+    const flow = knowledge.flows.get('eligibility')!;
     const [intro, first] = await exchange(textUpdate(user, '/check'), 2);
     expect(intro?.params.text).toBe(toTelegramHtml(flow.intro.ar));
     expect(first?.params.text).toBe(toTelegramHtml(flow.steps.country!.ask.ar));

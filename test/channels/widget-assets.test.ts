@@ -9,7 +9,7 @@ import { ensureWidget, WIDGET_SOURCES, widgetIsStale } from '../../src/channels/
 import { textDirection } from '../../src/language-facts.js';
 import { LANGUAGES } from '../../src/languages.js';
 import { buildApp } from '../../src/server/app.js';
-import { shippedEngine, testConfig } from '../support/engine.js';
+import { shipped, testConfig } from '../support/engine.js';
 import { WIDGET_DIR } from '../support/global-setup.js';
 import { useTempDir } from '../support/temp-dir.js';
 
@@ -20,9 +20,9 @@ afterEach(() => app?.close());
 
 async function start(widgetDir = WIDGET_DIR) {
   const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'a'.repeat(40) });
-  const engine = await shippedEngine();
-  app = await buildApp({ config, engine, webChat: await createWebChat(config, engine, await openStore(config)), widgetDir, logger: false });
-  return engine;
+  const served = await shipped();
+  app = await buildApp({ config, ...served, webChat: await createWebChat(config, served, await openStore(config)), widgetDir, logger: false });
+  return served.engine;
 }
 
 describe('the widget\'s files', () => {

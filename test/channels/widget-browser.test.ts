@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useBrowser } from '../support/browser.js';
-import { shippedEngine } from '../support/engine.js';
+import { shippedKnowledge } from '../support/engine.js';
 import type { MemoryConversationLog } from '../../src/channels/webchat/conversations.js';
 import { useWebChatServer } from '../support/webchat-server.js';
 
@@ -22,7 +22,7 @@ const TIMEOUT = { timeout: 10_000 };
 
 describe('the web chat widget in a real browser', () => {
   it('chats in Arabic: the answer right-to-left, a suggestion, feedback, and the same conversation after a reload', async () => {
-    const { url, webChat, engine, locales } = await serve();
+    const { url, webChat, engine, knowledge, locales } = await serve();
     const { page, errors } = await openPage({ locale: 'en-GB' });
     await page.goto(url);
 
@@ -36,7 +36,7 @@ describe('the web chat widget in a real browser', () => {
     await expect.poll(() => page.locator('.frame').getAttribute('dir')).toBe('rtl');
     await page.getByRole('textbox', { name: locales.widget('ar').input }).waitFor(TIMEOUT);
 
-    const question = engine.entries.get('avrr-how-to-apply')!.languages.ar.variants[0]!;
+    const question = knowledge.entries.get('avrr-how-to-apply')!.languages.ar.variants[0]!;
     const answer = await engine.ask({ text: question, lang: 'ar' });
     expect(answer.entryId).toBe('avrr-how-to-apply');
     await page.getByRole('textbox', { name: locales.widget('ar').input }).fill(question);
@@ -46,8 +46,8 @@ describe('the web chat widget in a real browser', () => {
     expect(await botMessage(page, firstWords(answer.answer)).getAttribute('lang')).toBe('ar');
 
     // A related question, then feedback on its answer.
-    const relatedId = engine.entries.get('avrr-how-to-apply')!.related![0]!;
-    const related = engine.entries.get(relatedId)!.languages.ar;
+    const relatedId = knowledge.entries.get('avrr-how-to-apply')!.related![0]!;
+    const related = knowledge.entries.get(relatedId)!.languages.ar;
     await page.getByRole('button', { name: related.question }).click();
     const relatedAnswer = await engine.ask({ text: related.question, lang: 'ar' });
     await botMessage(page, firstWords(relatedAnswer.answer)).waitFor(TIMEOUT);
@@ -114,7 +114,7 @@ describe('the web chat widget in a real browser', () => {
     for (const socket of sockets) await socket.close();
 
     await page.context().setOffline(false);
-    const cost = (await shippedEngine()).entries.get('avrr-cost')!.languages.en.answer;
+    const cost = (await shippedKnowledge()).entries.get('avrr-cost')!.languages.en.answer;
     await botMessage(page, firstWords(cost)).waitFor({ timeout: 20_000 });
     await expect.poll(() => page.getByRole('status').textContent(), TIMEOUT).toBe('');
     expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|WebSocket/.test(e))).toEqual([]);

@@ -9,8 +9,8 @@ const TIMEOUT = { timeout: 10_000 };
 
 describe('the eligibility check in the web chat widget', () => {
   it('runs in Arabic, right-to-left, from the welcome button to an outcome, with back and a typed answer on the way', async () => {
-    const { url, engine, webChat } = await serve();
-    const flow = engine.flows.get('eligibility')!;
+    const { url, engine, knowledge, webChat } = await serve();
+    const flow = knowledge.flows.get('eligibility')!;
     const { page, errors } = await openPage({ locale: 'ar-EG' });
     await page.goto(url);
     await page.getByRole('button', { name: engine.locales.widget('ar').open }).click();

@@ -124,7 +124,7 @@ describe('eval files', () => {
 describe('the engine on a small knowledge base', () => {
   it('scores each reply, counts an id the knowledge base lacks as a miss, and groups by language and style', async () => {
     const knowledgeDir = await writeSmallKnowledge(await tempDir());
-    const engine = await loadAnswerEngine(testConfig({ KNOWLEDGE_DIR: knowledgeDir }));
+    const { engine } = await loadAnswerEngine(testConfig({ KNOWLEDGE_DIR: knowledgeDir }));
     const items: EvalItem[] = [
       ...Object.entries(SMALL_ENTRIES).map(([id, t]) => ({ q: t.question, lang: 'en', expect: id })),
       { q: SMALL_ENTRIES['library-card'].question, lang: 'fr', expect: ['no-such-entry', 'library-card'] },
@@ -155,7 +155,7 @@ describe('the engine on a small knowledge base', () => {
 
   it('asks every system every question, taking turns', async () => {
     const knowledgeDir = await writeSmallKnowledge(await tempDir());
-    const engine = await loadAnswerEngine(testConfig({ KNOWLEDGE_DIR: knowledgeDir }));
+    const { engine } = await loadAnswerEngine(testConfig({ KNOWLEDGE_DIR: knowledgeDir }));
     // Three systems, each the real engine, noting the order in which they are asked.
     const calls: string[] = [];
     const noted = (name: string) => {

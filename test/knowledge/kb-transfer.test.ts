@@ -147,10 +147,10 @@ describe('npm run kb:import / kb:export', () => {
     // A running instance on another connection, as main.ts starts one.
     const instanceStore = await openStoreOn(url);
     const instance = await openPublishedKnowledge(testConfig(), instanceStore);
-    const engine = await loadAnswerEngine(testConfig(), instance.sources);
+    const { engine, knowledge } = await loadAnswerEngine(testConfig(), instance.sources);
     const calls: { level: string; msg: string }[] = [];
     const log: SyncLog = { info: (_, msg) => calls.push({ level: 'info', msg }), error: (_, msg) => calls.push({ level: 'error', msg }) };
-    await new KnowledgeSync(instanceStore, instance.files, engine, log, instance.sources).start();
+    await new KnowledgeSync(instanceStore, instance.files, knowledge, log, instance.sources).start();
 
     const dir = await copyOfKnowledge();
     const changed = await editText(dir, 'avrr-cost.yaml', COST_ANSWER_START, IMPORTED_ANSWER_START);
@@ -179,9 +179,9 @@ describe('npm run kb:import / kb:export', () => {
 
     await expect.poll(() => announcements.length, POLL).toBe(1);
     expect(JSON.parse(announcements[0]!)).toEqual({ origin: 'kb:import', files: ['avrr-cost.yaml', `${renamed}.yaml`, `${old}.yaml`] });
-    await expect.poll(() => engine.entries.has(renamed), POLL).toBe(true);
-    await expect.poll(() => engine.entries.has(old), POLL).toBe(false);
-    await expect.poll(() => engine.entries.get('avrr-cost')?.languages.en.answer, POLL).toContain(IMPORTED_ANSWER_START);
+    await expect.poll(() => knowledge.entries.has(renamed), POLL).toBe(true);
+    await expect.poll(() => knowledge.entries.has(old), POLL).toBe(false);
+    await expect.poll(() => knowledge.entries.get('avrr-cost')?.languages.en.answer, POLL).toContain(IMPORTED_ANSWER_START);
     expect((await engine.ask({ text: 'Does voluntary return cost me anything?', lang: 'en' })).answer).toContain(IMPORTED_ANSWER_START);
     expect(calls.filter((c) => c.level === 'error')).toEqual([]);
   });

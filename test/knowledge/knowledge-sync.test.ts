@@ -4,6 +4,7 @@ import { AuditLog } from '../../src/admin/audit-log.js';
 import { KnowledgeEditor } from '../../src/admin/knowledge-editor.js';
 import { StoredKnowledgeFiles } from '../../src/knowledge/knowledge-files.js';
 import { KnowledgeSync, type SyncLog } from '../../src/knowledge/knowledge-sync.js';
+import type { LiveKnowledge } from '../../src/knowledge/live-knowledge.js';
 import { openPublishedKnowledge } from '../../src/knowledge/published-knowledge.js';
 import type { KnowledgeEntry } from '../../src/knowledge/schema.js';
 import type { AnswerEngine } from '../../src/retrieval/engine.js';
@@ -27,6 +28,7 @@ function recordingLog(): SyncLog & { readonly calls: { level: 'info' | 'error'; 
 
 interface Instance {
   readonly engine: AnswerEngine;
+  readonly knowledge: LiveKnowledge;
   readonly files: StoredKnowledgeFiles;
   readonly sync: KnowledgeSync;
   readonly log: ReturnType<typeof recordingLog>;
@@ -38,13 +40,13 @@ async function twoInstances(): Promise<[Instance, Instance]> {
   const place = await postgres.place();
   const start = async (): Promise<Instance> => {
     const store = await place.open();
-    const knowledge = await openPublishedKnowledge(testConfig(), store);
-    const engine = await loadAnswerEngine(testConfig(), knowledge.sources);
+    const published = await openPublishedKnowledge(testConfig(), store);
+    const { engine, knowledge } = await loadAnswerEngine(testConfig(), published.sources);
     const log = recordingLog();
-    const sync = new KnowledgeSync(store, knowledge.files, engine, log, knowledge.sources);
+    const sync = new KnowledgeSync(store, published.files, knowledge, log, published.sources);
     await sync.start();
-    const editor = new KnowledgeEditor(knowledge.files, engine, new AuditLog(store), (files) => sync.announce(files));
-    return { engine, files: knowledge.files as StoredKnowledgeFiles, sync, log, editor };
+    const editor = new KnowledgeEditor(published.files, knowledge, new AuditLog(store), (files) => sync.announce(files));
+    return { engine, knowledge, files: published.files as StoredKnowledgeFiles, sync, log, editor };
   };
   const first = await start();
   return [first, await start()];
@@ -71,8 +73,8 @@ describe('KnowledgeSync between two instances on one database', () => {
 
     await expect.poll(async () => (await answerTo(second.engine, COST_QUESTION)).answer, POLL).toContain(NEW_ANSWER);
     expect(await answerTo(second.engine, COST_QUESTION)).toMatchObject({ kind: 'answer', entryId: 'avrr-cost' });
-    expect(second.engine.entries.get('avrr-cost')?.languages.en.answer).toBe(NEW_ANSWER);
-    expect(second.engine.entries.get('avrr-cost')).toEqual(first.engine.entries.get('avrr-cost'));
+    expect(second.knowledge.entries.get('avrr-cost')?.languages.en.answer).toBe(NEW_ANSWER);
+    expect(second.knowledge.entries.get('avrr-cost')).toEqual(first.knowledge.entries.get('avrr-cost'));
     expect(second.log.calls).toContainEqual({ level: 'info', obj: { changed: 1 }, msg: 'knowledge: published changes put into service' });
     expect(errorsOf(first)).toEqual([]);
     expect(errorsOf(second)).toEqual([]);
@@ -82,15 +84,15 @@ describe('KnowledgeSync between two instances on one database', () => {
     const [first, second] = await twoInstances();
     // An entry nothing links to, so that it can be deleted.
     const id = await unreferencedEntry(KNOWLEDGE_DIR);
-    const question = second.engine.entries.get(id)!.languages.en.question;
+    const question = second.knowledge.entries.get(id)!.languages.en.question;
     expect(await answerTo(second.engine, question)).toMatchObject({ kind: 'answer', entryId: id });
 
     const { version } = (await first.editor.read(id))!;
     expect(await first.editor.remove(id, version, 'editor@example.org')).toMatchObject({ published: true });
 
-    await expect.poll(() => second.engine.entries.has(id), POLL).toBe(false);
+    await expect.poll(() => second.knowledge.entries.has(id), POLL).toBe(false);
     expect(await answerTo(second.engine, question)).not.toMatchObject({ entryId: id });
-    expect([...second.engine.entries.keys()]).toEqual([...first.engine.entries.keys()]);
+    expect([...second.knowledge.entries.keys()]).toEqual([...first.knowledge.entries.keys()]);
     expect(errorsOf(second)).toEqual([]);
   });
 
@@ -101,9 +103,9 @@ describe('KnowledgeSync between two instances on one database', () => {
     await second.sync.stop();
     const { entry, version } = await withNewAnswer(first, 'avrr-cost', NEW_ANSWER);
     expect(await first.editor.publish(entry, version, 'editor@example.org')).toMatchObject({ published: true });
-    expect(second.engine.entries.get('avrr-cost')?.languages.en.answer).not.toBe(NEW_ANSWER);
+    expect(second.knowledge.entries.get('avrr-cost')?.languages.en.answer).not.toBe(NEW_ANSWER);
     await second.sync.refresh();
-    expect(second.engine.entries.get('avrr-cost')?.languages.en.answer).toBe(NEW_ANSWER);
+    expect(second.knowledge.entries.get('avrr-cost')?.languages.en.answer).toBe(NEW_ANSWER);
     expect((await answerTo(second.engine, COST_QUESTION)).answer).toContain(NEW_ANSWER);
 
     // Written to the database without any announcement.
@@ -113,13 +115,13 @@ describe('KnowledgeSync between two instances on one database', () => {
     edited.languages.en.answer = 'Written straight into the database.';
     expect(await first.files.replace([{ file, before, after: stringify(edited) }])).toEqual([]);
     await second.sync.refresh();
-    expect(second.engine.entries.get('avrr-timeline')?.languages.en.answer).toBe('Written straight into the database.');
+    expect(second.knowledge.entries.get('avrr-timeline')?.languages.en.answer).toBe('Written straight into the database.');
     expect(errorsOf(second)).toEqual([]);
   });
 
   it('keeps serving the previous entries, and logs an error, when the published knowledge base is invalid', async () => {
     const [first, second] = await twoInstances();
-    const previous = structuredClone(second.engine.entries.get('avrr-cost'));
+    const previous = structuredClone(second.knowledge.entries.get('avrr-cost'));
 
     // A hand edit of the database, past the validation publishing does: a new English answer and no Farsi one.
     const file = 'avrr-cost.yaml';
@@ -130,7 +132,7 @@ describe('KnowledgeSync between two instances on one database', () => {
     expect(await first.files.replace([{ file, before, after: stringify(broken) }])).toEqual([]);
 
     await second.sync.refresh();
-    expect(second.engine.entries.get('avrr-cost')).toEqual(previous);
+    expect(second.knowledge.entries.get('avrr-cost')).toEqual(previous);
     expect((await answerTo(second.engine, COST_QUESTION)).answer).not.toContain(NEW_ANSWER);
     expect(errorsOf(second)).toEqual([
       {

@@ -37,11 +37,11 @@ async function hybridSetup(env: Record<string, string> = {}) {
 describe('hybrid retrieval with a local model', () => {
   it('switches the running engine from keyword to hybrid without a restart', async () => {
     const { config } = await hybridSetup();
-    const engine = await loadAnswerEngine(config);
+    const { engine, knowledge } = await loadAnswerEngine(config);
     const { logger } = recordingLogger();
     const models = new ModelManager(config, logger);
     expect(engine.mode).toBe('keyword');
-    await models.start(engine);
+    await models.start(engine, knowledge);
     expect(models.status()).toMatchObject({ status: 'ready', passages: expect.any(Number) });
     const result = await engine.ask({ text: 'My asylum application was rejected. Can IOM help me go home?' }, { explain: true });
     expect(result.mode).toBe('hybrid');
@@ -54,7 +54,8 @@ describe('hybrid retrieval with a local model', () => {
   it('caches passage embeddings on disk so a restart embeds nothing again', async () => {
     const { config } = await hybridSetup();
     const first = new ModelManager(config, recordingLogger().logger);
-    await first.start(await loadAnswerEngine(config));
+    const { engine, knowledge } = await loadAnswerEngine(config);
+    await first.start(engine, knowledge);
     await first.close();
     const cacheFiles = await readdir(path.join(config.dataDir, 'embeddings'));
     expect(cacheFiles).toHaveLength(1);
@@ -63,8 +64,7 @@ describe('hybrid retrieval with a local model', () => {
     const { EmbeddingCache, embeddingModelKey } = await import('../../src/retrieval/embedding-cache.js');
     const e = config.embeddings;
     const cache = await EmbeddingCache.open(path.join(config.dataDir, 'embeddings'), embeddingModelKey({ modelId: e.modelId, dtype: e.dtype, passagePrefix: e.passagePrefix }));
-    const engine = await loadAnswerEngine(config);
-    const passages = [...engine.entries.values()].flatMap((entry) => Object.values(entry.languages).flatMap((t) => [t.question, ...t.variants]));
+    const passages = [...knowledge.entries.values()].flatMap((entry) => Object.values(entry.languages).flatMap((t) => [t.question, ...t.variants]));
     expect(passages.filter((p) => cache.get(p) === undefined)).toEqual([]);
   });
 
@@ -72,10 +72,10 @@ describe('hybrid retrieval with a local model', () => {
     const dir = await tempDir();
     const port = await closedPort();
     const config = testConfig({ MODELS_DIR: path.join(dir, 'models'), DATA_DIR: path.join(dir, 'data'), MODEL_REMOTE_HOST: `http://127.0.0.1:${port}/` });
-    const engine = await loadAnswerEngine(config);
+    const { engine, knowledge } = await loadAnswerEngine(config);
     const { lines, logger } = recordingLogger();
     const models = new ModelManager(config, logger);
-    await models.start(engine);
+    await models.start(engine, knowledge);
     expect(models.status()).toMatchObject({ status: 'failed', error: expect.stringMatching(/download/i) });
     expect(lines.map((l) => `${l.level}: ${l.msg}`)).toEqual([
       'info: downloading embedding model in the background',
@@ -87,9 +87,9 @@ describe('hybrid retrieval with a local model', () => {
 
   it('stays on keyword search, quietly, when embeddings are disabled', async () => {
     const { config } = await hybridSetup({ EMBEDDINGS: 'false' });
-    const engine = await loadAnswerEngine(config);
+    const { engine, knowledge } = await loadAnswerEngine(config);
     const models = new ModelManager(config, recordingLogger().logger);
-    await models.start(engine);
+    await models.start(engine, knowledge);
     expect(models.status()).toEqual({ status: 'disabled' });
     expect(engine.mode).toBe('keyword');
   });

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/server/app.js';
-import { shippedEngine, testConfig } from '../support/engine.js';
+import { shipped, testConfig } from '../support/engine.js';
 
 describe('POST /api/ask', () => {
   let app: FastifyInstance;
 
   beforeAll(async () => {
     const config = testConfig({ RATE_LIMIT_MAX: '5' });
-    app = await buildApp({ config, engine: await shippedEngine(), logger: false });
+    app = await buildApp({ config, ...(await shipped()), logger: false });
   });
   afterAll(() => app.close());
 
@@ -63,7 +63,7 @@ describe('POST /api/ask', () => {
 
 describe('health endpoints', () => {
   it('report liveness, and readiness with the retrieval mode and model status', async () => {
-    const app = await buildApp({ config: testConfig(), engine: await shippedEngine(), logger: false });
+    const app = await buildApp({ config: testConfig(), ...(await shipped()), logger: false });
     expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
     const ready = await app.inject('/readyz');
     expect(ready.statusCode).toBe(200);

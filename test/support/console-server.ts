@@ -55,13 +55,14 @@ export function useConsoleServer() {
     await cp(KNOWLEDGE_DIR, knowledgeDir, { recursive: true });
     await cp(embeddedStoreDir(template), embeddedStoreDir(dataDir), { recursive: true });
     const config = testConfig({ DATA_DIR: dataDir, KNOWLEDGE_DIR: knowledgeDir, ...(withWebChat ? { DIRECTLINE_SECRET: 'c'.repeat(40) } : {}) });
-    const engine = await loadAnswerEngine(config);
+    const served = await loadAnswerEngine(config);
+    const { engine, knowledge } = served;
     store = await openStore(config);
-    const webChat = withWebChat ? await createWebChat(config, engine, store) : undefined;
+    const webChat = withWebChat ? await createWebChat(config, served, store) : undefined;
     const insights = webChat?.insights ?? new InsightsStore(store);
-    app = await buildApp({ config, engine, webChat, store, widgetDir: webChat ? WIDGET_DIR : undefined, admin: await createAdminConsole(config, engine, insights, store), logger: false });
+    app = await buildApp({ config, engine, knowledge, webChat, store, widgetDir: webChat ? WIDGET_DIR : undefined, admin: await createAdminConsole(config, served, insights, store), logger: false });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
-    return { app, url, engine, dataDir, knowledgeDir, insights, store };
+    return { app, url, engine, knowledge, dataDir, knowledgeDir, insights, store };
   };
 }
 

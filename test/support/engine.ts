@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from '../../src/config.js';
+import type { LiveKnowledge } from '../../src/knowledge/live-knowledge.js';
 import type { AnswerEngine } from '../../src/retrieval/engine.js';
-import { loadAnswerEngine } from '../../src/retrieval/load-engine.js';
+import { loadAnswerEngine, type LoadedEngine } from '../../src/retrieval/load-engine.js';
 import { KNOWLEDGE_DIR, LOCALES_DIR, ROOT } from './paths.js';
 
 /** The configuration of a test: defaults, the shipped knowledge and locales, and `env`. */
@@ -8,10 +9,20 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ KNOWLEDGE_DIR, LOCALES_DIR, LOG_LEVEL: 'silent', ...env }, ROOT);
 }
 
-let shipped: Promise<AnswerEngine> | undefined;
+let loaded: Promise<LoadedEngine> | undefined;
+
+/** The live knowledge of the shipped knowledge base and the engine over it (keyword mode), loaded once per test file. */
+export function shipped(): Promise<LoadedEngine> {
+  loaded ??= loadAnswerEngine(testConfig());
+  return loaded;
+}
 
 /** The engine over the shipped knowledge base (keyword mode), built once per test file. */
-export function shippedEngine(): Promise<AnswerEngine> {
-  shipped ??= loadAnswerEngine(testConfig());
-  return shipped;
+export async function shippedEngine(): Promise<AnswerEngine> {
+  return (await shipped()).engine;
+}
+
+/** The shipped knowledge base as in service (the knowledge `shippedEngine` answers from). */
+export async function shippedKnowledge(): Promise<LiveKnowledge> {
+  return (await shipped()).knowledge;
 }

@@ -4,7 +4,7 @@ import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { buildApp } from '../../src/server/app.js';
 import { openStore } from '../../src/storage/open-store.js';
 import type { Store } from '../../src/storage/store.js';
-import { shippedEngine, testConfig } from './engine.js';
+import { shipped, testConfig } from './engine.js';
 import { WIDGET_DIR } from './global-setup.js';
 import { useTempDir } from './temp-dir.js';
 
@@ -24,11 +24,12 @@ export function useWebChatServer() {
   });
   return async (env: Record<string, string> = {}) => {
     const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'w'.repeat(40), ...env });
-    const engine = await shippedEngine();
+    const served = await shipped();
+    const { engine, knowledge } = served;
     store = await openStore(config);
-    const webChat = await createWebChat(config, engine, store);
-    app = await buildApp({ config, engine, webChat, store, widgetDir: WIDGET_DIR, logger: false });
+    const webChat = await createWebChat(config, served, store);
+    app = await buildApp({ config, engine, knowledge, webChat, store, widgetDir: WIDGET_DIR, logger: false });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
-    return { app, url, webChat, engine, locales: engine.locales };
+    return { app, url, webChat, engine, knowledge, locales: engine.locales };
   };
 }

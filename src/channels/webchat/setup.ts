@@ -1,7 +1,7 @@
 import { ConversationState, ShowTypingMiddleware, UserState } from 'botbuilder';
 import type { Config } from '../../config.js';
 import { RahnamaBot } from '../../bot/rahnama-bot.js';
-import type { AnswerEngine } from '../../retrieval/engine.js';
+import type { LoadedEngine } from '../../retrieval/load-engine.js';
 import { BotStateStorage } from '../../storage/bot-state-storage.js';
 import { InsightsStore } from '../../storage/insights-store.js';
 import type { Store } from '../../storage/store.js';
@@ -11,10 +11,10 @@ import { StoredConversationLog } from './stored-conversations.js';
 import { ConversationTokens, loadDirectLineSecret } from './tokens.js';
 
 /** The bot and the web chat's parts, on the given store. */
-export async function createWebChat(config: Pick<Config, 'dataDir' | 'directLine'>, engine: AnswerEngine, store: Store) {
+export async function createWebChat(config: Pick<Config, 'dataDir' | 'directLine'>, { engine, knowledge }: LoadedEngine, store: Store) {
   const storage = new BotStateStorage(store);
   const insights = new InsightsStore(store);
-  const bot = new RahnamaBot({ engine, locales: engine.locales, conversationState: new ConversationState(storage), userState: new UserState(storage), insights });
+  const bot = new RahnamaBot({ engine, knowledge, locales: engine.locales, conversationState: new ConversationState(storage), userState: new UserState(storage), insights });
   // Idle for two token lifetimes, no client can still resume a conversation: forget it.
   const idleMs = 2 * config.directLine.tokenTtlSeconds * 1000;
   // One instance keeps conversations in memory (text never on disk); several share them in the database.

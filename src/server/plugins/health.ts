@@ -17,7 +17,7 @@ const health: FastifyPluginAsync<HealthOptions> = async (app, opts) => {
     const store = opts.store && { kind: opts.store.kind, ...(await opts.store.health()) };
     return reply.status(store && !store.ok ? 503 : 200).send({
       status: store && !store.ok ? 'unavailable' : 'ready',
-      entries: app.engine.entries.size,
+      entries: app.knowledge.entries.size,
       mode: app.engine.mode,
       model: app.modelStatus(),
       ...(store ? { store } : {}),
