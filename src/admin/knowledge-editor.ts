@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import type { KnowledgeFiles } from '../knowledge/knowledge-files.js';
 import type { LiveKnowledge } from '../knowledge/live-knowledge.js';
-import { SPECIAL_FILES, validateKnowledge, type KnowledgeProblem } from '../knowledge/load.js';
+import { OUT_OF_SCOPE_FILE, SPECIAL_FILES, validateKnowledge, type KnowledgeProblem } from '../knowledge/load.js';
 import { orderedEntry, ROMANISED_LANGUAGES, type KnowledgeEntry } from '../knowledge/schema.js';
 import type { Lang } from '../languages.js';
 import type { AuditLog, AuditRecord } from './audit-log.js';
@@ -78,8 +78,8 @@ export class KnowledgeEditor {
   /**
    * Publishes a special file's new text (the out-of-scope examples): checked against the whole
    * knowledge base as an entry is, refused when the file changed since `baseVersion`, written,
-   * announced and logged. The engine reads these files at start-up: the change takes effect on
-   * each instance's next start.
+   * put into service, announced and logged. Out-of-scope examples take effect at once; contacts
+   * on each instance's next start (publishing always checks against the glossary as published).
    */
   publishFile(file: string, text: string, baseVersion: string, who: string): Promise<PublishResult> {
     const run = async (): Promise<PublishResult> => {
@@ -91,6 +91,7 @@ export class KnowledgeEditor {
       if (!knowledgeBase) return { published: false, problems: problems.some((p) => p.file === file) ? problems.filter((p) => p.file === file) : problems };
       if (before === text) return { published: true, version: versionOf(text) };
       if ((await this.files.replace([{ file, before, after: text }])).length > 0) return { published: false, conflict: true };
+      if (file === OUT_OF_SCOPE_FILE) this.knowledge.replaceOutOfScope(knowledgeBase.outOfScope);
       await this.announce([file]);
       await this.audit.record({ at: new Date().toISOString(), who, action: before ? 'publish' : 'create', file, before, after: text });
       return { published: true, version: versionOf(text) };

@@ -3,10 +3,10 @@ import type { Store } from '../storage/store.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { KnowledgeFiles } from './knowledge-files.js';
 import type { LiveKnowledge } from './live-knowledge.js';
-import { CONTACTS_FILE, FLOWS_DIR, formatProblem, OUT_OF_SCOPE_FILE, validateKnowledge, type KnowledgeSource } from './load.js';
+import { CONTACTS_FILE, FLOWS_DIR, formatProblem, validateKnowledge, type KnowledgeSource } from './load.js';
 
 /** Files read only at start-up. */
-const NEEDS_RESTART = (file: string) => file === CONTACTS_FILE || file === OUT_OF_SCOPE_FILE || file.startsWith(`${FLOWS_DIR}/`);
+const NEEDS_RESTART = (file: string) => file === CONTACTS_FILE || file.startsWith(`${FLOWS_DIR}/`);
 
 /** The broadcast topic: a knowledge edit was published (by an instance or by `npm run kb:import`). */
 export const KNOWLEDGE_TOPIC = 'knowledge';
@@ -19,10 +19,10 @@ export interface SyncLog {
 /**
  * Keeps this instance's live knowledge on the published knowledge base when several instances
  * share the database: whoever publishes announces it, and every other instance reads the files
- * again, validates them as at start-up and puts each changed entry into service (what subscribes
- * to the live knowledge follows: the keyword index and question model at once, embeddings for
- * those entries only). Reading everything again, rather than what the message names, also covers
- * announcements missed while the database was out of reach.
+ * again, validates them as at start-up and puts each changed entry and the out-of-scope examples
+ * into service (what subscribes to the live knowledge follows: the keyword index and question
+ * model at once, embeddings for those entries only). Reading everything again, rather than what
+ * the message names, also covers announcements missed while the database was out of reach.
  */
 export class KnowledgeSync {
   private readonly origin = randomUUID();
@@ -35,8 +35,8 @@ export class KnowledgeSync {
     private readonly knowledge: LiveKnowledge,
     private readonly log: SyncLog,
     /**
-     * Guided checks, contacts and out-of-scope examples as loaded at start-up: changes to those
-     * need a restart. (The glossary only decides what may be published: nothing to put into service.)
+     * Guided checks and contacts as loaded at start-up: changes to those need a restart. (The
+     * glossary only decides what may be published: nothing to put into service.)
      */
     private readonly startupSources: readonly KnowledgeSource[],
   ) {}
@@ -88,11 +88,15 @@ export class KnowledgeSync {
       this.knowledge.removeEntry(id);
       changed++;
     }
+    if (!isDeepStrictEqual(this.knowledge.outOfScope, knowledgeBase.outOfScope)) {
+      this.knowledge.replaceOutOfScope(knowledgeBase.outOfScope);
+      changed++;
+    }
     if (changed > 0) this.log.info({ changed }, 'knowledge: published changes put into service');
     // By kind of file, not by the entries now published: an entry deleted since start-up is still an entry.
     const others = (list: readonly KnowledgeSource[]) => new Map(list.filter((s) => NEEDS_RESTART(s.file)).map((s) => [s.file, s.text]));
     if (!isDeepStrictEqual(others(sources), others(this.startupSources))) {
-      this.log.error({}, 'knowledge: guided checks, contacts or out-of-scope examples changed; restart this instance to use them');
+      this.log.error({}, 'knowledge: guided checks or contacts changed; restart this instance to use them');
     }
   }
 }

@@ -154,4 +154,28 @@ describe('the out-of-scope examples page', () => {
     expect(stale.body).toContain('Someone else published the examples after you opened this page.');
     expect(await fileText('out-of-scope.yaml')).toBe(after);
   });
+
+  it('puts published examples into service at once: the bot learns from them without a restart', async () => {
+    const served = await serve();
+    ({ app, knowledgeDir: knowledge, dataDir } = served);
+    const { cookie } = await signInWith(app);
+    const question = 'How much does a flight ticket to Dubai cost for a holiday?';
+    const before = await served.engine.ask({ text: question, lang: 'en' });
+
+    const shipped = parse(await fileText('out-of-scope.yaml')) as OutOfScopeFile;
+    const added = [question, 'price of a holiday flight to Dubai', 'cheap flights to Dubai for my vacation'];
+    const page = await app.inject({ url: '/admin/out-of-scope', headers: { cookie } });
+    const published = await app.inject({
+      method: 'POST',
+      url: '/admin/out-of-scope',
+      headers: { cookie },
+      payload: { _csrf: csrfOf(page.body), version: versionOf(page.body), 'examples.en': [...shipped.examples.en, ...added].join('\n') },
+    });
+    expect(published.statusCode).toBe(303);
+    expect(served.knowledge.outOfScope.en).toEqual([...shipped.examples.en, ...added]);
+    expect(served.knowledge.outOfScope.fr).toEqual(shipped.examples.fr);
+    const after = await served.engine.ask({ text: question, lang: 'en' });
+    expect(after.confidence).toBeLessThan(before.confidence);
+    expect((await app.inject({ url: '/admin/out-of-scope?published=1', headers: { cookie } })).body).toContain('The bot uses the new examples now.');
+  });
 });

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { AuditLog } from '../../src/admin/audit-log.js';
 import { KnowledgeEditor } from '../../src/admin/knowledge-editor.js';
+import { outOfScopeText } from '../../src/admin/routes/wording.js';
 import { StoredKnowledgeFiles } from '../../src/knowledge/knowledge-files.js';
 import { KnowledgeSync, type SyncLog } from '../../src/knowledge/knowledge-sync.js';
 import type { LiveKnowledge } from '../../src/knowledge/live-knowledge.js';
 import { openPublishedKnowledge } from '../../src/knowledge/published-knowledge.js';
+import { OUT_OF_SCOPE_FILE } from '../../src/knowledge/load.js';
 import type { KnowledgeEntry } from '../../src/knowledge/schema.js';
 import type { AnswerEngine } from '../../src/retrieval/engine.js';
 import { loadAnswerEngine } from '../../src/retrieval/load-engine.js';
@@ -93,6 +95,22 @@ describe('KnowledgeSync between two instances on one database', () => {
     await expect.poll(() => second.knowledge.entries.has(id), POLL).toBe(false);
     expect(await answerTo(second.engine, question)).not.toMatchObject({ entryId: id });
     expect([...second.knowledge.entries.keys()]).toEqual([...first.knowledge.entries.keys()]);
+    expect(errorsOf(second)).toEqual([]);
+  });
+
+  it('puts out-of-scope examples published on one instance into service on the other, without a restart', async () => {
+    const [first, second] = await twoInstances();
+    const before = second.knowledge.outOfScope;
+    const added = 'How much does a flight ticket to Dubai cost for a holiday?';
+    const { text, version } = await first.editor.readFile(OUT_OF_SCOPE_FILE);
+    const examples = { ...before, en: [...before.en, added] };
+    expect(await first.editor.publishFile(OUT_OF_SCOPE_FILE, outOfScopeText(text, examples), version, 'editor@example.org')).toMatchObject({ published: true });
+    expect(first.knowledge.outOfScope.en).toContain(added);
+
+    await expect.poll(() => second.knowledge.outOfScope.en, POLL).toContain(added);
+    expect(second.knowledge.outOfScope).toEqual(first.knowledge.outOfScope);
+    expect(second.log.calls).toContainEqual({ level: 'info', obj: { changed: 1 }, msg: 'knowledge: published changes put into service' });
+    expect(errorsOf(first)).toEqual([]);
     expect(errorsOf(second)).toEqual([]);
   });
 
