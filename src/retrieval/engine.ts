@@ -7,7 +7,7 @@ import type { DenseRetriever } from './dense.js';
 import { buildIntentRecognisers, type IntentRecognisers } from './intents.js';
 import { KeywordIndex } from './keyword-index.js';
 import { detectLanguage, type LanguageGuess } from './language-detect.js';
-import { QuestionModel, SMALL_TALK_PREFIX, type DenseSimilarities, type ScoredEntry, type TrainingSet } from './question-model.js';
+import { OUT_OF_SCOPE, QuestionModel, SMALL_TALK_PREFIX, type DenseSimilarities, type ScoredEntry, type TrainingSet } from './question-model.js';
 import type { AnswerRenderer } from './render.js';
 import { sentencesOf } from './sentences.js';
 import { isMostlyLatin, latinToCyrillic, TRANSLITERATED_LANGUAGES } from './transliterate.js';
@@ -307,9 +307,11 @@ export class AnswerEngine {
 
     const lang = replyLang(top);
     const suggested = candidates.filter((c) => c.confidence >= this.options.suggestionThreshold).map((c) => c.entryId);
-    if (suggested.length === 0 && profile.unknown === 0 && profile.words <= VAGUE_MAX_WORDS) {
-      // Every word is one the knowledge base uses, yet nothing fits: a vague message, not an
-      // out-of-scope one. Ask which topic it is about.
+    const inDomain = profile.unknown === 0 || !(likeliest === OUT_OF_SCOPE || likeliest.startsWith(SMALL_TALK_PREFIX));
+    if (suggested.length === 0 && inDomain && profile.words <= VAGUE_MAX_WORDS) {
+      // Nothing fits, yet the words are the knowledge base's own, or the message is likelier an
+      // entry's than out of scope: a vague message ("what about my case"), not an off-topic
+      // one. Ask which topic it is about.
       return {
         ...base, lang, kind: 'clarify', entryId: null, confidence: round(top?.confidence ?? 0),
         answer: this.deps.locales.t(lang, 'answer.clarify') + pastNote(lang),
@@ -337,7 +339,8 @@ export class AnswerEngine {
     const readings: { name: string; scores: ScoredEntry[] }[] = [{ name: 'text', scores: [...whole.entries] }];
     if (isMostlyLatin(text)) {
       for (const lang of TRANSLITERATED_LANGUAGES) {
-        readings.push({ name: `${lang}-Cyrl`, scores: this.model.score(latinToCyrillic(text, lang)).entries.map((s) => ({ ...s, group: lang })) });
+        // The closest way of asking says which of the three it is (its group: "ru", "bg" or "uk").
+        readings.push({ name: `${lang}-Cyrl`, scores: [...this.model.score(latinToCyrillic(text, lang)).entries] });
       }
     }
     const sentences = sentencesOf(text);

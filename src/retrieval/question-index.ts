@@ -57,6 +57,8 @@ const MAX_FEATURE_SHARE = 0.2;
 const MAX_FEATURE_POSTINGS = 20_000;
 /** Similarity above which two ways of asking of one entry in one language are the same question reworded. */
 const NEAR_DUPLICATE = 0.9;
+/** Labels a query reports (the closest by example or centroid). */
+const MAX_LABEL_MATCHES = 64;
 /** Additive smoothing of the naive Bayes sums (in units of TF-IDF weight). */
 const NB_SMOOTHING = 0.03;
 
@@ -400,9 +402,15 @@ export class QuestionIndex {
       if (centroid > (labelCentroid[label] as number)) labelCentroid[label] = centroid;
       bucketSum[bucket] = 0;
     }
-    const matches = touchedLabels.map((label) => {
+    // Only the closest labels become objects: on a large knowledge base nearly every label
+    // shares some n-gram with a message, and the rest are no candidates.
+    const closeness = (label: number) => Math.max(labelBest[label] as number, labelCentroid[label] as number);
+    const kept = touchedLabels.length <= MAX_LABEL_MATCHES
+      ? touchedLabels
+      : touchedLabels.sort((a, b) => closeness(b) - closeness(a)).slice(0, MAX_LABEL_MATCHES);
+    const matches = kept.map((label) => {
       const example = labelExample[label] as number;
-      const match: LabelMatch = {
+      return {
         label: this.labels[label] as string,
         best: labelBest[label] as number,
         second: labelSecond[label] as number,
@@ -410,9 +418,8 @@ export class QuestionIndex {
         group: this.bucketGroup[exampleBucket[example] as number] as string,
         example,
       };
-      labelBest[label] = -1;
-      return match;
     });
+    for (const label of touchedLabels) labelBest[label] = -1;
     return matches.sort((a, b) => b.best - a.best);
   }
 

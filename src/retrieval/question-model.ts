@@ -155,6 +155,14 @@ export function trainingExamples(set: TrainingSet): Example[] {
 
 const isEntryLabel = (label: string) => label !== OUT_OF_SCOPE && !label.startsWith(SMALL_TALK_PREFIX);
 
+/** Whether each label of an index is an entry (not out of scope or small talk), computed once. */
+const entryFlagsOf = new WeakMap<QuestionIndex, Uint8Array>();
+function entryFlags(index: QuestionIndex): Uint8Array {
+  let flags = entryFlagsOf.get(index);
+  if (!flags) entryFlagsOf.set(index, (flags = Uint8Array.from(index.labelNames, (name) => (isEntryLabel(name) ? 1 : 0))));
+  return flags;
+}
+
 /** Features the calibration sees without an embedding model. */
 const BASE_FEATURES = 10;
 /**
@@ -172,13 +180,22 @@ const SIGNS = [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1];
  */
 function candidateRows(index: QuestionIndex, query: QueryMatches, informative: number, dense: DenseSimilarities | undefined, example = -1, scores = index.labelScores(query, example)): { match: LabelMatch; row: number[] }[] {
   const names = index.labelNames;
+  const isEntry = entryFlags(index);
+  // The best CANDIDATES + 1 entries by naive Bayes, without sorting every label.
   const entries: number[] = [];
   let outside = -Infinity;
-  names.forEach((name, label) => {
-    if (isEntryLabel(name)) entries.push(label);
-    else outside = Math.max(outside, scores[label] as number);
-  });
-  entries.sort((a, b) => (scores[b] as number) - (scores[a] as number));
+  for (let label = 0; label < names.length; label++) {
+    const score = scores[label] as number;
+    if (!isEntry[label]) {
+      outside = Math.max(outside, score);
+      continue;
+    }
+    if (entries.length > CANDIDATES && score <= (scores[entries[entries.length - 1] as number] as number)) continue;
+    let at = entries.length;
+    while (at > 0 && (scores[entries[at - 1] as number] as number) < score) at--;
+    entries.splice(at, 0, label);
+    if (entries.length > CANDIDATES + 1) entries.pop();
+  }
   const matchOf = new Map(query.matches.map((m) => [m.label, m]));
   let bestCentroid = 0;
   for (const m of query.matches) if (isEntryLabel(m.label)) bestCentroid = Math.max(bestCentroid, m.centroid);

@@ -1,0 +1,132 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LANGUAGES, type Lang } from '../../src/languages.js';
+import { LOCALES_DIR } from '../support/paths.js';
+import { shippedEngine, shippedKnowledge } from '../support/engine.js';
+
+/** A locale file of one language, as JSON. */
+async function locale<T>(lang: Lang, ns: string): Promise<T> {
+  return JSON.parse(await readFile(path.join(LOCALES_DIR, lang, `${ns}.json`), 'utf8')) as T;
+}
+
+type SmallTalk = Record<string, { patterns: string[] }>;
+type Emergency = { patterns: string[]; past: string[]; now: string[] };
+
+describe('short and conversational messages', () => {
+  it.each(LANGUAGES)('%s: greetings, thanks and "ok" are small talk, never a knowledge answer', async (lang) => {
+    const engine = await shippedEngine();
+    const table = await locale<SmallTalk>(lang, 'smalltalk');
+    for (const intent of ['greeting', 'thanks', 'acknowledgement']) {
+      for (const text of (table[intent]?.patterns ?? []).slice(0, 3)) {
+        const result = await engine.ask({ text, lang });
+        expect(result.kind, `${lang} ${intent}: ${text}`).toBe('smalltalk');
+        expect(result.entryId).toBeNull();
+      }
+    }
+  });
+
+  it('answers an emoji or "ok" with small talk, not an entry at full confidence', async () => {
+    const engine = await shippedEngine();
+    for (const text of ['👍', '🙏🙏', 'ok', 'no', 'thank you', 'yes']) {
+      const result = await engine.ask({ text });
+      expect(result.kind, text).toBe('smalltalk');
+      expect(result.entryId, text).toBeNull();
+    }
+  });
+
+  it.each(LANGUAGES)('%s: one word of an entry\'s question alone is never a confident answer', async (lang) => {
+    const engine = await shippedEngine();
+    const knowledge = await shippedKnowledge();
+    const words = ['avrr-cost', 'reintegration-cash', 'contact-iom'].map((id) => {
+      const question = knowledge.entries.get(id)?.languages[lang].question ?? '';
+      return question.split(/\s+/).map((w) => w.replace(/[\p{P}]/gu, '')).sort((a, b) => b.length - a.length)[0] ?? '';
+    });
+    for (const word of words) {
+      const result = await engine.ask({ text: word, lang });
+      expect(result.kind === 'answer' && result.confidence >= 0.5, `${lang}: ${word} → ${result.kind} ${result.entryId} ${result.confidence}`).toBe(false);
+    }
+  });
+});
+
+describe('the conversation\'s language', () => {
+  it.each(LANGUAGES)('%s: a greeting or a short message does not switch it', async (lang) => {
+    const engine = await shippedEngine();
+    for (const text of ['hello', 'ok', 'thanks', 'IOM?']) {
+      const result = await engine.ask({ text, conversationLang: lang });
+      expect(result.lang, `${lang}: ${text}`).toBe(lang);
+    }
+  });
+
+  it('switches for a message long enough and clearly in another language', async () => {
+    const engine = await shippedEngine();
+    const result = await engine.ask({ text: 'هل يمكنني العودة إلى بلدي مع المنظمة الدولية للهجرة إذا لم يكن لدي جواز سفر؟', conversationLang: 'en' });
+    expect(result.lang).toBe('ar');
+    const stays = await engine.ask({ text: 'Does voluntary return cost me anything?', conversationLang: 'fa', lang: 'fa' });
+    expect(stays.lang).toBe('fa');
+  });
+
+  it('answers "hello" without a language with English small talk', async () => {
+    const result = await (await shippedEngine()).ask({ text: 'hello' });
+    expect(result).toMatchObject({ kind: 'smalltalk', lang: 'en' });
+  });
+});
+
+describe('romanised messages', () => {
+  it.each([
+    ['bg', 'kolko struva biletat za vkashti s MOM', 'avrr-cost'],
+    ['ru', 'skolko stoit bilet domoy cherez MOM, nado platit?', 'avrr-cost'],
+    ['uk', 'skilky koshtuie kvytok dodomu, treba platyty?', 'avrr-cost'],
+  ] as const)('%s in Latin letters is read back into Cyrillic and answered in %s', async (lang, text, entryId) => {
+    const result = await (await shippedEngine()).ask({ text });
+    expect(result.entryId ?? result.suggestions[0]?.entryId, text).toBe(entryId);
+    expect(result.lang).toBe(lang);
+  });
+});
+
+describe('long messages', () => {
+  it('answers the question after a personal story, and offers the other question asked', async () => {
+    const engine = await shippedEngine();
+    const story = 'I came to Bulgaria three years ago with my wife. Life here has been very hard and we have no work. '
+      + 'We have decided we want to go back home. Can IOM pay for the plane tickets for the whole family? '
+      + 'And after we arrive, will my children get help to go back to school?';
+    const result = await engine.ask({ text: story, lang: 'en' });
+    expect(result.kind).toBe('answer');
+    const offered = [result.entryId, ...(result.alsoAsked ?? []).map((s) => s.entryId), ...result.suggestions.map((s) => s.entryId)];
+    expect(offered).toContain('reintegration-education');
+    expect(offered.some((id) => id === 'avrr-cost' || id === 'avrr-family')).toBe(true);
+  });
+});
+
+describe('emergencies', () => {
+  it.each(LANGUAGES)('%s: danger now gets 112 first; the same danger in the past gets the answer with a line about 112', async (lang) => {
+    const engine = await shippedEngine();
+    const { patterns, past } = await locale<Emergency>(lang, 'emergency');
+    const danger = patterns[0] ?? '';
+    const now = await engine.ask({ text: danger, lang });
+    expect(now.kind, `${lang}: ${danger}`).toBe('emergency');
+    expect(now.answer).toContain('112');
+    const story = `${past[0]} ${danger}`;
+    const then = await engine.ask({ text: story, lang });
+    expect(then.kind, `${lang}: ${story}`).not.toBe('emergency');
+    expect(then.answer, `${lang}: ${story}`).toContain('112');
+  });
+});
+
+describe('unclear messages', () => {
+  it.each([
+    ['en', 'so what about my case'],
+    ['bg', 'а какво става с моя случай'],
+  ] as const)('%s: a vague message gets a clarifying question with the three main topics', async (lang, text) => {
+    const result = await (await shippedEngine()).ask({ text, lang });
+    expect(result.kind, text).toBe('clarify');
+    expect(result.suggestions.map((s) => s.entryId)).toEqual(['avrr-overview', 'reintegration-support', 'iom-bulgaria-services']);
+  });
+
+  it('answers a question the knowledge base marks as a referral with that entry', async () => {
+    const engine = await shippedEngine();
+    const result = await engine.ask({ text: 'My asylum claim was refused. Where can I find a lawyer to appeal?', lang: 'en' });
+    expect(result.entryId ?? result.suggestions[0]?.entryId).toBe('help-outside-iom');
+    expect((await shippedKnowledge()).entries.get('help-outside-iom')?.referral).toBe(true);
+  });
+});
