@@ -258,9 +258,12 @@ export class AnswerEngine {
     // (someone is forced to work: the trafficking entry), else the emergency entry.
     const emergencyReply = (lang: Lang, confidence: number): AskResult => {
       const specific = top && DANGER_ENTRIES.includes(top.entryId) && top.confidence >= this.options.answerThreshold ? top.entryId : EMERGENCY_ENTRY;
+      const entry = this.entries.get(specific);
+      // An entry that itself opens with 112 (trafficking) needs no second 112 line above it.
+      const opensWith112 = entry?.languages[lang].answer.split('\n\n')[0]?.includes('112') ?? false;
       return {
         ...base, lang, kind: 'emergency', entryId: specific, confidence,
-        answer: renderer.emergency(lang, this.entries.get(specific)),
+        answer: entry && opensWith112 ? renderer.entry(entry, lang) : renderer.emergency(lang, entry),
         suggestions: this.suggestionsFor([EMERGENCY_ENTRY, ...EMERGENCY_SUGGESTIONS].filter((id) => id !== specific), lang),
         ...explain,
       };

@@ -32,7 +32,7 @@ describe('spreadsheet import and export in a real browser', () => {
     const exported = await readFile((await download.path())!, 'utf8');
     const rows = parse(exported, { bom: true }) as string[][];
     const newAnswer = 'Отговор от таблицата: разходите се обясняват от консултант.';
-    const edited = rows.map((r) => (r[0] === 'avrr-cost' && r[1] === 'bg' ? [...r.slice(0, 5), newAnswer] : r));
+    const edited = withAnswer(rows, 'avrr-cost', 'bg', newAnswer);
 
     await uploadThenApply(page, { name: 'kb.csv', mimeType: 'text/csv', buffer: Buffer.from(`\uFEFF${stringify(edited)}`, 'utf8') }, path.join(knowledgeDir, 'avrr-cost.yaml'), newAnswer);
     expect(errors).toEqual([]);
@@ -47,13 +47,20 @@ describe('spreadsheet import and export in a real browser', () => {
     expect(download.suggestedFilename()).toMatch(/^rahnama-knowledge-\d{4}-\d{2}-\d{2}\.xlsx$/);
     const rows = (await readSheet((await download.path())!, { trim: false })).map((row) => row.map((cell) => (cell === null ? '' : String(cell))));
     const newAnswer = 'پاسخ از اکسل: هزینه‌های سفر را سازمان بین‌المللی مهاجرت می‌پردازد.';
-    const edited = rows.map((r) => (r[0] === 'avrr-cost' && r[1] === 'fa' ? [...r.slice(0, 5), newAnswer] : r));
+    const edited = withAnswer(rows, 'avrr-cost', 'fa', newAnswer);
     const buffer = await writeExcelFile(edited.map((row) => row.map((value) => ({ value, type: String })))).toBuffer();
 
     await uploadThenApply(page, { name: 'kb.xlsx', mimeType: XLSX_TYPE, buffer }, path.join(knowledgeDir, 'avrr-cost.yaml'), newAnswer);
     expect(errors).toEqual([]);
   });
 });
+
+/** The rows with one language version's answer replaced, found by the header's column names. */
+function withAnswer(rows: string[][], id: string, lang: string, answer: string): string[][] {
+  const column = rows[0]?.indexOf('answer') ?? -1;
+  expect(column).toBeGreaterThan(1);
+  return rows.map((r) => (r[0] === id && r[1] === lang ? r.map((cell, i) => (i === column ? answer : cell)) : r));
+}
 
 /** Uploads an edited spreadsheet: the dry run changes nothing, applying it writes the new answer. */
 async function uploadThenApply(page: Page, file: { name: string; mimeType: string; buffer: Buffer }, entryFile: string, newAnswer: string) {
