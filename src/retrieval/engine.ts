@@ -104,6 +104,8 @@ const SWITCH_MIN_CONFIDENCE = 0.9;
 const UNSURE_DETECTION = 0.75;
 /** Similarity to a small-talk phrase from which a message that answers nothing is small talk. */
 const SMALL_TALK_SIMILARITY = 0.55;
+/** Probability of the text itself from which other readings are not tried. */
+const SURE_WITHOUT_READINGS = 0.8;
 /** A vague message has at most this many words, all known to the knowledge base. */
 const VAGUE_MAX_WORDS = 8;
 
@@ -340,7 +342,10 @@ export class AnswerEngine {
     const dense = this.dense ? await this.denseSimilarities(text) : undefined;
     const whole = this.model.score(text, dense);
     const readings: { name: string; scores: ScoredEntry[] }[] = [{ name: 'text', scores: [...whole.entries] }];
-    if (isMostlyLatin(text)) {
+    // Read as Cyrillic only when the text itself found no sure answer: a clear English, French
+    // or Turkish question need not pay for three more readings.
+    const wholeAnswers = (whole.entries[0]?.probability ?? 0) >= SURE_WITHOUT_READINGS;
+    if (!wholeAnswers && isMostlyLatin(text)) {
       for (const lang of TRANSLITERATED_LANGUAGES) {
         // The closest way of asking says which of the three it is (its group: "ru", "bg" or "uk").
         readings.push({ name: `${lang}-Cyrl`, scores: [...this.model.score(latinToCyrillic(text, lang)).entries] });
