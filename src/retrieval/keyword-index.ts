@@ -1,4 +1,5 @@
 import SearchableMap from 'minisearch/SearchableMap';
+import { includes } from './sorted-ids.js';
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import { LANGUAGES, type Lang } from '../languages.js';
 import { foldText, processTerm, tokenize, type TermProcessor } from './text.js';
@@ -334,20 +335,6 @@ function coverage(ids: readonly (number | undefined)[], weights: readonly number
   return total === 0 ? 0 : found / total;
 }
 
-/** Binary search in a sorted id array. */
-function includes(sorted: Uint32Array | undefined, id: number): boolean {
-  if (!sorted) return false;
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = sorted[mid] as number;
-    if (v === id) return true;
-    if (v < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
 
 /** The `limit` best-scoring slots, best first, without sorting every candidate. */
 function topSlots(candidates: readonly number[], scores: Float64Array, limit: number): number[] {

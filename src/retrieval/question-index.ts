@@ -1,4 +1,5 @@
 import { HashIds } from './hash-ids.js';
+import { includes } from './sorted-ids.js';
 import { defaultFeatureOptions, foldedWords, rawFeatures, type FeatureOptions } from './features.js';
 
 /**
@@ -494,16 +495,3 @@ function dotProduct(a: Vector, b: Vector): number {
   return dot;
 }
 
-/** Binary search in a sorted id array. */
-function includes(sorted: Uint32Array, id: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = sorted[mid] as number;
-    if (v === id) return true;
-    if (v < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
