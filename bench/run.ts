@@ -10,6 +10,7 @@ import { readEvalFile } from '../src/eval/evaluate.js';
 import { LANGUAGES } from '../src/languages.js';
 import { loadKnowledgeBase } from '../src/knowledge/load.js';
 import { KeywordIndex } from '../src/retrieval/keyword-index.js';
+import { QuestionModel } from '../src/retrieval/question-model.js';
 import type { AnswerEngine } from '../src/retrieval/engine.js';
 import { loadAnswerEngine, useLocalModelIfPresent } from '../src/retrieval/load-engine.js';
 import { freePort } from '../test/support/process.js';
@@ -39,9 +40,9 @@ const WEBCHAT_CONVERSATIONS = 100;
 const WEBCHAT_MEMORY_SOCKETS = 1000;
 const TELEGRAM_SECONDS = Number(process.env.BENCH_TELEGRAM_SECONDS ?? 5);
 const TELEGRAM_USERS = Number(process.env.BENCH_TELEGRAM_USERS ?? 100);
-/** `npm run bench -- --only keyword,engine,nlpjs,http,webchat,telegram,instances` runs some suites (all by default). */
+/** `npm run bench -- --only keyword,model,engine,nlpjs,http,webchat,telegram,instances` runs some suites (all by default). */
 const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
-const suites = new Set((args.only ?? 'keyword,engine,nlpjs,http,webchat,telegram,instances').split(','));
+const suites = new Set((args.only ?? 'keyword,model,engine,nlpjs,http,webchat,telegram,instances').split(','));
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 const rows: string[][] = [];
 /** Sentences printed under the table. */
@@ -131,6 +132,24 @@ if (suites.has('engine')) {
     rows.push(['hybrid retrieval', 'skipped: no embedding model in MODELS_DIR', '', '']);
   }
   await models.close();
+}
+
+// --- the question model's training -------------------------------------------------------------
+if (suites.has('model')) {
+  progress('question model training on the shipped knowledge base');
+  const trainings: number[] = [];
+  for (let i = 0; i < 5; i++) trainings.push(QuestionModel.train({ entries: shipped, outOfScope: kb.outOfScope }).trainingMs);
+  trainings.sort((a, b) => a - b);
+  rows.push([`question model training, shipped (${shipped.length} entries), median of 5`, `${ms(percentile(trainings, 50))} ms`, '', '']);
+  const model: Record<string, unknown> = { shippedTrainingMs: percentile(trainings, 50) };
+  // 10,000 entries take minutes on this machine: BENCH_MODEL_SIZES=1000,10000 to measure it.
+  for (const size of (process.env.BENCH_MODEL_SIZES ?? '1000').split(',').map(Number)) {
+    progress(`question model training, ${size} synthetic entries`);
+    const trained = QuestionModel.train({ entries: syntheticKnowledge(shipped, size), outOfScope: kb.outOfScope });
+    rows.push([`question model training, ${size} entries x 11 languages`, `${(trained.trainingMs / 1000).toFixed(1)} s`, `${trained.index.size} examples`, '']);
+    model[`synthetic${size}TrainingMs`] = trained.trainingMs;
+  }
+  results.model = model;
 }
 
 // --- the engine beside NLP.js, its baseline ---------------------------------------------------
