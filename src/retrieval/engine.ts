@@ -106,6 +106,8 @@ const UNSURE_DETECTION = 0.75;
 const SMALL_TALK_SIMILARITY = 0.55;
 /** Probability of the text itself from which other readings are not tried. */
 const SURE_WITHOUT_READINGS = 0.8;
+/** Below this probability a short in-domain message is vague rather than a near miss: it gets a clarifying question. */
+const VAGUE_CEILING = 0.3;
 /** A vague message has at most this many words, all known to the knowledge base. */
 const VAGUE_MAX_WORDS = 8;
 
@@ -313,7 +315,7 @@ export class AnswerEngine {
     const lang = replyLang(top);
     const suggested = candidates.filter((c) => c.confidence >= this.options.suggestionThreshold).map((c) => c.entryId);
     const inDomain = profile.unknown === 0 || !(likeliest === OUT_OF_SCOPE || likeliest.startsWith(SMALL_TALK_PREFIX));
-    if (suggested.length === 0 && inDomain && profile.words <= VAGUE_MAX_WORDS) {
+    if ((top?.confidence ?? 0) < VAGUE_CEILING && inDomain && profile.words <= VAGUE_MAX_WORDS) {
       // Nothing fits, yet the words are the knowledge base's own, or the message is likelier an
       // entry's than out of scope: a vague message ("what about my case"), not an off-topic
       // one. Ask which topic it is about.
