@@ -84,6 +84,20 @@ describe('romanised messages', () => {
   });
 });
 
+describe('romanised ways of asking', () => {
+  it.each(['ar', 'fa', 'ur', 'ps'] as const)('%s typed in Latin letters is answered in that language, without the language given', async (lang) => {
+    const engine = await shippedEngine();
+    const knowledge = await shippedKnowledge();
+    for (const id of ['avrr-cost', 'reintegration-medical', 'contact-iom']) {
+      // The longest spelling: a two-word one ("raqam IOM") is short enough to be only suggested.
+      const text = [...(knowledge.entries.get(id)?.languages[lang].romanised ?? [])].sort((a, b) => b.length - a.length)[0] ?? '';
+      const result = await engine.ask({ text });
+      expect(result.entryId, `${lang}: ${text}`).toBe(id);
+      expect(result.lang, `${lang}: ${text}`).toBe(lang);
+    }
+  });
+});
+
 describe('long messages', () => {
   it('answers the question after a personal story, and offers the other question asked', async () => {
     const engine = await shippedEngine();
