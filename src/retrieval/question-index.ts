@@ -197,19 +197,19 @@ export class QuestionIndex {
       return Math.sqrt(squared) || 1;
     });
 
-    const groupSizes = new Map<string, number>();
-    const wordCounts = new Map<string, number>();
+    // Word counts per group (a Map per group: no key string per word and group).
+    const groups = new Map<string, { size: number; counts: Map<string, number> }>();
     examples.forEach((e, i) => {
-      groupSizes.set(e.group, (groupSizes.get(e.group) ?? 0) + 1);
+      let group = groups.get(e.group);
+      if (!group) groups.set(e.group, (group = { size: 0, counts: new Map() }));
+      group.size++;
       for (const word of new Set(exampleWords[i])) {
         this.knownWords.add(word);
-        const key = `${e.group}\u0000${word}`;
-        wordCounts.set(key, (wordCounts.get(key) ?? 0) + 1);
+        group.counts.set(word, (group.counts.get(word) ?? 0) + 1);
       }
     });
-    for (const [key, count] of wordCounts) {
-      const [group = '', word = ''] = key.split('\u0000');
-      if (count >= 3 && count > COMMON_WORD_SHARE * (groupSizes.get(group) ?? 1)) this.commonWords.add(word);
+    for (const { size, counts } of groups.values()) {
+      for (const [word, count] of counts) if (count >= 3 && count > COMMON_WORD_SHARE * size) this.commonWords.add(word);
     }
     // Naive Bayes sums: each feature's weight per label.
     const acc = new Float64Array(this.labels.length);

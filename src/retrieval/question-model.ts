@@ -1,6 +1,7 @@
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import { LANGUAGES, type Lang } from '../languages.js';
 import { fitLogistic, predict, type LogisticModel } from './logistic.js';
+import { defaultFeatureOptions } from './features.js';
 import { QuestionIndex, type Example, type LabelMatch, type QueryMatches } from './question-index.js';
 
 /** Label of the out-of-scope examples: messages no entry answers. */
@@ -48,6 +49,8 @@ export type DenseSimilarities = ReadonlyMap<string, number>;
 /** Similarity from which a message is one of an entry's ways of asking (and the entry is the likeliest). */
 const EXACT_MATCH = 0.85;
 const EXACT_MATCH_PROBABILITY = 0.9;
+/** Ways of asking from which a knowledge base counts as very large (about 2,500 entries in eleven languages). */
+const LARGE_BASE_EXAMPLES = 200_000;
 /** Candidates per message whose features are scored. */
 const CANDIDATES = 6;
 /**
@@ -76,7 +79,10 @@ export class QuestionModel {
 
   static train(set: TrainingSet): QuestionModel {
     const start = performance.now();
-    const index = new QuestionIndex(trainingExamples(set));
+    const examples = trainingExamples(set);
+    // A very large knowledge base keeps one n-gram length: training stays near a minute at
+    // 10,000 entries in eleven languages (three lengths took twice as long).
+    const index = new QuestionIndex(examples, examples.length > LARGE_BASE_EXAMPLES ? { ngrams: [4] } : defaultFeatureOptions);
     const { rows, labels, weights } = leaveOneOutRows(index, () => undefined);
     const calibration = fitLogistic(rows, labels, { weights, signs: SIGNS });
     return new QuestionModel(index, calibration, undefined, performance.now() - start);
