@@ -32,8 +32,6 @@ export interface ScoredEntry {
 export interface ModelScores {
   /** Entries, most probable first. */
   readonly entries: readonly ScoredEntry[];
-  /** Similarity to the closest out-of-scope example. */
-  readonly outOfScope: number;
   /**
    * The likeliest label of all under naive Bayes: an entry id, `none` (out of scope) or
    * `smalltalk:<intent>`.
@@ -121,11 +119,9 @@ export class QuestionModel {
       return { entryId: match.label, probability: Math.max(predict(model, row), exact ? EXACT_MATCH_PROBABILITY : 0), group: match.group, similarity: match.best };
     });
     entries.sort((a, b) => b.probability - a.probability);
-    let outOfScope = 0;
     let smallTalk: ModelScores['smallTalk'];
     for (const m of query.matches) {
-      if (m.label === OUT_OF_SCOPE) outOfScope = Math.max(outOfScope, m.best);
-      else if (m.label.startsWith(SMALL_TALK_PREFIX) && m.best > (smallTalk?.similarity ?? 0)) {
+      if (m.label.startsWith(SMALL_TALK_PREFIX) && m.best > (smallTalk?.similarity ?? 0)) {
         smallTalk = { intent: m.label.slice(SMALL_TALK_PREFIX.length), similarity: m.best };
       }
     }
@@ -133,7 +129,7 @@ export class QuestionModel {
     scores.forEach((score, label) => {
       if (score > (scores[likeliest] as number)) likeliest = label;
     });
-    return { entries, outOfScope, likeliest: this.index.labelNames[likeliest] ?? OUT_OF_SCOPE, ...(smallTalk ? { smallTalk } : {}) };
+    return { entries, likeliest: this.index.labelNames[likeliest] ?? OUT_OF_SCOPE, ...(smallTalk ? { smallTalk } : {}) };
   }
 }
 
