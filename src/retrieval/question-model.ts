@@ -100,10 +100,12 @@ export class QuestionModel {
     return this.denseCalibration !== undefined;
   }
 
-  /** Scores a message: each entry it may be asking for, with a calibrated probability. */
-  score(text: string, dense?: DenseSimilarities): ModelScores {
-    const query = this.index.query(text);
-    return this.scoreQuery(query, this.index.profile(text).informative, dense);
+  /**
+   * Scores a message: each entry it may be asking for, with a calibrated probability.
+   * `informative`: its informative words, when the caller has already counted them.
+   */
+  score(text: string, dense?: DenseSimilarities, informative = this.index.profile(text).informative): ModelScores {
+    return this.scoreQuery(this.index.query(text), informative, dense);
   }
 
   private scoreQuery(query: QueryMatches, informative: number, dense: DenseSimilarities | undefined): ModelScores {
