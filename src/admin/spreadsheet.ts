@@ -25,10 +25,12 @@ const BOM = '\uFEFF';
 /**
  * Characters that make Excel and LibreOffice read a cell as a formula (OWASP "CSV injection"):
  * a question someone typed to the bot, kept as a variant, must not become `=HYPERLINK(...)`.
+ * The full-width forms too, which Apple Numbers reads as the plain ones (as csv-stringify's own
+ * `escape_formulas` does).
  */
-const FORMULA_START = /^[=+\-@\t\r]/;
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 /** A quote the export put in front: before a formula character, or before another quote. */
-const GUARD = /^'(?=[=+\-@\t\r'])/;
+const GUARD = /^'(?=[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20'])/;
 
 /** The cell as it is exported: `'` in front when a spreadsheet would run it as a formula. */
 export function guardCell(text: string): string {
@@ -55,8 +57,13 @@ export function exportRows(entries: Iterable<KnowledgeEntry>): string[][] {
   return [[...COLUMNS], ...rows];
 }
 
+/**
+ * RFC 4180: records end in CRLF, and a cell holding a comma, a quote, a CR or an LF is quoted.
+ * csv-stringify quotes only the record delimiter itself (CRLF) once one is given, so a cell
+ * with a bare LF, as every multi-line answer has, is quoted by `quoted_match`.
+ */
 export function exportCsv(entries: Iterable<KnowledgeEntry>): string {
-  return BOM + stringify(exportRows(entries), { record_delimiter: '\r\n' });
+  return BOM + stringify(exportRows(entries), { record_delimiter: '\r\n', quoted_match: /[\r\n]/ });
 }
 
 /** A row that cannot be imported: its number as a spreadsheet shows it (the header is row 1). */
