@@ -7,6 +7,7 @@ import type { DenseRetriever } from './dense.js';
 import { buildIntentRecognisers, type IntentRecognisers } from './intents.js';
 import { KeywordIndex } from './keyword-index.js';
 import { detectLanguage, type LanguageGuess } from './language-detect.js';
+import type { QueryProfile } from './question-index.js';
 import { OUT_OF_SCOPE, QuestionModel, SMALL_TALK_PREFIX, type DenseSimilarities, type ScoredEntry, type TrainingSet } from './question-model.js';
 import type { AnswerRenderer } from './render.js';
 import { sentencesOf } from './sentences.js';
@@ -255,7 +256,7 @@ export class AnswerEngine {
     const emergency = this.intents.emergency(text);
     const pastDanger = emergency !== undefined && this.intents.pastEvent(text);
     const short = profile.words <= SHORT_MESSAGE_WORDS && profile.informative < MIN_INFORMATIVE_WORDS;
-    const { candidates, others, smallTalk, likeliest } = await this.rank(text, short, profile.informative);
+    const { candidates, others, smallTalk, likeliest } = await this.rank(text, short, profile);
     const explain = opts.explain ? { candidates } : {};
     const [top] = candidates;
     // 112 first; then the entry for this kind of danger when the message clearly asks for one
@@ -340,9 +341,9 @@ export class AnswerEngine {
    * sentence. An entry keeps its best reading. `others` are the best entries of the other
    * sentences: a long message may ask more than one thing.
    */
-  private async rank(text: string, short: boolean, informative: number): Promise<{ candidates: Candidate[]; others: string[]; likeliest: string; smallTalk?: { intent: SmallTalkIntent; similarity: number } }> {
+  private async rank(text: string, short: boolean, profile: QueryProfile): Promise<{ candidates: Candidate[]; others: string[]; likeliest: string; smallTalk?: { intent: SmallTalkIntent; similarity: number } }> {
     const dense = this.dense ? await this.denseSimilarities(text) : undefined;
-    const whole = this.model.score(text, dense, informative);
+    const whole = this.model.score(text, dense, profile);
     const readings: { name: string; scores: ScoredEntry[] }[] = [{ name: 'text', scores: [...whole.entries] }];
     // Read as Cyrillic only when the text itself found no sure answer: a clear English, French
     // or Turkish question need not pay for three more readings.

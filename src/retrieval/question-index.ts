@@ -94,7 +94,8 @@ export class QuestionIndex {
   private readonly bucketMembers: number[][] = [];
   /** Folded words that are function words in some group: not informative. */
   private readonly commonWords = new Set<string>();
-  private readonly knownWords = new Set<string>();
+  /** By word, how many examples contain it. */
+  private readonly wordExamples = new Map<string, number>();
   private readonly maxPostings: number;
   /**
    * Naive Bayes over the same vectors (see `labelScores`): by feature, the labels whose examples
@@ -204,7 +205,7 @@ export class QuestionIndex {
       if (!group) groups.set(e.group, (group = { size: 0, counts: new Map() }));
       group.size++;
       for (const word of new Set(exampleWords[i])) {
-        this.knownWords.add(word);
+        this.wordExamples.set(word, (this.wordExamples.get(word) ?? 0) + 1);
         group.counts.set(word, (group.counts.get(word) ?? 0) + 1);
       }
     });
@@ -292,13 +293,17 @@ export class QuestionIndex {
     return { ids: sorted, weights };
   }
 
-  /** How informative a message's words are, as the examples see them. */
-  profile(text: string): QueryProfile {
+  /**
+   * How informative a message's words are, as the examples see them. `leftOut`: the message is
+   * an example of the index, left out, so a word only it contains is unknown.
+   */
+  profile(text: string, leftOut = false): QueryProfile {
     const words = foldedWords(text);
+    const floor = leftOut ? 1 : 0;
     let informative = 0;
     let unknown = 0;
     for (const word of new Set(words)) {
-      if (!this.knownWords.has(word)) unknown++;
+      if ((this.wordExamples.get(word) ?? 0) <= floor) unknown++;
       else if (!this.commonWords.has(word) && /\p{L}{2}/u.test(word)) informative++;
     }
     return { words: words.length, informative, unknown };

@@ -2,7 +2,7 @@ import type { KnowledgeEntry } from '../knowledge/schema.js';
 import { LANGUAGES, type Lang } from '../languages.js';
 import { fitLogistic, predict, type LogisticModel } from './logistic.js';
 import { defaultFeatureOptions } from './features.js';
-import { QuestionIndex, type Example, type LabelMatch, type QueryMatches } from './question-index.js';
+import { QuestionIndex, type Example, type LabelMatch, type QueryMatches, type QueryProfile } from './question-index.js';
 
 /** Label of the out-of-scope examples: messages no entry answers. */
 export const OUT_OF_SCOPE = 'none';
@@ -102,17 +102,17 @@ export class QuestionModel {
 
   /**
    * Scores a message: each entry it may be asking for, with a calibrated probability.
-   * `informative`: its informative words, when the caller has already counted them.
+   * `profile`: its words as the index sees them, when the caller has already counted them.
    */
-  score(text: string, dense?: DenseSimilarities, informative = this.index.profile(text).informative): ModelScores {
-    return this.scoreQuery(this.index.query(text), informative, dense);
+  score(text: string, dense?: DenseSimilarities, profile = this.index.profile(text)): ModelScores {
+    return this.scoreQuery(this.index.query(text), profile, dense);
   }
 
-  private scoreQuery(query: QueryMatches, informative: number, dense: DenseSimilarities | undefined): ModelScores {
+  private scoreQuery(query: QueryMatches, profile: QueryProfile, dense: DenseSimilarities | undefined): ModelScores {
     const useDense = dense !== undefined && this.denseCalibration !== undefined;
     const model = useDense ? (this.denseCalibration as LogisticModel) : this.calibration;
     const scores = this.index.labelScores(query);
-    const rows = candidateRows(this.index, query, informative, useDense ? dense : undefined, -1, scores);
+    const rows = candidateRows(this.index, query, profile, useDense ? dense : undefined, -1, scores);
     const entries = rows.map(({ match, row }) => {
       // Left out of its own match, no example ever matches exactly, so the calibration cannot
       // know what an exact match means: a message that is one of the entry's own ways of
@@ -168,12 +168,13 @@ function entryFlags(index: QuestionIndex): Uint8Array {
 }
 
 /** Features the calibration sees without an embedding model. */
-const BASE_FEATURES = 10;
+const BASE_FEATURES = 11;
 /**
  * The direction each feature may push the probability (see `fitLogistic`): a lead in likelihood
- * and closeness to the entry only up; the number of informative words either way.
+ * and closeness to the entry only up; the number of informative words either way; words no
+ * way of asking has only down.
  */
-const SIGNS = [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1];
+const SIGNS = [1, 1, 1, 1, 1, 1, 1, 0, -1, 1, 1, 1, 1];
 
 /**
  * Features of the best candidate entries of one message (`example`: the left-out example, in
@@ -182,7 +183,7 @@ const SIGNS = [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1];
  * close its closest way of asking and its centroid are, and how much of that question the
  * message covers.
  */
-function candidateRows(index: QuestionIndex, query: QueryMatches, informative: number, dense: DenseSimilarities | undefined, example = -1, scores = index.labelScores(query, example)): { match: LabelMatch; row: number[] }[] {
+function candidateRows(index: QuestionIndex, query: QueryMatches, profile: QueryProfile, dense: DenseSimilarities | undefined, example = -1, scores = index.labelScores(query, example)): { match: LabelMatch; row: number[] }[] {
   const names = index.labelNames;
   const isEntry = entryFlags(index);
   // The best CANDIDATES + 1 entries by naive Bayes, without sorting every label.
@@ -219,7 +220,9 @@ function candidateRows(index: QuestionIndex, query: QueryMatches, informative: n
       m.centroid,
       m.centroid - otherCentroid,
       m.example >= 0 ? index.coverage(query, m.example) : 0,
-      Math.log1p(informative),
+      Math.log1p(profile.informative),
+      // Words the knowledge base never uses: "Galatasaray" makes a message less likely any entry's.
+      profile.unknown / Math.max(1, profile.informative + profile.unknown),
       rank === 0 ? 1 : 0,
       m.centroid >= bestCentroid ? 1 : 0,
     ];
@@ -248,8 +251,8 @@ function leaveOneOutRows(index: QuestionIndex, dense: (example: number) => Dense
     const example = index.examples[i] as Example;
     if (!example.heldOut) continue;
     const query = index.queryExample(i);
-    const informative = index.profile(example.text).informative;
-    for (const { match, row } of candidateRows(index, query, informative, dense(i), i)) {
+    const profile = index.profile(example.text, true);
+    for (const { match, row } of candidateRows(index, query, profile, dense(i), i)) {
       rows.push(row);
       labels.push(match.label === example.label ? 1 : 0);
       inScope.push(isEntryLabel(example.label));

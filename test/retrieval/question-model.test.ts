@@ -73,6 +73,16 @@ describe('the question index', () => {
   it('tells informative words from the commonest and unknown ones', () => {
     expect(index.profile('ticket zzyzx')).toMatchObject({ words: 2, unknown: 1 });
   });
+
+  it('counts a word only the left-out example has as unknown, as it would be in a new message', () => {
+    const small = new QuestionIndex([
+      { text: 'ticket home', label: 'ticket', group: 'en' },
+      { text: 'airplane ticket', label: 'ticket', group: 'en' },
+    ]);
+    // "airplane" is in one way of asking only; "ticket" in both.
+    expect(small.profile('airplane ticket').unknown).toBe(0);
+    expect(small.profile('airplane ticket', true).unknown).toBe(1);
+  });
 });
 
 describe('the calibration', () => {

@@ -8,6 +8,17 @@ describe('text folding for search', () => {
     expect(foldText('مدرسة')).toBe(foldText('مدرسه'));
   });
 
+  it('makes Pashto and Urdu words typed on a Farsi or Arabic keyboard meet their own spelling', () => {
+    // Pashto "woman", "to go back" and "ticket"; Urdu "ticket" and "big": the letters ښ ځ ړ ټ ډ
+    // ٹ ڑ ں are missing from Farsi and Arabic keyboards, and people write their nearest letter.
+    expect(foldText('ښځه')).toBe(foldText('شزه'));
+    expect(foldText('ګرځېدل')).toBe(foldText('گرزیدل'));
+    expect(foldText('ټکټ')).toBe(foldText('تکت'));
+    expect(foldText('ٹکٹ')).toBe(foldText('تکت'));
+    expect(foldText('بڑا')).toBe(foldText('برا'));
+    expect(foldText('ډېر')).toBe(foldText('دیر'));
+  });
+
   it('makes the apostrophes phone keyboards type meet the plain one', () => {
     expect(foldText('can’t')).toBe("can't");
     expect(foldText('бʼє')).toBe(foldText("б'є"));
