@@ -351,7 +351,12 @@ export class AnswerEngine {
     if (!wholeAnswers && isMostlyLatin(text)) {
       for (const lang of TRANSLITERATED_LANGUAGES) {
         // The closest way of asking says which of the three it is (its group: "ru", "bg" or "uk").
-        readings.push({ name: `${lang}-Cyrl`, scores: [...this.model.score(latinToCyrillic(text, lang)).entries] });
+        // A reading in which the knowledge base knows no word (English, French, Turkish read as
+        // Cyrillic) cannot match: it is not scored.
+        const cyrillic = latinToCyrillic(text, lang);
+        const read = this.model.index.profile(cyrillic);
+        if (read.informative === 0) continue;
+        readings.push({ name: `${lang}-Cyrl`, scores: [...this.model.score(cyrillic, undefined, read).entries] });
       }
     }
     const sentences = sentencesOf(text);
