@@ -7,6 +7,8 @@ import { LANGUAGES, type Lang } from '../languages.js';
 import { unknownPlaceholders } from './placeholders.js';
 import { flowFileSchema, flowProblems, type Flow } from './flow.js';
 import { Glossary } from './glossary.js';
+import { rawHtmlIn, rawHtmlMessage } from './raw-html.js';
+import { reviewDateProblem } from './review-date.js';
 import {
   contactsFileSchema,
   entryFileSchema,
@@ -126,7 +128,7 @@ export function validateKnowledge(sources: readonly KnowledgeSource[]): {
     const data = parseYaml(file, text, problems);
     if (data === undefined) continue;
     if (file === CONTACTS_FILE) {
-      if (checkSchema(file, validateContactsFile, data, problems)) contacts = data as ContactsFile;
+      if (checkSchema(file, validateContactsFile, data, problems) && checkContacts(file, data as ContactsFile, problems)) contacts = data as ContactsFile;
       continue;
     }
     if (file === GLOSSARY_FILE) {
@@ -153,6 +155,7 @@ export function validateKnowledge(sources: readonly KnowledgeSource[]): {
     }
     if (!checkSchema(file, validateEntryFile, data, problems) || duplicate) continue;
     const entry = data as KnowledgeEntry;
+    checkReviewDate(file, entry.reviewed, problems);
     checkTranslations(file, entry, problems, warnings);
     entries.set(entry.id, entry);
   }
@@ -212,7 +215,9 @@ function validateFlows(sources: readonly KnowledgeSource[], entryExists: (id: st
     const flow = data as Flow;
     const expectedId = path.posix.basename(file, '.yaml');
     if (flow.id !== expectedId) problems.push({ file, field: 'id', message: `id "${flow.id}" must equal the file name "${expectedId}"` });
-    const found = flowProblems(flow, entryExists);
+    const found = [...flowProblems(flow, entryExists), ...flowTextProblems(flow)];
+    const date = reviewDateProblem(flow.reviewed);
+    if (date) found.push({ field: 'reviewed', message: date });
     for (const problem of found) problems.push({ file, ...problem });
     if (found.length === 0) flows.set(flow.id, flow);
   }
@@ -236,10 +241,55 @@ export const MIN_ROMANISED = 2;
 const romanisable: ReadonlySet<Lang> = new Set(ROMANISED_LANGUAGES);
 const NON_LATIN_LETTER = /[\p{Script=Arabic}\p{Script=Cyrillic}]/u;
 
+/** A `reviewed` date that passed the schema's YYYY-MM-DD pattern must also be a real day, not in the future. */
+function checkReviewDate(file: string, date: string, problems: KnowledgeProblem[]): void {
+  const problem = reviewDateProblem(date);
+  if (problem) problems.push({ file, field: 'reviewed', message: problem });
+}
+
+/** Contact details go into answers through placeholders: no HTML there either. */
+function checkContacts(file: string, data: ContactsFile, problems: KnowledgeProblem[]): boolean {
+  const before = problems.length;
+  for (const [key, value] of Object.entries(data.contact)) {
+    const html = rawHtmlIn(value);
+    if (html) problems.push({ file, field: `contact.${key}`, message: rawHtmlMessage(html) });
+  }
+  return problems.length === before;
+}
+
+/** Every text a guided check shows, by field: Markdown, like answers. */
+function* flowTexts(flow: Flow): Generator<readonly [string, Readonly<Record<Lang, string>>]> {
+  yield ['title', flow.title];
+  yield ['intro', flow.intro];
+  for (const [id, step] of Object.entries(flow.steps)) {
+    yield [`steps.${id}.ask`, step.ask];
+    for (const [i, option] of step.options.entries()) {
+      yield [`steps.${id}.options[${i}].label`, option.label];
+      if (option.note) yield [`steps.${id}.options[${i}].note`, option.note];
+    }
+  }
+  for (const [id, outcome] of Object.entries(flow.outcomes)) yield [`outcomes.${id}.say`, outcome.say];
+  yield ['closing', flow.closing];
+}
+
+/** A guided check's texts are free of raw HTML, as answers are. */
+function flowTextProblems(flow: Flow): { field: string; message: string }[] {
+  const found: { field: string; message: string }[] = [];
+  for (const [field, translated] of flowTexts(flow)) {
+    for (const lang of LANGUAGES) {
+      const html = rawHtmlIn(translated[lang]);
+      if (html) found.push({ field: `${field}.${lang}`, message: rawHtmlMessage(html) });
+    }
+  }
+  return found;
+}
+
 function checkTranslations(file: string, entry: KnowledgeEntry, problems: KnowledgeProblem[], warnings: KnowledgeProblem[]): void {
   for (const lang of LANGUAGES) {
     const t = entry.languages[lang];
     const field = `languages.${lang}`;
+    const html = rawHtmlIn(t.answer);
+    if (html) problems.push({ file, field: `${field}.answer`, message: rawHtmlMessage(html) });
     for (const name of unknownPlaceholders(t.answer)) {
       problems.push({ file, field: `${field}.answer`, message: `unknown placeholder {{${name}}}` });
     }

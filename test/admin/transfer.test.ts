@@ -266,6 +266,20 @@ describe('spreadsheet import and export in the staff console', () => {
     expect(await snapshot(knowledge)).toEqual(before);
   });
 
+  it('refuses an import whose answer holds raw HTML, naming the file, the field and the tag, as kb:check does', async () => {
+    await start();
+    const { cookie, csrf } = await signIn();
+    const { rows } = await exportRows(cookie);
+    const en = rows.find((r) => r.id === 'avrr-cost' && r.lang === 'en')!;
+    const before = await snapshot(knowledge);
+    const report = await dryRun(cookie, csrf, toCsv([{ ...en, answer: `${en.answer}\n<img src="https://tracker.example/p.gif">` }]));
+    expect(report.statusCode).toBe(422);
+    expect(unescape(report.body)).toContain('avrr-cost.yaml › languages.en.answer: contains raw HTML (<img src="https://tracker.example/p.gif">)');
+    expect(report.body).not.toContain('<img src=');
+    expect(tokenOf(report.body)).toBeUndefined();
+    expect(await snapshot(knowledge)).toEqual(before);
+  });
+
   it('does not apply a dry run when the entry was published in between, keeping the other publish', async () => {
     await start();
     const { cookie, csrf } = await signIn();
