@@ -34,6 +34,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export class AccountStore {
   private dummyHash: Promise<string> | undefined;
   private readonly records: Documents<StaffAccount>;
+  /** Per account, the last change under way in this process (see `update`). */
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(store: Store) {
     this.records = store.documents('staff-accounts');
@@ -62,35 +64,65 @@ export class AccountStore {
     }
   }
 
+  /**
+   * The attempt is counted before the password is checked, in one conditional write: attempts
+   * made at the same moment (on one instance or several) each see the others, so no more than
+   * MAX_FAILED_SIGN_INS guesses are checked before the lock, however many arrive at once.
+   */
   async signIn(email: string, password: string, now = new Date()): Promise<SignInResult> {
-    const stored = await this.records.get(normaliseEmail(email));
-    if (!stored) {
+    const key = normaliseEmail(email);
+    let locksNow = false;
+    const attempt = await this.update(key, (account) => {
+      if (isLocked(account, now)) return undefined;
+      const failedSignIns = (account.lockedUntil ? 0 : account.failedSignIns) + 1;
+      locksNow = failedSignIns >= MAX_FAILED_SIGN_INS;
+      const { lockedUntil: _expired, ...rest } = account;
+      // The attempt that reaches the limit locks at once; its own right password still opens it below.
+      return locksNow ? { ...rest, failedSignIns: 0, lockedUntil: new Date(now.getTime() + LOCK_MS).toISOString() } : { ...rest, failedSignIns };
+    });
+    if (!attempt) {
       // Same work as for a real account, so timing does not reveal which addresses exist.
       this.dummyHash ??= hashPassword('not a real password, only for timing');
       await verifyPassword(password, await this.dummyHash);
       return { error: 'invalid' };
     }
-    const account = { ...stored.value };
-    if (account.lockedUntil) {
-      if (account.lockedUntil > now.toISOString()) return { error: 'locked' };
-      delete account.lockedUntil;
-    }
-    if (await verifyPassword(password, account.passwordHash)) {
-      account.failedSignIns = 0;
-      delete account.lockedUntil;
-      await this.records.put(account.email, account);
-      return { account };
-    }
-    account.failedSignIns++;
-    const lock = account.failedSignIns >= MAX_FAILED_SIGN_INS;
-    if (lock) {
-      account.lockedUntil = new Date(now.getTime() + LOCK_MS).toISOString();
-      account.failedSignIns = 0;
-    }
-    // Conditional: failures counted at once on two instances must not undo each other.
-    await this.records.put(account.email, account, { ifVersion: stored.version }).catch((error: unknown) => {
-      if (!(error instanceof VersionConflictError)) throw error;
+    if (!attempt.changed) return { error: 'locked' };
+    if (!(await verifyPassword(password, attempt.account.passwordHash))) return { error: locksNow ? 'locked' : 'invalid' };
+    const signedIn = await this.update(key, ({ lockedUntil: _lock, ...account }) => ({ ...account, failedSignIns: 0 }));
+    return signedIn ? { account: signedIn.account } : { error: 'invalid' };
+  }
+
+  /**
+   * Changes one account by a read and a conditional write, again on a conflict; `change` returns
+   * undefined to leave it as it is. In this process the changes of one account also wait for each
+   * other, so a burst of attempts does not turn into a storm of conflicts. Undefined: no account.
+   */
+  private update(email: string, change: (account: StaffAccount) => StaffAccount | undefined): Promise<{ account: StaffAccount; changed: boolean } | undefined> {
+    const run = async () => {
+      for (;;) {
+        const stored = await this.records.get(email);
+        if (!stored) return undefined;
+        const next = change(stored.value);
+        if (!next) return { account: stored.value, changed: false };
+        try {
+          await this.records.put(email, next, { ifVersion: stored.version });
+          return { account: next, changed: true };
+        } catch (error) {
+          if (!(error instanceof VersionConflictError)) throw error;
+        }
+      }
+    };
+    const result = (this.queues.get(email) ?? Promise.resolve()).then(run);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(email, settled);
+    void settled.then(() => {
+      if (this.queues.get(email) === settled) this.queues.delete(email);
     });
-    return { error: lock ? 'locked' : 'invalid' };
+    return result;
   }
 }
+
+const isLocked = (account: StaffAccount, now: Date) => account.lockedUntil !== undefined && account.lockedUntil > now.toISOString();

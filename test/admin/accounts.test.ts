@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AccountStore, LOCK_MS, MAX_FAILED_SIGN_INS } from '../../src/admin/account-store.js';
+import { AccountStore, LOCK_MS, MAX_FAILED_SIGN_INS, type SignInResult } from '../../src/admin/account-store.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../../src/admin/passwords.js';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
+import { useStoreBackends } from '../support/stores.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const tempDir = useTempDir();
@@ -51,5 +52,48 @@ describe('staff accounts', () => {
     // Even the right password is refused while locked.
     expect(await store.signIn('editor@example.org', PASSWORD, new Date(now.getTime() + LOCK_MS - 1000))).toEqual({ error: 'locked' });
     expect(await store.signIn('editor@example.org', PASSWORD, new Date(now.getTime() + LOCK_MS + 1000))).toMatchObject({ account: { role: 'editor' } });
+  });
+});
+
+describe.each(useStoreBackends())('sign-in failures on the $name store', (backend) => {
+  const signInAll = (stores: AccountStore[], passwords: string[], now: Date) =>
+    Promise.all(passwords.map((password, i) => stores[i % stores.length]!.signIn('editor@example.org', password, now)));
+  const errors = (results: SignInResult[]) => results.map((r) => ('error' in r ? r.error : 'ok')).sort();
+  const wrong = Array.from({ length: 9 }, (_, i) => `wrong password ${i}`);
+
+  it('count nine wrong passwords sent at once as nine: locked after, the right password refused until the lock ends', async () => {
+    const place = await backend.place();
+    const store = new AccountStore(await place.open());
+    await store.create({ email: 'editor@example.org', role: 'editor', password: PASSWORD });
+    const now = new Date('2026-12-01T10:00:00Z');
+    const results = await signInAll([store], wrong, now);
+    // The first four are refused as wrong; the fifth locks; the rest find it locked (their passwords never checked).
+    expect(errors(results)).toEqual([...Array<string>(4).fill('invalid'), ...Array<string>(5).fill('locked')]);
+    expect(await store.signIn('editor@example.org', PASSWORD, new Date(now.getTime() + 1000))).toEqual({ error: 'locked' });
+    expect(await store.signIn('editor@example.org', PASSWORD, new Date(now.getTime() + LOCK_MS + 1000))).toMatchObject({ account: { email: 'editor@example.org' } });
+  });
+
+  it('let the right password in among wrong ones sent at once, and a success starts the count again', async () => {
+    const place = await backend.place();
+    const store = new AccountStore(await place.open());
+    await store.create({ email: 'editor@example.org', role: 'editor', password: PASSWORD });
+    const now = new Date('2026-12-01T10:00:00Z');
+    const results = await signInAll([store], ['wrong 1', 'wrong 2', PASSWORD], now);
+    expect(errors(results)).toEqual(['invalid', 'invalid', 'ok']);
+    expect((await store.find('editor@example.org'))?.failedSignIns).toBe(0);
+  });
+});
+
+describe.each(useStoreBackends().filter((b) => b.name === 'postgres'))('sign-in failures on instances sharing the $name store', (backend) => {
+  it('count failures sent at once to two instances as one count', async () => {
+    const place = await backend.place();
+    const [a, b] = [new AccountStore(await place.open()), new AccountStore(await place.open())];
+    await a.create({ email: 'editor@example.org', role: 'editor', password: PASSWORD });
+    const now = new Date('2026-12-01T10:00:00Z');
+    const wrong = Array.from({ length: 9 }, (_, i) => `wrong password ${i}`);
+    const results = await Promise.all(wrong.map((password, i) => [a, b][i % 2]!.signIn('editor@example.org', password, now)));
+    expect(results.map((r) => ('error' in r ? r.error : 'ok')).sort()).toEqual([...Array<string>(4).fill('invalid'), ...Array<string>(5).fill('locked')]);
+    expect(await b.signIn('editor@example.org', PASSWORD, now)).toEqual({ error: 'locked' });
+    expect(await a.signIn('editor@example.org', PASSWORD, now)).toEqual({ error: 'locked' });
   });
 });
