@@ -21,6 +21,48 @@ describe('Markdown to Telegram HTML', () => {
   });
 });
 
+describe('left-to-right runs in right-to-left Telegram text', () => {
+  const isolated = (text: string) => `\u2066${text}\u2069`;
+
+  it('isolates a phone number, a Latin and Cyrillic address, an e-mail and a web address in an Arabic answer', () => {
+    const html = toTelegramHtml([
+      'اتصل بمكتب IOM في صوفيا:',
+      '📞 الهاتف: +359 2 93 94 774',
+      '📍 العنوان: ул. „Цар Асен“ 77, София (77 Tzar Asen Street, Sofia).',
+      'اكتب إلى info@iom.int أو زر https://www.iom.bg',
+    ].join('\n'));
+    expect(html).toBe([
+      `اتصل بمكتب ${isolated('IOM')} في صوفيا:`,
+      `📞 الهاتف: ${isolated('+359 2 93 94 774')}`,
+      `📍 العنوان: ${isolated('ул. „Цар Асен“ 77, София (77 Tzar Asen Street, Sofia)')}.`,
+      `اكتب إلى ${isolated('info@iom.int')} أو زر ${isolated('https://www.iom.bg')}`,
+    ].join('\n'));
+    expect(parseTelegramHtml(html)).not.toHaveProperty('error');
+  });
+
+  it('isolates a number alone on its line, and inside bold text and links, when the answer is in Farsi or Pashto', () => {
+    expect(toTelegramHtml('با ما تماس بگیرید:\n+359 2 93 94 774')).toBe(`با ما تماس بگیرید:\n${isolated('+359 2 93 94 774')}`);
+    expect(toTelegramHtml('شمېره: **+359 2 93 94 774** [ویب‌پاڼه](https://www.iom.bg)')).toBe(
+      `شمېره: <b>${isolated('+359 2 93 94 774')}</b> <a href="https://www.iom.bg/">ویب‌پاڼه</a>`,
+    );
+  });
+
+  it('leaves text without right-to-left letters as it was', () => {
+    expect(toTelegramHtml('Call +359 2 93 94 774 or write to info@iom.int.')).toBe('Call +359 2 93 94 774 or write to info@iom.int.');
+  });
+
+  it('never cuts a message inside an isolated run', () => {
+    const line = `الرقم +359 2 93 94 774 ${'كلمة '.repeat(6)}`;
+    const messages = toTelegramMessages(Array.from({ length: 40 }, () => line).join(' '), 100);
+    expect(messages.length).toBeGreaterThan(5);
+    expect(messages.join('')).toContain(isolated('+359 2 93 94 774'));
+    for (const message of messages) {
+      expect(message.length).toBeLessThanOrEqual(100);
+      expect(message.split('\u2066').length, message).toBe(message.split('\u2069').length);
+    }
+  });
+});
+
 describe('cutting answers into Telegram messages', () => {
   it('keeps a short answer in one message', () => {
     expect(toTelegramMessages('Hello\n\nWorld')).toEqual(['Hello\n\nWorld']);
