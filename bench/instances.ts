@@ -5,7 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import postgres from 'postgres';
+import pg from 'pg';
 import { buildWidget } from '../src/channels/webchat/widget-build.js';
 import { readEvalFile, type EvalItem } from '../src/eval/evaluate.js';
 import { LANGUAGES } from '../src/languages.js';
@@ -209,23 +209,25 @@ async function measuringCpu<T>(serverPids: readonly number[], postmaster: number
  * its counts at most once a second), about the same at both ends of a measurement.
  */
 async function transactionsOf(url: string): Promise<number> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const client = new pg.Client(url);
+  await client.connect();
   try {
-    const [row] = await sql<{ n: string }[]>`select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = current_database()`;
-    return Number(row?.n ?? 0);
+    const { rows } = await client.query<{ n: string }>('select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = current_database()');
+    return Number(rows[0]?.n ?? 0);
   } finally {
-    await sql.end({ timeout: 5 });
+    await client.end();
   }
 }
 
 /** The cluster's postmaster: the parent of a backend. */
 async function postmasterOf(cluster: PostgresCluster): Promise<number | undefined> {
-  const sql = postgres(cluster.url(), { max: 1, onnotice: () => {} });
+  const client = new pg.Client(cluster.url());
+  await client.connect();
   try {
-    const [row] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
-    return row ? (await procTimes(row.pid))?.ppid : undefined;
+    const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    return rows[0] ? (await procTimes(rows[0].pid))?.ppid : undefined;
   } finally {
-    await sql.end({ timeout: 5 });
+    await client.end();
   }
 }
 

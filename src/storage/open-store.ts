@@ -33,5 +33,5 @@ export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>,
 export async function sharedRateLimitStore(store: Store): Promise<FastifyRateLimitStoreCtor | undefined> {
   if (store.kind !== 'postgres') return undefined;
   const [{ PostgresStore }, { postgresRateLimitStore }] = await Promise.all([import('./postgres/postgres-store.js'), import('./postgres/rate-limit-store.js')]);
-  return store instanceof PostgresStore ? postgresRateLimitStore(store.sql) : undefined;
+  return store instanceof PostgresStore ? postgresRateLimitStore(store.database) : undefined;
 }

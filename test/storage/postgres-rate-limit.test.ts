@@ -16,7 +16,7 @@ afterEach(async () => {
 async function instance(store: PostgresStore, limit: { max: number; timeWindow: number }): Promise<FastifyInstance> {
   const app = Fastify();
   closing.push(() => app.close());
-  await app.register(rateLimit, { global: false, store: postgresRateLimitStore(store.sql) });
+  await app.register(rateLimit, { global: false, store: postgresRateLimitStore(store.database) });
   app.get('/ask', { config: { rateLimit: limit } }, async () => ({ ok: true }));
   app.get('/other', { config: { rateLimit: limit } }, async () => ({ ok: true }));
   await app.ready();
@@ -67,8 +67,8 @@ describe('PostgreSQL rate-limit store', () => {
     expect((await ask(app)).statusCode).toBe(200);
     expect((await ask(app)).statusCode).toBe(429);
 
-    await store.sql`update rate_limits set reset_at = now() - interval '1 second'`;
-    expect(await sweepExpiredRateLimits(store.sql)).toBe(1);
-    expect(await store.sql`select key from rate_limits`).toHaveLength(0);
+    await store.database.query(`update rate_limits set reset_at = now() - interval '1 second'`);
+    expect(await sweepExpiredRateLimits(store.database)).toBe(1);
+    expect((await store.database.query('select key from rate_limits')).rows).toHaveLength(0);
   });
 });

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, chown, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
+import pg from 'pg';
 import { freePort } from './process.js';
 
 /**
@@ -26,8 +26,11 @@ export interface PostgresCluster {
   url(database?: string): string;
   /** Creates a fresh empty database; returns its URL. */
   createDatabase(): Promise<string>;
-  /** Stops the server (fast shutdown: clients are disconnected); data and port are kept. */
-  stop(): Promise<void>;
+  /**
+   * Stops the server; data and port are kept. `fast` (the default) disconnects clients cleanly;
+   * `immediate` aborts every backend at once, as a crash or a kill would.
+   */
+  stop(mode?: 'fast' | 'immediate'): Promise<void>;
   /** Starts the server again after `stop`, on the same port with the same data. */
   start(): Promise<void>;
   /** Stops the server if running and deletes its folder. */
@@ -80,11 +83,14 @@ function run(file: string, args: string[], options: { cwd: string; user: { uid: 
 /** Creates a uniquely named empty database through the superuser URL `adminUrl`; returns its URL. */
 export async function createDatabaseAt(adminUrl: string): Promise<string> {
   const name = `t_${process.pid}_${randomBytes(6).toString('hex')}`;
-  const sql = postgres(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
+  // A lost connection is reported by the query; unlistened, the event would end the test run.
+  client.on('error', () => {});
+  await client.connect();
   try {
-    await sql.unsafe(`create database "${name}"`);
+    await client.query(`create database "${name}"`);
   } finally {
-    await sql.end({ timeout: 5 });
+    await client.end();
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
@@ -131,9 +137,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     await run(path.join(bin, 'pg_ctl'), ['start', '-D', data, '-l', log, '-w', '-t', '60'], opts);
     running = true;
   };
-  const stop = async () => {
+  const stop = async (mode: 'fast' | 'immediate' = 'fast') => {
     if (!running) return;
-    await run(path.join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w', '-t', '60'], opts);
+    await run(path.join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', mode, '-w', '-t', '60'], opts);
     running = false;
   };
   try {
@@ -148,7 +154,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     start,
     stop,
     destroy: async () => {
-      await stop();
+      await stop('fast');
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -47,7 +47,9 @@ export class WebChatAdapter extends BotAdapter {
       } as Activity;
       // "Typing" matters only while it is true: listeners get it, the history does not.
       if (activity.type === 'typing') {
-        await this.conversations.broadcast(conversationId, outgoing);
+        // Best effort: ShowTypingMiddleware sends it from a timer, where a failure (the database
+        // gone) would be an unhandled rejection that ends the process.
+        await this.conversations.broadcast(conversationId, outgoing).catch(() => undefined);
         return { id: '' };
       }
       return { id: await this.conversations.append(conversationId, outgoing) };

@@ -1,4 +1,4 @@
-import type postgres from 'postgres';
+import type { Database } from './database.js';
 
 /**
  * The PostgreSQL schema, as the ordered list of changes that build it. A released migration is
@@ -59,22 +59,22 @@ const MIGRATION_LOCK = 0x7261686e; // "rahn"
  * transaction holding an advisory lock, so the others wait, then find the work done. Versions
  * the database has that this code does not know (a newer instance ran first) are left alone.
  */
-export async function migrate(sql: postgres.Sql, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  return sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK})`;
-    await tx`
+export async function migrate(database: Pick<Database, 'transaction'>, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  return database.transaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query(`
       create table if not exists schema_migrations (
         version integer primary key,
         name text not null,
         applied_at timestamptz not null default now()
-      )`;
-    const done = new Set((await tx<{ version: number }[]>`select version from schema_migrations`).map((r) => r.version));
+      )`);
+    const done = new Set((await tx.query<{ version: number }>('select version from schema_migrations')).rows.map((r) => r.version));
     const applied: number[] = [];
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(migration.version)) continue;
-      // Several statements in one string: unsafe() without parameters uses the simple protocol, which allows that.
-      await tx.unsafe(migration.sql);
-      await tx`insert into schema_migrations (version, name) values (${migration.version}, ${migration.name})`;
+      // Several statements in one string: a query without values uses the simple protocol, which allows that.
+      await tx.query(migration.sql);
+      await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [migration.version, migration.name]);
       applied.push(migration.version);
     }
     return applied;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
+import pg from 'pg';
 import {
   checkCollectionName,
   checkKey,
@@ -16,75 +16,65 @@ import {
   type StoreHealth,
   type WriteOptions,
 } from '../store.js';
+import { connectionConfig, connectionError, Database, type Log, type Queryable } from './database.js';
 import { migrate } from './migrations.js';
 
 /**
  * The Store on PostgreSQL (`DATABASE_URL`), shared by every instance using the same database.
  * Each method is one statement (or one transaction), so instances never need to coordinate:
  * conditional writes are decided by the database, counters are added to in place, and
- * broadcasts travel by LISTEN/NOTIFY. Schema: `migrations.ts`, applied by `open`.
+ * broadcasts travel by LISTEN/NOTIFY. Schema: `migrations.ts`, applied by `open`. The driver is
+ * node-postgres: a pool for statements (`database.ts`), one connection of its own for LISTEN.
  */
 
-export type Log = (level: 'info' | 'warn', msg: string) => void;
-
 export interface PostgresStoreOptions {
-  /** Where broadcast reconnections and listener failures are reported; default nowhere. */
+  /** Where lost connections, broadcast reconnections and listener failures are reported; default nowhere. */
   readonly log?: Log;
   /** Most connections in the pool (a subscribed store holds one more, for LISTEN); default 10. */
   readonly max?: number;
 }
 
-/** A statement runner: the pool or a transaction. */
-type Query = postgres.Sql | postgres.TransactionSql;
-
 const HEALTH_TIMEOUT_MS = 1500;
-const CLOSE_TIMEOUT_S = 5;
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly broadcast: PostgresBroadcast;
 
   private constructor(
-    /** The postgres.js client, for PostgreSQL-only helpers (the rate-limit store). */
-    readonly sql: postgres.Sql,
+    /** The connection pool, for PostgreSQL-only helpers (the rate-limit store). */
+    readonly database: Database,
+    url: string,
     log: Log,
   ) {
-    this.broadcast = new PostgresBroadcast(sql, log);
+    this.broadcast = new PostgresBroadcast(database, url, log);
   }
 
   /** Connects, brings the schema up to date, and returns the store. */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-    const sql = postgres(url, {
-      max: options.max ?? 10,
-      connect_timeout: 5,
-      // Idle connections go after a minute: a quiet instance does not hold a full pool.
-      idle_timeout: 60,
-      // Notices ("relation already exists, skipping") are not for the application log.
-      onnotice: () => {},
-      // No column or value transforms: rows come back with the names and types the SQL gives.
-      transform: undefined,
-    });
     const log = options.log ?? (() => {});
+    const database = Database.open(url, { max: options.max, log });
     try {
-      const applied = await migrate(sql);
+      const applied = await migrate(database);
       if (applied.length > 0) log('info', `database schema migrated to version ${applied.at(-1)} (applied ${applied.join(', ')})`);
     } catch (error) {
-      await sql.end({ timeout: 1 });
+      await database.close();
       throw error;
     }
-    return new PostgresStore(sql, log);
+    return new PostgresStore(database, url, log);
   }
 
   documents<T>(collection: string): Documents<T> {
-    return new PostgresDocuments<T>(this.sql, checkCollectionName(collection));
+    return new PostgresDocuments<T>(this.database, checkCollectionName(collection));
   }
 
   counters(collection: string): Counters {
-    return new PostgresCounters(this.sql, checkCollectionName(collection));
+    return new PostgresCounters(this.database, checkCollectionName(collection));
   }
 
   async health(): Promise<StoreHealth> {
-    const query = this.sql`select 1`;
+    const query = this.database.query('select 1');
+    // Still waiting for a connection when the timeout wins, it gives up by itself (the pool's connect timeout).
+    query.catch(() => {});
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
@@ -93,9 +83,6 @@ export class PostgresStore implements Store {
       await Promise.race([query, timeout]);
       return { ok: true };
     } catch (error) {
-      // A query still queued for a connection (the server is gone) must not run much later.
-      void query.cancel();
-      query.catch(() => {});
       return { ok: false, problem: `PostgreSQL is not answering: ${(error as Error).message}` };
     } finally {
       clearTimeout(timer);
@@ -103,30 +90,26 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.broadcast.stop();
-    await this.sql.end({ timeout: CLOSE_TIMEOUT_S });
+    await Promise.all([this.broadcast.stop(), this.database.close()]);
   }
 }
 
-interface DocumentRow {
+type DocumentRow = {
   key: string;
   value: unknown;
   version: string;
   updated_at: Date;
-}
+};
 
 function toDocument<T>(row: DocumentRow): StoredDocument<T> {
   return { key: row.key, value: row.value as T, version: row.version, updatedAt: row.updated_at };
 }
 
 /**
- * JSON goes in as text parameters (type oid 25) cast to jsonb in SQL: an untyped string would be
- * typed jsonb by the server and JSON-encoded a second time, and `sql.json(null)` would be SQL
- * NULL rather than the JSON value null.
+ * The JSON text of a value to store; refuses what JSON cannot hold. It goes in as a text
+ * parameter cast to jsonb in SQL (`$n::jsonb`): node-postgres would JSON-encode an object itself,
+ * but turn `null` into SQL NULL rather than the JSON value null.
  */
-const TEXT = 25;
-
-/** The JSON text of a value to store; refuses what JSON cannot hold. */
 function toJson(value: unknown): string {
   const json = JSON.stringify(value);
   if (json === undefined) throw new Error('document value must be JSON (got undefined, a function or a symbol)');
@@ -150,10 +133,19 @@ export function prefixEnd(prefix: string): string | undefined {
   return undefined;
 }
 
-function keyRange(sql: Query, prefix: string | undefined): postgres.Fragment {
-  if (!prefix) return sql``;
+/** The values of a statement being put together, each added where it is used: `add(v)` is its `$n`. */
+class Parameters {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+function keyRange(params: Parameters, prefix: string | undefined): string {
+  if (!prefix) return '';
   const end = prefixEnd(prefix);
-  return end === undefined ? sql`and key >= ${prefix}` : sql`and key >= ${prefix} and key < ${end}`;
+  return end === undefined ? `and key >= ${params.add(prefix)}` : `and key >= ${params.add(prefix)} and key < ${params.add(end)}`;
 }
 
 /**
@@ -161,56 +153,62 @@ function keyRange(sql: Query, prefix: string | undefined): postgres.Fragment {
  * an upsert when unconditional, an insert that skips an existing row for `null`, an update
  * of the expected version otherwise. Returns false when the condition did not hold.
  */
-async function writeOne(sql: Query, collection: string, key: string, json: string, version: string, at: Date, ifVersion: string | null | undefined): Promise<boolean> {
+async function writeOne(db: Queryable, collection: string, key: string, json: string, version: string, at: Date, ifVersion: string | null | undefined): Promise<boolean> {
   if (ifVersion === undefined) {
-    await sql`
-      insert into documents (collection, key, value, version, updated_at)
-      values (${collection}, ${key}, ${sql.typed(json, TEXT)}::jsonb, ${version}, ${at})
+    await db.query(
+      `insert into documents (collection, key, value, version, updated_at)
+      values ($1, $2, $3::jsonb, $4, $5)
       on conflict (collection, key) do update
-      set value = excluded.value, version = excluded.version, updated_at = excluded.updated_at`;
+      set value = excluded.value, version = excluded.version, updated_at = excluded.updated_at`,
+      [collection, key, json, version, at],
+    );
     return true;
   }
   if (ifVersion === null) {
-    const rows = await sql`
-      insert into documents (collection, key, value, version, updated_at)
-      values (${collection}, ${key}, ${sql.typed(json, TEXT)}::jsonb, ${version}, ${at})
-      on conflict (collection, key) do nothing
-      returning 1`;
-    return rows.length === 1;
+    const { rowCount } = await db.query(
+      `insert into documents (collection, key, value, version, updated_at)
+      values ($1, $2, $3::jsonb, $4, $5)
+      on conflict (collection, key) do nothing`,
+      [collection, key, json, version, at],
+    );
+    return rowCount === 1;
   }
-  const rows = await sql`
-    update documents set value = ${sql.typed(json, TEXT)}::jsonb, version = ${version}, updated_at = ${at}
-    where collection = ${collection} and key = ${key} and version = ${ifVersion}
-    returning 1`;
-  return rows.length === 1;
+  const { rowCount } = await db.query(
+    `update documents set value = $3::jsonb, version = $4, updated_at = $5
+    where collection = $1 and key = $2 and version = $6`,
+    [collection, key, json, version, at, ifVersion],
+  );
+  return rowCount === 1;
 }
 
 class PostgresDocuments<T> implements Documents<T> {
   constructor(
-    private readonly sql: postgres.Sql,
+    private readonly database: Database,
     private readonly collection: string,
   ) {}
 
   async get(key: string): Promise<StoredDocument<T> | undefined> {
-    const [row] = await this.sql<DocumentRow[]>`
-      select key, value, version, updated_at from documents
-      where collection = ${this.collection} and key = ${checkKey(key)}`;
-    return row && toDocument<T>(row);
+    const { rows } = await this.database.query<DocumentRow>(
+      'select key, value, version, updated_at from documents where collection = $1 and key = $2',
+      [this.collection, checkKey(key)],
+    );
+    return rows[0] && toDocument<T>(rows[0]);
   }
 
   async getMany(keys: readonly string[]): Promise<StoredDocument<T>[]> {
     if (keys.length === 0) return [];
     keys.forEach(checkKey);
-    const rows = await this.sql<DocumentRow[]>`
-      select key, value, version, updated_at from documents
-      where collection = ${this.collection} and key = any(${[...keys]}::text[])`;
+    const { rows } = await this.database.query<DocumentRow>(
+      'select key, value, version, updated_at from documents where collection = $1 and key = any($2::text[])',
+      [this.collection, [...keys]],
+    );
     const byKey = new Map(rows.map((r) => [r.key, toDocument<T>(r)]));
     return keys.flatMap((k) => byKey.get(k) ?? []);
   }
 
   async put(key: string, value: T, options: WriteOptions = {}): Promise<string> {
     const version = randomUUID();
-    const written = await writeOne(this.sql, this.collection, checkKey(key), toJson(value), version, options.at ?? new Date(), options.ifVersion);
+    const written = await writeOne(this.database, this.collection, checkKey(key), toJson(value), version, options.at ?? new Date(), options.ifVersion);
     if (!written) throw new VersionConflictError([key]);
     return version;
   }
@@ -228,7 +226,7 @@ class PostgresDocuments<T> implements Documents<T> {
     const keys = changes.map((c) => checkKey(c.key));
     if (new Set(keys).size !== keys.length) throw new Error('apply: each key at most once');
     const ordered = [...changes].sort((a, b) => (a.key < b.key ? -1 : 1));
-    await this.sql.begin(async (tx) => {
+    await this.database.transaction(async (tx) => {
       for (const [i, change] of ordered.entries()) {
         const version = randomUUID();
         if (await this.applyOne(tx, change, change.value === null ? null : toJson(change.value), version, at)) {
@@ -236,9 +234,10 @@ class PostgresDocuments<T> implements Documents<T> {
           continue;
         }
         const rest = ordered.slice(i + 1);
-        const rows = await tx<{ key: string; version: string }[]>`
-          select key, version from documents
-          where collection = ${this.collection} and key = any(${rest.map((c) => c.key)}::text[])`;
+        const { rows } = await tx.query<{ key: string; version: string }>(
+          'select key, version from documents where collection = $1 and key = any($2::text[])',
+          [this.collection, rest.map((c) => c.key)],
+        );
         const stored = new Map(rows.map((r) => [r.key, r.version]));
         const later = rest.filter((c) => c.ifVersion !== undefined && (c.ifVersion ?? undefined) !== stored.get(c.key)).map((c) => c.key);
         throw new VersionConflictError([change.key, ...later]);
@@ -248,48 +247,54 @@ class PostgresDocuments<T> implements Documents<T> {
   }
 
   /** One change of `apply`, its condition checked by the statement itself; false when it does not hold. */
-  private async applyOne(tx: Query, change: DocumentChange<T>, json: string | null, version: string, at: Date): Promise<boolean> {
+  private async applyOne(tx: Queryable, change: DocumentChange<T>, json: string | null, version: string, at: Date): Promise<boolean> {
     if (json !== null) return writeOne(tx, this.collection, change.key, json, version, at, change.ifVersion);
     if (change.ifVersion === null) {
-      const rows = await tx`select 1 from documents where collection = ${this.collection} and key = ${change.key}`;
-      return rows.length === 0;
+      const { rowCount } = await tx.query('select 1 from documents where collection = $1 and key = $2', [this.collection, change.key]);
+      return rowCount === 0;
     }
-    const rows = await tx`
-      delete from documents where collection = ${this.collection} and key = ${change.key}
-      ${change.ifVersion === undefined ? tx`` : tx`and version = ${change.ifVersion}`}
-      returning 1`;
-    return change.ifVersion === undefined || rows.length === 1;
+    if (change.ifVersion === undefined) {
+      await tx.query('delete from documents where collection = $1 and key = $2', [this.collection, change.key]);
+      return true;
+    }
+    const { rowCount } = await tx.query('delete from documents where collection = $1 and key = $2 and version = $3', [this.collection, change.key, change.ifVersion]);
+    return rowCount === 1;
   }
 
   async delete(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
     keys.forEach(checkKey);
-    const result = await this.sql`delete from documents where collection = ${this.collection} and key = any(${[...keys]}::text[])`;
-    return result.count;
+    const { rowCount } = await this.database.query('delete from documents where collection = $1 and key = any($2::text[])', [this.collection, [...keys]]);
+    return rowCount ?? 0;
   }
 
   async list(options: ListOptions = {}): Promise<StoredDocument<T>[]> {
-    const { sql } = this;
-    const rows = await sql<DocumentRow[]>`
-      select key, value, version, updated_at from documents
-      where collection = ${this.collection} ${keyRange(sql, options.prefix)}
-      ${options.after === undefined ? sql`` : sql`and key > ${options.after}`}
+    const params = new Parameters();
+    const { rows } = await this.database.query<DocumentRow>(
+      `select key, value, version, updated_at from documents
+      where collection = ${params.add(this.collection)} ${keyRange(params, options.prefix)}
+      ${options.after === undefined ? '' : `and key > ${params.add(options.after)}`}
       order by key
-      ${options.limit === undefined ? sql`` : sql`limit ${options.limit}`}`;
+      ${options.limit === undefined ? '' : `limit ${params.add(options.limit)}`}`,
+      params.values,
+    );
     return rows.map((r) => toDocument<T>(r));
   }
 
   async deleteWrittenBefore(cutoff: Date, options: Pick<ListOptions, 'prefix'> = {}): Promise<number> {
-    const result = await this.sql`
-      delete from documents
-      where collection = ${this.collection} and updated_at < ${cutoff} ${keyRange(this.sql, options.prefix)}`;
-    return result.count;
+    const params = new Parameters();
+    const { rowCount } = await this.database.query(
+      `delete from documents
+      where collection = ${params.add(this.collection)} and updated_at < ${params.add(cutoff)} ${keyRange(params, options.prefix)}`,
+      params.values,
+    );
+    return rowCount ?? 0;
   }
 }
 
 class PostgresCounters implements Counters {
   constructor(
-    private readonly sql: postgres.Sql,
+    private readonly database: Database,
     private readonly collection: string,
   ) {}
 
@@ -302,22 +307,27 @@ class PostgresCounters implements Counters {
     for (const [name, delta] of Object.entries(deltas)) {
       if (!Number.isSafeInteger(delta)) throw new Error(`counter "${name}": ${delta} is not a whole number`);
     }
-    const [row] = await this.sql<{ counts: Counts }[]>`
-      insert into counters as c (collection, key, counts)
-      values (${this.collection}, ${key}, ${this.sql.typed(JSON.stringify(deltas), TEXT)}::jsonb)
+    const { rows } = await this.database.query<{ counts: Counts }>(
+      `insert into counters as c (collection, key, counts)
+      values ($1, $2, $3::jsonb)
       on conflict (collection, key) do update set counts = (
         select coalesce(jsonb_object_agg(name, coalesce((c.counts ->> name)::numeric, 0) + coalesce((excluded.counts ->> name)::numeric, 0)), '{}')
         from (select jsonb_object_keys(c.counts) union select jsonb_object_keys(excluded.counts)) as names (name)
       )
-      returning counts`;
-    return row!.counts;
+      returning counts`,
+      [this.collection, key, JSON.stringify(deltas)],
+    );
+    return rows[0]!.counts;
   }
 
   async list(options: Pick<ListOptions, 'prefix'> = {}): Promise<{ readonly key: string; readonly counts: Counts }[]> {
-    const rows = await this.sql<{ key: string; counts: Counts }[]>`
-      select key, counts from counters
-      where collection = ${this.collection} ${keyRange(this.sql, options.prefix)}
-      order by key`;
+    const params = new Parameters();
+    const { rows } = await this.database.query<{ key: string; counts: Counts }>(
+      `select key, counts from counters
+      where collection = ${params.add(this.collection)} ${keyRange(params, options.prefix)}
+      order by key`,
+      params.values,
+    );
     return rows.map((r) => ({ key: r.key, counts: r.counts }));
   }
 }
@@ -336,22 +346,31 @@ interface Subscriber {
   readonly onReconnect: (() => void) | undefined;
 }
 
+/** Waits between attempts to LISTEN again after a lost connection: doubling from the first to the most. */
+const RELISTEN_DELAY_MS = { first: 250, most: 5000 };
+
 /**
  * Broadcast by LISTEN/NOTIFY on one channel. The store LISTENs once, on the first subscription,
- * on a connection of its own that postgres.js re-establishes after a loss; it then calls
- * `onlisten` again, which is how subscribers learn that they may have missed messages.
+ * on a connection of its own (a pooled one would go back to the pool and stop listening). When
+ * that connection is lost it is opened again, with growing waits, until it LISTENs again;
+ * subscribers are then told (`onReconnect`) that they may have missed messages.
  */
 class PostgresBroadcast implements Broadcast {
   private readonly subscribers = new Set<Subscriber>();
   /** Settles when the LISTEN is in place (or its first attempt failed). */
   private ready: Promise<void> | undefined;
   private listenedBefore = false;
+  /** The LISTEN connection while it is open or opening. */
+  private client: pg.Client | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private retryDelay = RELISTEN_DELAY_MS.first;
   /** Parts of long messages still arriving, by message id. */
   private readonly parts = new Map<string, string[]>();
   private stopped = false;
 
   constructor(
-    private readonly sql: postgres.Sql,
+    private readonly database: Database,
+    private readonly url: string,
     private readonly log: Log,
   ) {}
 
@@ -364,13 +383,13 @@ class PostgresBroadcast implements Broadcast {
     if (message.length > MAX_BROADCAST_LENGTH) throw new Error(`broadcast message over ${MAX_BROADCAST_LENGTH} characters`);
     const payload = JSON.stringify({ topic, message });
     if (Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES) {
-      await this.sql`select pg_notify(${CHANNEL}, ${payload})`;
+      await this.database.query('select pg_notify($1, $2)', [CHANNEL, payload]);
       return;
     }
     const pieces = splitText(payload, PART_LENGTH);
     const id = randomUUID();
-    await this.sql.begin(async (tx) => {
-      for (const [i, piece] of pieces.entries()) await tx`select pg_notify(${CHANNEL}, ${`#${id}:${i}:${pieces.length}:${piece}`})`;
+    await this.database.transaction(async (tx) => {
+      for (const [i, piece] of pieces.entries()) await tx.query('select pg_notify($1, $2)', [CHANNEL, `#${id}:${i}:${pieces.length}:${piece}`]);
     });
   }
 
@@ -390,24 +409,65 @@ class PostgresBroadcast implements Broadcast {
     };
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.stopped = true;
     this.subscribers.clear();
+    clearTimeout(this.retry);
+    await this.client?.end().catch(() => {});
   }
 
   /**
-   * LISTENs once for the life of the store. If the first attempt fails (server down), postgres.js
-   * keeps retrying in the background with the same callbacks, so this never LISTENs twice (which
-   * would deliver twice); `listened` marks the store ready when a retry gets through.
+   * LISTENs once for the life of the store. If the first attempt fails (server down), the
+   * subscription fails, and attempts go on in the background, one connection at a time, so this
+   * never LISTENs twice (which would deliver twice); `listened` marks the store ready when one
+   * gets through.
    */
   private listen(): Promise<void> {
-    this.ready ??= new Promise<void>((resolve, reject) => {
-      this.sql.listen(CHANNEL, (payload) => this.received(payload), () => {
-        this.listened();
-        resolve();
-      }).catch(reject);
-    });
+    this.ready ??= this.connect();
     return this.ready;
+  }
+
+  /** Opens the LISTEN connection; on failure, or when it is later lost, the next attempt is scheduled. */
+  private async connect(): Promise<void> {
+    const client = new pg.Client(connectionConfig(this.url));
+    this.client = client;
+    let lost = false;
+    const onLost = (error: Error | undefined, established: boolean) => {
+      if (lost) return;
+      lost = true;
+      if (this.client === client) this.client = undefined;
+      void client.end().catch(() => {});
+      if (this.stopped) return;
+      if (established) this.log('warn', `PostgreSQL broadcast listener lost its connection${error ? ` (${error.message})` : ''}; listening again once it is back`);
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        // A failed attempt schedules the next one itself.
+        this.connect().catch(() => {});
+      }, this.retryDelay);
+      this.retry.unref();
+      this.retryDelay = Math.min(this.retryDelay * 2, RELISTEN_DELAY_MS.most);
+    };
+    let established = false;
+    // Without these listeners a lost connection would end the process.
+    client.on('error', (error) => onLost(error, established));
+    client.on('end', () => onLost(undefined, established));
+    client.on('notification', ({ channel, payload }) => {
+      if (channel === CHANNEL && payload !== undefined) this.received(payload);
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${CHANNEL}`);
+    } catch (error) {
+      onLost(error as Error, false);
+      throw connectionError(error);
+    }
+    if (this.stopped) {
+      await client.end().catch(() => {});
+      return;
+    }
+    established = true;
+    this.retryDelay = RELISTEN_DELAY_MS.first;
+    this.listened();
   }
 
   private listened(): void {

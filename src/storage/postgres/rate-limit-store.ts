@@ -1,5 +1,5 @@
 import type { FastifyRateLimitOptions, FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type postgres from 'postgres';
+import type { Queryable } from './database.js';
 
 /**
  * A `@fastify/rate-limit` store in PostgreSQL (table `rate_limits`, see `migrations.ts`), so every
@@ -25,19 +25,19 @@ const SWEEP_EVERY_MS = 60_000;
 const MAX_WINDOW_MS = 10 * 365 * 86_400_000;
 
 /** Deletes the rows whose window has ended; returns how many. `incr` calls it once a minute at most. */
-export async function sweepExpiredRateLimits(sql: postgres.Sql): Promise<number> {
-  const result = await sql`delete from rate_limits where reset_at <= now()`;
-  return result.count;
+export async function sweepExpiredRateLimits(database: Queryable): Promise<number> {
+  const { rowCount } = await database.query('delete from rate_limits where reset_at <= now()');
+  return rowCount ?? 0;
 }
 
 /** The store constructor to pass as `store:` when registering `@fastify/rate-limit`. */
-export function postgresRateLimitStore(sql: postgres.Sql): FastifyRateLimitStoreCtor {
+export function postgresRateLimitStore(database: Queryable): FastifyRateLimitStoreCtor {
   let lastSweep = 0;
   const sweepNow = () => {
     if (Date.now() - lastSweep < SWEEP_EVERY_MS) return;
     lastSweep = Date.now();
     // Best effort: a failed sweep only leaves rows for the next one.
-    sweepExpiredRateLimits(sql).catch(() => {});
+    sweepExpiredRateLimits(database).catch(() => {});
   };
 
   class PostgresRateLimitStore implements FastifyRateLimitStore {
@@ -61,32 +61,41 @@ export function postgresRateLimitStore(sql: postgres.Sql): FastifyRateLimitStore
     incr(key: string, callback: Callback, timeWindow: number, max: number): void {
       sweepNow();
       const window = Math.min(timeWindow, MAX_WINDOW_MS);
-      sql<{ current: number; ttl: number }[]>`
-        insert into rate_limits as r (key, count, reset_at)
-        values (${this.prefix + key}, 1, now() + ${window} * interval '1 millisecond')
-        on conflict (key) do update set
-          count = case when r.reset_at <= now() then 1 else r.count + 1 end,
-          reset_at = case
-            when r.reset_at <= now() then now() + ${window} * interval '1 millisecond'
-            when r.count + 1 > ${max} and ${this.continueExceeding}::boolean then now() + ${window} * interval '1 millisecond'
-            when r.count + 1 > ${max} and ${this.exponentialBackoff}::boolean
-              then now() + least(${window}::float8 * power(2, r.count - ${max}), ${MAX_WINDOW_MS}) * interval '1 millisecond'
-            else r.reset_at
-          end
-        returning count as current, greatest(0, ceil(extract(epoch from reset_at - now()) * 1000))::float8 as ttl`.then(
-        ([row]) => callback(null, row),
-        (error: Error) => callback(error),
-      );
+      // $1 key, $2 window (ms), $3 max, $4 continueExceeding, $5 exponentialBackoff, $6 the longest window (ms).
+      database
+        .query<{ current: number; ttl: number }>(
+          `insert into rate_limits as r (key, count, reset_at)
+          values ($1, 1, now() + $2::float8 * interval '1 millisecond')
+          on conflict (key) do update set
+            count = case when r.reset_at <= now() then 1 else r.count + 1 end,
+            reset_at = case
+              when r.reset_at <= now() then now() + $2::float8 * interval '1 millisecond'
+              when r.count + 1 > $3::integer and $4::boolean then now() + $2::float8 * interval '1 millisecond'
+              when r.count + 1 > $3::integer and $5::boolean
+                then now() + least($2::float8 * power(2, r.count - $3::integer), $6::float8) * interval '1 millisecond'
+              else r.reset_at
+            end
+          returning count as current, greatest(0, ceil(extract(epoch from reset_at - now()) * 1000))::float8 as ttl`,
+          [this.prefix + key, window, max, this.continueExceeding, this.exponentialBackoff, MAX_WINDOW_MS],
+        )
+        .then(
+          ({ rows }) => callback(null, rows[0]),
+          (error: Error) => callback(error),
+        );
     }
 
     /** The state of `key` without counting a request (the plugin's `{ increment: false }`). */
     read(key: string, callback: Callback): void {
-      sql<{ current: number; ttl: number }[]>`
-        select count as current, ceil(extract(epoch from reset_at - now()) * 1000)::float8 as ttl
-        from rate_limits where key = ${this.prefix + key} and reset_at > now()`.then(
-        ([row]) => callback(null, row ?? { current: 0, ttl: 0 }),
-        (error: Error) => callback(error),
-      );
+      database
+        .query<{ current: number; ttl: number }>(
+          `select count as current, ceil(extract(epoch from reset_at - now()) * 1000)::float8 as ttl
+          from rate_limits where key = $1 and reset_at > now()`,
+          [this.prefix + key],
+        )
+        .then(
+          ({ rows }) => callback(null, rows[0] ?? { current: 0, ttl: 0 }),
+          (error: Error) => callback(error),
+        );
     }
 
     child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
