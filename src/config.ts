@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { RahnamaError } from './errors.js';
+import { maskAddressPassword } from './redact.js';
 
 /** Reads one variable's text into a value, or says what is wrong with it. */
 type Parse<T> = (raw: string) => { value: T } | { error: string };
@@ -28,13 +30,44 @@ const baseUrl = (pattern: RegExp, hint: string): Parse<string> => (raw) =>
 const oneOf = <T extends string>(...choices: T[]): Parse<T> => (raw) =>
   (choices as string[]).includes(raw) ? { value: raw as T } : { error: `must be one of ${choices.join(', ')}` };
 
+/** Which proxies' `X-Forwarded-*` headers are believed, as Fastify's `trustProxy` takes it: none, a hop count, or addresses and CIDRs. */
+export type TrustProxy = false | number | readonly string[];
+/** proxy-addr's names for address ranges. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+const isAddressOrCidr = (entry: string) => {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+};
+const TRUST_EVERYONE =
+  'would believe X-Forwarded-For from anyone, so any client could pick its own address and pass every per-address limit; give the proxy\'s addresses or CIDRs (e.g. 10.0.0.2 or 10.0.0.0/24), or the number of proxies in front of the server (e.g. 1)';
+const trustProxy: Parse<TrustProxy> = (raw) => {
+  if (/^(false|no|off)$/i.test(raw)) return { value: false };
+  if (/^(true|yes|on)$/i.test(raw)) return { error: `true ${TRUST_EVERYONE}` };
+  if (/^\d+$/.test(raw)) return Number(raw) <= 10 ? { value: Number(raw) === 0 ? false : Number(raw) } : { error: 'a hop count must be from 0 to 10' };
+  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  const bad = entries.filter((e) => !PROXY_RANGES.includes(e) && !isAddressOrCidr(e));
+  if (bad.length > 0) return { error: `${bad.join(', ')}: each must be an IP address, a CIDR (10.0.0.0/24) or one of ${PROXY_RANGES.join(', ')}; or give a hop count` };
+  const everyone = entries.filter((e) => /\/0$/.test(e));
+  if (everyone.length > 0) return { error: `${everyone.join(', ')} ${TRUST_EVERYONE}` };
+  return { value: entries };
+};
+
 interface Variable<T> {
   readonly parse: Parse<T>;
   readonly default: T;
   /** What it does: the README's configuration table says the same. */
   readonly doc: string;
+  /**
+   * Set for a value that is or holds a secret: how an error may show it (never in full). It is
+   * also masked in logs (see `secretValues`).
+   */
+  readonly secret?: (raw: string) => string | undefined;
 }
 const variable = <T>(parse: Parse<T>, defaultValue: T, doc: string): Variable<T> => ({ parse, default: defaultValue, doc });
+/** A secret: an error names the variable and its length, never the value. */
+const secret = (parse: Parse<string>, doc: string, show: (raw: string) => string | undefined = () => undefined): Variable<string> => ({ parse, default: '', doc, secret: show });
 
 /**
  * Every environment variable Rahnama reads, with its parser, default and meaning, in one place.
@@ -45,7 +78,7 @@ export const ENV_VARIABLES = {
   HOST: variable(text(/\S/, 'must not be empty'), '127.0.0.1', 'Interface to listen on (`0.0.0.0` to accept outside connections; the Docker image sets it).'),
   LOG_LEVEL: variable(oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'info', 'pino log level. Message text is only logged at `debug` and below, never with user identifiers.'),
   DATA_DIR: variable(text(/\S/, 'must not be empty'), './data', 'Folder for what the server writes at run time: the embedded store (`DATA_DIR/store/`, when `DATABASE_URL` is empty), generated secrets and the embedding cache.'),
-  DATABASE_URL: variable(text(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// connection address'), '', 'PostgreSQL connection address (`postgres://user:password@host:5432/rahnama`). Set: all state and the published knowledge base live in that database, and several instances can share it. Empty: the embedded store under `DATA_DIR` (one instance).'),
+  DATABASE_URL: secret(text(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// connection address'), 'PostgreSQL connection address (`postgres://user:password@host:5432/rahnama`). Set: all state and the published knowledge base live in that database, and several instances can share it. Empty: the embedded store under `DATA_DIR` (one instance).', maskAddressPassword),
   MODELS_DIR: variable(text(/\S/, 'must not be empty'), './models', 'Folder holding embedding models, as `<MODELS_DIR>/<model id>/`.'),
   KNOWLEDGE_DIR: variable(text(/\S/, 'must not be empty'), './knowledge', 'Folder of the knowledge base YAML files and `contacts.yaml`.'),
   WIDGET_DIR: variable(text(/\S/, 'must not be empty'), './dist/widget', 'Folder of the built web chat widget (`npm run build:widget`; `npm start` rebuilds it when its sources changed).'),
@@ -60,23 +93,27 @@ export const ENV_VARIABLES = {
   MAX_QUESTION_LENGTH: variable(integer(10, 100000), 1000, 'Longest question accepted, in characters; longer ones get a 400.'),
   ANSWER_THRESHOLD: variable(decimal(0, 1), 0.5, 'Confidence (0–1) below which the bot does not answer but offers suggestions and the contact route.'),
   RATE_LIMIT_MAX: variable(integer(1, Number.MAX_SAFE_INTEGER), 60, 'Requests per client and minute on public endpoints: per IP address for `/api/ask` and new web chat conversations, per conversation for web chat messages (many people may share one address, e.g. in a reception centre).'),
-  TRUST_PROXY: variable(boolean, false, 'Trust `X-Forwarded-*` headers (set when behind a reverse proxy, so rate limits see real client addresses).'),
+  TRUST_PROXY: variable<TrustProxy>(
+    trustProxy,
+    false,
+    'Behind a reverse proxy: which proxies\' `X-Forwarded-*` headers to believe, so that rate limits see real client addresses: the proxy\'s addresses or CIDRs, comma-separated (`10.0.0.2`, `10.0.0.0/24`, `loopback`), or the number of proxies in front (`1`; only when nothing else can reach the server). `true` is refused: anyone could then pick their own address.',
+  ),
   RETENTION_DAYS: variable(integer(1, 3650), 90, 'Days after which stored questions and feedback, and the state of idle conversations and users, are deleted; shown to users in the privacy answer.'),
-  DIRECTLINE_SECRET: variable(text(/^.{32,}$/, 'must be at least 32 characters'), '', 'Secret that signs web chat conversation tokens (Direct Line). Set the same on every instance; when empty, one is generated once and kept in `DATA_DIR/directline-secret` (in the database with `DATABASE_URL`).'),
+  DIRECTLINE_SECRET: secret(text(/^.{32,}$/, 'must be at least 32 characters'), 'Secret that signs web chat conversation tokens (Direct Line). Set the same on every instance; when empty, one is generated once and kept in `DATA_DIR/directline-secret` (in the database with `DATABASE_URL`).'),
   DIRECTLINE_TOKEN_TTL: variable(integer(60, 86400), 1800, 'Seconds a web chat conversation token stays valid; clients refresh it before then.'),
   WEBCHAT_ALLOWED_ORIGINS: variable(originList, [], 'Comma-separated origins (`https://www.example.org`) of other sites allowed to embed the web chat widget; `*` allows any. Empty: only pages served by Rahnama itself.'),
-  ADMIN_SESSION_SECRET: variable(text(/^.{32,}$/, 'must be at least 32 characters'), '', 'Signs the staff console\'s cookies. Set the same on every instance; when empty, one is generated once and kept in `DATA_DIR/admin-session-secret` (in the database with `DATABASE_URL`).'),
+  ADMIN_SESSION_SECRET: secret(text(/^.{32,}$/, 'must be at least 32 characters'), 'Signs the staff console\'s cookies. Set the same on every instance; when empty, one is generated once and kept in `DATA_DIR/admin-session-secret` (in the database with `DATABASE_URL`).'),
   ADMIN_SESSION_HOURS: variable(integer(1, 168), 8, 'Hours a staff console sign-in lasts.'),
-  ADMIN_PASSWORD: variable(text(), '', 'Password for `npm run admin:create` without a prompt (for automation); never read by the server.'),
+  ADMIN_PASSWORD: secret(text(), 'Password for `npm run admin:create` without a prompt (for automation); never read by the server.'),
   MicrosoftAppId: variable(text(), '', 'Azure Bot registration id. Set (with `MicrosoftAppPassword`) to enable `POST /api/messages` for Azure Bot Service channels; empty disables it.'),
-  MicrosoftAppPassword: variable(text(), '', 'Client secret of the Azure Bot registration.'),
+  MicrosoftAppPassword: secret(text(), 'Client secret of the Azure Bot registration.'),
   MicrosoftAppType: variable(oneOf('MultiTenant', 'SingleTenant', 'UserAssignedMSI'), 'MultiTenant', 'Azure Bot app type.'),
   MicrosoftAppTenantId: variable(text(), '', 'Tenant id, for `SingleTenant` and `UserAssignedMSI` bots.'),
-  TELEGRAM_BOT_TOKEN: variable(text(/^\d+:[\w-]+$/, 'must be a bot token from @BotFather, like 123456:ABC-xyz'), '', 'Telegram bot token from @BotFather. Set to run the Telegram channel; empty turns it off.'),
+  TELEGRAM_BOT_TOKEN: secret(text(/^\d+:[\w-]+$/, 'must be a bot token from @BotFather, like 123456:ABC-xyz'), 'Telegram bot token from @BotFather. Set to run the Telegram channel; empty turns it off.'),
   PUBLIC_URL: variable(baseUrl(/^https:\/\/[^\s?#]+$/, 'must be an https:// address without query or fragment'), '', 'Public `https://` base address of this server. Set: Telegram sends updates to a webhook under it; empty: the bot polls Telegram for updates (for development).'),
   TELEGRAM_API_ROOT: variable(baseUrl(/^https?:\/\/[^\s?#]+$/, 'must be an http(s):// address'), 'https://api.telegram.org', 'Bot API server the Telegram channel talks to: Telegram\'s own, a self-hosted `telegram-bot-api`, or a fake one in tests.'),
-  TELEGRAM_WEBHOOK_SECRET: variable(text(/^[\w-]{16,256}$/, 'must be 16 to 256 characters: letters, digits, _ and -'), '', 'Secret Telegram sends with every webhook update (`X-Telegram-Bot-Api-Secret-Token`); other requests are refused. Empty: generated once and kept in `DATA_DIR/telegram-webhook-secret` (in the database with `DATABASE_URL`).'),
-  TELEGRAM_ID_SECRET: variable(text(/^.{32,}$/, 'must be at least 32 characters'), '', 'Key of the hash under which Telegram user and chat ids are stored (never in clear). Set the same on every instance; empty: generated once and kept in `DATA_DIR/telegram-id-secret` (in the database with `DATABASE_URL`). Changing it makes the bot forget every Telegram user.'),
+  TELEGRAM_WEBHOOK_SECRET: secret(text(/^[\w-]{16,256}$/, 'must be 16 to 256 characters: letters, digits, _ and -'), 'Secret Telegram sends with every webhook update (`X-Telegram-Bot-Api-Secret-Token`); other requests are refused. Empty: generated once and kept in `DATA_DIR/telegram-webhook-secret` (in the database with `DATABASE_URL`).'),
+  TELEGRAM_ID_SECRET: secret(text(/^.{32,}$/, 'must be at least 32 characters'), 'Key of the hash under which Telegram user and chat ids are stored (never in clear). Set the same on every instance; empty: generated once and kept in `DATA_DIR/telegram-id-secret` (in the database with `DATABASE_URL`). Changing it makes the bot forget every Telegram user.'),
   TELEGRAM_GROUPS: variable(oneOf('off', 'mention'), 'off', 'Telegram groups: `off` (the bot answers private chats only) or `mention` (in groups it answers only messages that mention it or reply to it).'),
   CONTACT_ORGANISATION: variable(text(), '', 'Overrides `contact.organisation` in `knowledge/contacts.yaml`.'),
   CONTACT_ADDRESS: variable(text(), '', 'Overrides `contact.address`.'),
@@ -115,7 +152,7 @@ export interface Config {
   readonly maxQuestionLength: number;
   readonly answerThreshold: number;
   readonly rateLimitMax: number;
-  readonly trustProxy: boolean;
+  readonly trustProxy: TrustProxy;
   readonly retentionDays: number;
   /** Azure Bot Service credentials; `appId` empty means /api/messages is off. */
   readonly botFramework: { readonly appId: string; readonly appPassword: string; readonly appType: string; readonly tenantId: string };
@@ -140,6 +177,8 @@ export interface Config {
     readonly idSecret: string;
     readonly groups: 'off' | 'mention';
   };
+  /** The secret-bearing values set (DATABASE_URL, tokens, secrets, passwords), for masking in logs. */
+  readonly secrets: readonly string[];
   /** Contact overrides from the environment; empty strings mean "take contacts.yaml". */
   readonly contactOverrides: {
     readonly organisation: string;
@@ -166,7 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       continue;
     }
     const parsed = spec.parse(raw.trim());
-    if ('error' in parsed) problems.push(`${name}=${JSON.stringify(raw)}: ${parsed.error}`);
+    if ('error' in parsed) problems.push(`${shown(name, spec, raw)}: ${parsed.error}`);
     else values[name] = parsed.value;
   }
   if (problems.length > 0) throw new RahnamaError('RAHNAMA_CONFIG_INVALID', [problems.join('; ')]);
@@ -208,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       idSecret: v.TELEGRAM_ID_SECRET,
       groups: v.TELEGRAM_GROUPS,
     },
+    secrets: secretValues(env),
     contactOverrides: {
       organisation: v.CONTACT_ORGANISATION,
       address: v.CONTACT_ADDRESS,
@@ -217,6 +257,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       website: v.CONTACT_WEBSITE,
       verified: v.CONTACT_VERIFIED,
     },
+  });
+}
+
+/** A variable and its value for an error message: a secret masked, or only its length. */
+function shown(name: string, spec: Variable<unknown>, raw: string): string {
+  if (!spec.secret) return `${name}=${JSON.stringify(raw)}`;
+  const masked = spec.secret(raw.trim());
+  return masked === undefined ? `${name}=<hidden, ${[...raw].length} characters>` : `${name}=${JSON.stringify(masked)}`;
+}
+
+/** The secret-bearing values set in the environment, for masking in logs and error output (see `secretRedactor`). */
+export function secretValues(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (Object.entries(ENV_VARIABLES) as [EnvName, Variable<unknown>][]).flatMap(([name, spec]) => {
+    const raw = env[name]?.trim();
+    return spec.secret && raw ? [raw] : [];
   });
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENV_VARIABLES, loadConfig } from '../src/config.js';
 import { ERROR_CODES, RahnamaError } from '../src/errors.js';
+import { REDACTED, secretRedactor } from '../src/redact.js';
 import { ROOT } from './support/paths.js';
 
 describe('configuration from the environment', () => {
@@ -64,5 +65,62 @@ describe('Telegram configuration', () => {
     expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: 'not a token', PUBLIC_URL: 'http://insecure.example.org', TELEGRAM_WEBHOOK_SECRET: 'short', TELEGRAM_ID_SECRET: 'short', TELEGRAM_GROUPS: 'all' })).toThrow(
       /TELEGRAM_BOT_TOKEN=.*PUBLIC_URL=.*TELEGRAM_WEBHOOK_SECRET=.*TELEGRAM_ID_SECRET=.*TELEGRAM_GROUPS=/,
     );
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('refuses true at start-up and says why: anyone could then pick their own address', () => {
+    for (const value of ['true', 'yes', '0.0.0.0/0', '10.0.0.2,::/0']) {
+      expect(() => loadConfig({ TRUST_PROXY: value }), value).toThrow(/TRUST_PROXY=.*would believe X-Forwarded-For from anyone.*give the proxy's addresses or CIDRs/);
+    }
+  });
+
+  it('takes the proxies\' addresses, CIDRs and range names, or a hop count, and refuses anything else', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.210.0.2' }).trustProxy).toEqual(['10.210.0.2']);
+    expect(loadConfig({ TRUST_PROXY: ' 10.0.0.0/8, 192.168.1.7 ,fd00::/8,loopback,::1' }).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback', '::1']);
+    expect(() => loadConfig({ TRUST_PROXY: 'proxy.example.org,10.0.0.0/33,1.2.3' })).toThrow(/TRUST_PROXY=.*proxy\.example\.org, 10\.0\.0\.0\/33, 1\.2\.3: each must be an IP address, a CIDR/);
+    expect(() => loadConfig({ TRUST_PROXY: '99' })).toThrow(/hop count must be from 0 to 10/);
+  });
+});
+
+describe('secrets in configuration errors', () => {
+  const errorOf = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error('no error');
+  };
+
+  it('shows an invalid DATABASE_URL with its password masked, and hides one that is not an address at all', () => {
+    const message = errorOf({ DATABASE_URL: 'postgress://rahnama:Sup3r-s3cret@db:5432/rahnama?password=Other-s3cret' });
+    expect(message).toContain('DATABASE_URL="postgress://rahnama:***@db:5432/rahnama?password=***"');
+    expect(message).not.toMatch(/Sup3r-s3cret|Other-s3cret/);
+    const pasted = errorOf({ DATABASE_URL: 'Sup3r-s3cret' });
+    expect(pasted).toContain('DATABASE_URL=<hidden, 12 characters>: must be a postgres://');
+    expect(pasted).not.toContain('Sup3r-s3cret');
+  });
+
+  it('never prints a bad token or secret, only its name, length and what is wrong', () => {
+    const values = { TELEGRAM_BOT_TOKEN: 'not-a-token-but-secret', DIRECTLINE_SECRET: 'too-short-secret', ADMIN_SESSION_SECRET: 'short-session-secret', TELEGRAM_WEBHOOK_SECRET: 'bad secret!', TELEGRAM_ID_SECRET: 'short-id-secret' };
+    const message = errorOf(values);
+    for (const [name, value] of Object.entries(values)) {
+      expect(message).toContain(`${name}=<hidden, ${value.length} characters>`);
+      expect(message).not.toContain(value);
+    }
+  });
+
+  it('lists the secret-bearing values set, and masks them wherever a log line quotes them', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://rahnama:p%40ss-w0rd@db/rahnama', TELEGRAM_BOT_TOKEN: '123456:ABC-secret-token', PORT: '8080' });
+    expect(config.secrets).toEqual(['postgres://rahnama:p%40ss-w0rd@db/rahnama', '123456:ABC-secret-token']);
+    const redact = secretRedactor(config.secrets);
+    expect(redact('GET https://api.telegram.org/bot123456:ABC-secret-token/getMe failed')).toBe(`GET https://api.telegram.org/bot${REDACTED}/getMe failed`);
+    expect(redact('password "p@ss-w0rd" refused; tried p%40ss-w0rd')).toBe(`password "${REDACTED}" refused; tried ${REDACTED}`);
+    expect(redact('listening on port 8080')).toBe('listening on port 8080');
   });
 });

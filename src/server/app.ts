@@ -1,6 +1,7 @@
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Config } from '../config.js';
+import type { Config, TrustProxy } from '../config.js';
+import { secretRedactor } from '../redact.js';
 import { RahnamaError } from '../errors.js';
 import { isStoreUnavailable } from '../storage/store.js';
 import type { LiveKnowledge } from '../knowledge/live-knowledge.js';
@@ -16,7 +17,7 @@ import enginePlugin from './plugins/engine.js';
 import health, { type HealthOptions } from './plugins/health.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'logLevel' | 'maxQuestionLength' | 'rateLimitMax' | 'trustProxy' | 'botFramework' | 'webChatAllowedOrigins'>;
+  config: Pick<Config, 'logLevel' | 'maxQuestionLength' | 'rateLimitMax' | 'trustProxy' | 'botFramework' | 'webChatAllowedOrigins' | 'secrets'>;
   engine: AnswerEngine;
   /** The knowledge in service (the engine's): shared with the routes, counted by /readyz. */
   knowledge: LiveKnowledge;
@@ -35,11 +36,23 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
 }
 
+/**
+ * TRUST_PROXY as Fastify takes it. A hop count becomes a function: Fastify refuses a bare number,
+ * as it lets any client that reaches the server directly name its own address (README: only
+ * when nothing but the proxies can reach it).
+ */
+function fastifyTrustProxy(trust: TrustProxy): false | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return [...trust];
+}
+
 /** Builds the HTTP server: shared engine and knowledge first, then one encapsulated plugin per area. */
 export async function buildApp({ config, engine, knowledge, modelStatus, webChat, widgetDir, admin, store, rateLimitStore, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger ?? { level: config.logLevel },
-    trustProxy: config.trustProxy,
+    // Every log line is searched for the configured secrets (an error may quote a token or an address).
+    logger: logger ?? { level: config.logLevel, hooks: { streamWrite: secretRedactor(config.secrets) } },
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // Per-request logs would carry client addresses; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: false } },
