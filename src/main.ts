@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { createAdminConsole } from './admin/setup.js';
 import { createWebChat } from './channels/webchat/setup.js';
 import { ensureWidget } from './channels/webchat/widget-build.js';
-import { loadConfig, type Config } from './config.js';
+import { inspect } from 'node:util';
+import { loadConfig, secretValues, type Config } from './config.js';
 import { RahnamaError } from './errors.js';
 import type { AnswerEngine } from './retrieval/engine.js';
 import { KnowledgeSync } from './knowledge/knowledge-sync.js';
@@ -11,7 +12,9 @@ import { openPublishedKnowledge } from './knowledge/published-knowledge.js';
 import { loadAnswerEngine } from './retrieval/load-engine.js';
 import { ModelManager } from './retrieval/model-manager.js';
 import { buildApp } from './server/app.js';
-import { openStore, sharedRateLimitStore } from './storage/open-store.js';
+import { secretRedactor } from './redact.js';
+import { embeddedStoreDir, openStore, sharedRateLimitStore } from './storage/open-store.js';
+import { claimStoreFolder, StoreInUseError } from './storage/owner-lock.js';
 import type { Store } from './storage/store.js';
 
 /** How long a shutdown may take before the process exits anyway (orchestrators wait about 10 s before SIGKILL). */
@@ -20,6 +23,8 @@ const SHUTDOWN_GRACE_MS = 8000;
 /** Starts the server: validated config and knowledge, then HTTP at once; the model follows. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // The embedded store is this process's alone: a second writer's changes would be lost (owner-lock.ts).
+  const ownership = config.databaseUrl ? undefined : await claimStoreFolder(embeddedStoreDir(config.dataDir), 'the server');
   const store = await openStore(config, (level, message) => console[level === 'warn' ? 'warn' : 'log'](`rahnama: ${message}`));
   const published = await openPublishedKnowledge(config, store);
   // The knowledge in service (publishing changes it) and the engine, which follows it.
@@ -85,6 +90,7 @@ async function main(): Promise<void> {
       .then(() => telegram?.stop())
       .then(() => sync?.stop())
       .then(() => store.close())
+      .then(() => ownership?.release())
       .then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGINT', shutdown);
@@ -100,8 +106,11 @@ async function telegramChannel(config: Config, core: ActivityHandler, engine: An
 }
 
 main().catch((error: unknown) => {
-  // Start-up problems (bad variable, invalid knowledge file) are for an operator to read.
-  if (error instanceof RahnamaError) console.error(`rahnama: ${error.message}`);
-  else console.error(error);
+  // Start-up problems (bad variable, invalid knowledge file, store in use) are for an operator to
+  // read; whatever they quote, no secret is printed.
+  const redact = secretRedactor(secretValues());
+  if (error instanceof StoreInUseError) console.error(`rahnama: ${error.message}. One server per DATA_DIR; several instances share a database (DATABASE_URL).`);
+  else if (error instanceof RahnamaError) console.error(redact(`rahnama: ${error.message}`));
+  else console.error(redact(inspect(error)));
   process.exit(1);
 });

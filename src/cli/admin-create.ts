@@ -1,22 +1,54 @@
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
+import { inspect, parseArgs } from 'node:util';
 import { AccountError, AccountStore, STAFF_ROLES, type StaffRole } from '../admin/account-store.js';
-import { openStore } from '../storage/open-store.js';
-import { loadConfig } from '../config.js';
+import { loadConfig, secretValues } from '../config.js';
+import { RahnamaError } from '../errors.js';
+import { secretRedactor } from '../redact.js';
+import { embeddedStoreDir, openStore } from '../storage/open-store.js';
+import { claimStoreFolder, StoreInUseError, type OwnerLock } from '../storage/owner-lock.js';
 
 /**
  * `npm run admin:create -- --email EMAIL [--role admin|editor]`: creates a staff account. The
  * password comes from ADMIN_PASSWORD when set (automation), otherwise it is asked for twice,
  * without echo on a terminal.
+ *
+ * On the embedded store it runs only while no server does: the server keeps the accounts in
+ * memory and writes them whole, so an account added beside it would be lost at its next write.
+ * On PostgreSQL every write is its own transaction, and it runs beside the servers.
  */
 const { values } = parseArgs({ options: { email: { type: 'string' }, role: { type: 'string', default: 'admin' } } });
-const config = loadConfig();
 const fail = (message: string): never => {
-  console.error(`rahnama: ${message}`);
+  console.error(`rahnama: ${secretRedactor(secretValues())(message)}`);
   process.exit(1);
 };
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    return error instanceof RahnamaError ? fail(error.message) : fail(String(error));
+  }
+})();
 if (!values.email) fail('--email is required: npm run admin:create -- --email you@example.org [--role admin|editor]');
 if (!STAFF_ROLES.includes(values.role as StaffRole)) fail(`--role must be one of ${STAFF_ROLES.join(', ')}`);
+
+/** The embedded store's folder, made this process's until it exits; refused while a server runs on it. */
+async function ownEmbeddedStore(): Promise<OwnerLock | undefined> {
+  if (config.databaseUrl) return undefined;
+  try {
+    return await claimStoreFolder(embeddedStoreDir(config.dataDir), 'admin:create');
+  } catch (error) {
+    if (!(error instanceof StoreInUseError)) throw error;
+    return fail(
+      [
+        `no account created: ${error.message}.`,
+        'A running server keeps the accounts in memory and would overwrite an account written beside it.',
+        'Stop the server, run admin:create again, then start the server:',
+        '  Docker: docker stop <container>; docker run --rm -it -v <data volume>:/app/data <image> node dist/cli/admin-create.js --email …; docker start <container>',
+        'With DATABASE_URL (PostgreSQL), accounts can be created while servers run.',
+      ].join('\n'),
+    );
+  }
+}
 
 async function askPassword(): Promise<string> {
   const lines = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
@@ -37,6 +69,8 @@ async function askPassword(): Promise<string> {
   return first;
 }
 
+// Before the password is asked for: a refusal comes before anything is typed.
+const ownership = await ownEmbeddedStore();
 const password = config.admin.password || (await askPassword());
 try {
   const store = await openStore(config);
@@ -44,9 +78,10 @@ try {
     await new AccountStore(store).create({ email: values.email!, role: values.role as StaffRole, password });
   } finally {
     await store.close();
+    await ownership?.release();
   }
   console.log(`created ${values.role} account ${values.email!.trim().toLowerCase()}; sign in at /admin/login`);
 } catch (error) {
-  if (error instanceof AccountError) fail(error.message);
-  throw error;
+  // Redacted in `fail`: a database error may quote its address.
+  fail(error instanceof AccountError ? error.message : inspect(error));
 }

@@ -250,7 +250,9 @@ class LocalBroadcast implements Broadcast {
 /**
  * The embedded backend: one JSON file per collection under a folder (the default, under
  * DATA_DIR), or memory only (for what must never reach the disk, and tests). One process owns
- * the folder; several instances need PostgreSQL.
+ * the folder (each collection is kept in memory and written whole: a second writer's changes
+ * would be lost): the server and the CLIs that write claim it first, see owner-lock.ts. Several
+ * instances need PostgreSQL.
  */
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded' as const;

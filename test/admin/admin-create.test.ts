@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/paths.js';
+import { usePostgresDatabase } from '../support/postgres.js';
+import { startServer } from '../support/process.js';
 import { useTempDir } from '../support/temp-dir.js';
 import { AccountStore } from '../../src/admin/account-store.js';
 import { embeddedStoreOf } from '../support/stores.js';
@@ -40,5 +42,64 @@ describe('npm run admin:create', () => {
     expect(await adminCreate(['--email', 'a@example.org', '--role', 'owner'], env)).toMatchObject({ code: 1, output: expect.stringContaining('--role must be one of admin, editor') });
     await adminCreate(['--email', 'a@example.org'], { ...env, ADMIN_PASSWORD: 'a long staff password' });
     expect(await adminCreate(['--email', 'A@example.org'], { ...env, ADMIN_PASSWORD: 'a long staff password' })).toMatchObject({ code: 1, output: expect.stringContaining('already exists') });
+  });
+});
+
+/** Signs in at a running server through its form, as a browser would; the status of the POST (303 to /admin: signed in). */
+async function signInAt(url: string, email: string, password: string): Promise<number> {
+  const form = await fetch(`${url}/admin/login`);
+  const cookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  const response = await fetch(`${url}/admin/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email, password, _csrf: csrf }).toString(),
+  });
+  return response.status;
+}
+
+const serverEnv = (dataDir: string, extra: Record<string, string> = {}) => ({ DATA_DIR: dataDir, MODELS_DIR: path.join(dataDir, 'models'), MODEL_DOWNLOAD: 'false', EMBEDDINGS: 'false', ...extra });
+
+describe('npm run admin:create beside a running server', () => {
+  it('refuses while a server owns the embedded store, saying how to do it instead, and never loses an account', async () => {
+    const dataDir = await tempDir();
+    const password = 'a long staff password';
+    const server = await startServer(serverEnv(dataDir));
+    try {
+      const refused = await adminCreate(['--email', 'late@example.org'], { DATA_DIR: dataDir, ADMIN_PASSWORD: password });
+      expect(refused.code).toBe(1);
+      expect(refused.output).toMatch(/no account created: the embedded store .* is in use by the server \(process \d+, since/);
+      expect(refused.output).toContain('Stop the server, run admin:create again, then start the server');
+      // Nothing half-done: the running server does not know the address.
+      expect(await signInAt(server.url, 'late@example.org', password)).toBe(401);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(await adminCreate(['--email', 'late@example.org'], { DATA_DIR: dataDir, ADMIN_PASSWORD: password })).toMatchObject({ code: 0 });
+    const restarted = await startServer(serverEnv(dataDir));
+    try {
+      expect(await signInAt(restarted.url, 'late@example.org', 'a wrong password!')).toBe(401);
+      expect(await signInAt(restarted.url, 'late@example.org', password)).toBe(303);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('creates an account on PostgreSQL while a server runs, and that server signs it in at once', async () => {
+    const dataDir = await tempDir();
+    const databaseUrl = await usePostgresDatabase();
+    const password = 'a long staff password';
+    const server = await startServer(serverEnv(dataDir, { DATABASE_URL: databaseUrl }));
+    try {
+      // The server writes accounts meanwhile (a failure is counted), as it would in service.
+      expect(await adminCreate(['--email', 'first@example.org'], { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, ADMIN_PASSWORD: password })).toMatchObject({ code: 0 });
+      expect(await signInAt(server.url, 'first@example.org', 'a wrong password!')).toBe(401);
+      expect(await adminCreate(['--email', 'second@example.org'], { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, ADMIN_PASSWORD: password })).toMatchObject({ code: 0 });
+      expect(await signInAt(server.url, 'second@example.org', password)).toBe(303);
+      expect(await signInAt(server.url, 'first@example.org', password)).toBe(303);
+    } finally {
+      await server.stop();
+    }
   });
 });
