@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   RAHNAMA_TELEGRAM_CALLBACK_TOO_LONG: { status: 500, message: 'Button value "%s" is longer than Telegram\'s 64-byte callback data' },
   RAHNAMA_ADMIN_SIGN_IN_REQUIRED: { status: 401, message: 'Sign in to the staff console first' },
   RAHNAMA_ADMIN_CSRF: { status: 403, message: 'The form or request is missing its CSRF token, or it is wrong: reload the page' },
+  RAHNAMA_RATE_LIMITED: { status: 429, message: 'Too many requests; try again in %s seconds' },
   RAHNAMA_STORE_UNAVAILABLE: { status: 503, message: 'The database cannot be reached just now; nothing was saved. Try again in a moment' },
   RAHNAMA_MODEL_ID_INVALID: { status: 500, message: '%s' },
   RAHNAMA_MODEL_MISSING: { status: 500, message: '%s' },

@@ -4,6 +4,7 @@ import type { Config, TrustProxy } from '../config.js';
 import { secretRedactor } from '../redact.js';
 import { RahnamaError } from '../errors.js';
 import { isStoreUnavailable } from '../storage/store.js';
+import { validatorCompiler } from './validation.js';
 import type { LiveKnowledge } from '../knowledge/live-knowledge.js';
 import type { AnswerEngine } from '../retrieval/engine.js';
 import type { ModelStatus } from '../retrieval/model-manager.js';
@@ -55,8 +56,8 @@ export async function buildApp({ config, engine, knowledge, modelStatus, webChat
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // Per-request logs would carry client addresses; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { allErrors: false } },
   });
+  app.setValidatorCompiler(validatorCompiler);
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof RahnamaError) {
@@ -69,6 +70,11 @@ export async function buildApp({ config, engine, knowledge, modelStatus, webChat
       return reply.status(503).header('retry-after', '5').send({ statusCode: 503, code: unavailable.code, error: STATUS_CODES[503], message: unavailable.message });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status === 429) {
+      // @fastify/rate-limit's refusal: coded like every other, with the wait it set in retry-after.
+      const limited = new RahnamaError('RAHNAMA_RATE_LIMITED', [String(reply.getHeader('retry-after') ?? 60)]);
+      return reply.status(429).send({ statusCode: 429, code: limited.code, error: STATUS_CODES[429], message: limited.message });
+    }
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.status(status).send(error);
   });

@@ -18,13 +18,19 @@ export interface AskBody {
 
 const langSchema = { type: 'string', enum: [...LANGUAGES] } as const;
 
+/**
+ * What `POST /api/ask` accepts, exactly: a string of text with something visible in it, an
+ * optional language, nothing else. The keywords are the server's own (see server/validation.ts):
+ * compile it with that validator compiler.
+ */
 export function askBodySchema(maxQuestionLength: number) {
   return {
     type: 'object',
     additionalProperties: false,
     required: ['text'],
+    wellFormedText: true,
     properties: {
-      text: { type: 'string', minLength: 1, maxLength: maxQuestionLength, pattern: '\\S' },
+      text: { type: 'string', minLength: 1, maxLength: maxQuestionLength, visibleText: true },
       lang: langSchema,
     },
   } as const;
