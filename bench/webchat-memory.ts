@@ -36,7 +36,8 @@ async function settled(): Promise<MemorySnapshot> {
 const config = loadConfig(process.env, ROOT);
 const served = await loadAnswerEngine(config);
 const webChat = await createWebChat(config, served, await openStore(config));
-const app = await buildApp({ config, ...served, webChat, logger: false });
+// Every socket comes from loopback here: the per-address cap on streams would refuse most of them.
+const app = await buildApp({ config, ...served, webChat: { ...webChat, streamLimits: { perConversation: 4, perAddress: Number.POSITIVE_INFINITY } }, logger: false });
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
 /** Starts conversations as the web chat does (token, then start: the bot stores its welcome and the user's state). */

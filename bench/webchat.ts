@@ -75,11 +75,12 @@ export class BenchConversation {
   }
 
   /** Token, start (the bot stores its welcome), stream, and the welcome received on the stream. */
-  static async open(url: string, userId: string): Promise<BenchConversation> {
+  static async open(url: string): Promise<BenchConversation> {
     const generated = (await post(`${url}/v3/directline/tokens/generate`)) as { token: string };
-    const started = (await post(`${url}/v3/directline/conversations`, generated.token)) as { conversationId: string; token: string; streamUrl: string };
+    const started = (await post(`${url}/v3/directline/conversations`, generated.token)) as { conversationId: string; token: string; streamUrl: string; user: { id: string } };
     const socket = await openStream(started.streamUrl);
-    return new BenchConversation(url, started.conversationId, started.token, userId, socket);
+    // Messages must come from the user the token was issued to.
+    return new BenchConversation(url, started.conversationId, started.token, started.user.id, socket);
   }
 
   /**
@@ -119,9 +120,9 @@ function percentile(sorted: readonly number[], p: number): number {
 export async function openConversations(url: string, count: number) {
   const started = performance.now();
   const times: number[] = [];
-  const opened = await Promise.all(Array.from({ length: count }, async (_, i) => {
+  const opened = await Promise.all(Array.from({ length: count }, async () => {
     const s = performance.now();
-    const conversation = await BenchConversation.open(url, `dl_bench_${i}`);
+    const conversation = await BenchConversation.open(url);
     times.push(performance.now() - s);
     return conversation;
   }));

@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   RAHNAMA_TEXT_EMPTY: { status: 400, message: 'The question is empty' },
   RAHNAMA_TOKEN_INVALID: { status: 403, message: 'Invalid conversation token' },
   RAHNAMA_TOKEN_EXPIRED: { status: 403, message: 'The conversation token has expired' },
+  RAHNAMA_TOKEN_USER_MISMATCH: { status: 403, message: 'The activity\'s from.id is not the user this conversation token was issued to' },
+  RAHNAMA_TOO_MANY_STREAMS: { status: 429, message: 'Too many open web chat streams for this conversation or client address; close one first' },
   RAHNAMA_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Origin %s may not use this web chat (see WEBCHAT_ALLOWED_ORIGINS)' },
   RAHNAMA_TELEGRAM_SECRET_INVALID: { status: 401, message: 'Missing or wrong Telegram webhook secret token' },
   RAHNAMA_TELEGRAM_CALLBACK_TOO_LONG: { status: 500, message: 'Button value "%s" is longer than Telegram\'s 64-byte callback data' },

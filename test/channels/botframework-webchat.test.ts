@@ -1,10 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ActivityHandler, type Activity } from 'botbuilder';
+import type { FastifyInstance } from 'fastify';
 import type { Locator, Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWebChat } from '../../src/channels/webchat/setup.js';
+import { buildApp } from '../../src/server/app.js';
+import { openStore } from '../../src/storage/open-store.js';
+import type { Store } from '../../src/storage/store.js';
 import { useBrowser } from '../support/browser.js';
-import { shipped } from '../support/engine.js';
+import { shipped, testConfig } from '../support/engine.js';
 import { ROOT } from '../support/paths.js';
+import { useTempDir } from '../support/temp-dir.js';
 import { useWebChatServer } from '../support/webchat-server.js';
 
 /*
@@ -61,6 +68,28 @@ let bundle: Promise<Buffer> | undefined;
 async function start(): Promise<string> {
   return (await serve()).url;
 }
+
+const tempDir = useTempDir();
+let ownServer: { app: FastifyInstance; store: Store } | undefined;
+afterEach(async () => {
+  await ownServer?.app.close();
+  await ownServer?.store.close();
+  ownServer = undefined;
+});
+
+/** The real server, Direct Line and all, with `bot` in place of Rahnama's (what it answers is the test's). */
+async function startWithBot(bot: ActivityHandler): Promise<string> {
+  const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'b'.repeat(40) });
+  const served = await shipped();
+  const store = await openStore(config);
+  const webChat = await createWebChat(config, served, store);
+  const app = await buildApp({ config, ...served, webChat: { ...webChat, bot }, store, logger: false });
+  ownServer = { app, store };
+  return app.listen({ port: 0, host: '127.0.0.1' });
+}
+
+/** The `user` claim of a Direct Line token (what botframework-webchat reads as its user id). */
+const userOf = (token: string): unknown => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).user;
 
 /** A page in an Arabic (Egypt) browser with the test page and the webchat bundle served on `base`. */
 async function openWebChatPage(base: string) {
@@ -133,7 +162,7 @@ describe('botframework-webchat, unchanged, on the self-hosted Direct Line', () =
     const cashQuestion = 'بيعطوني مصاري كاش لما اوصل؟'; // test/eval/eval.yaml → reintegration-cash
     const cashAnswer = await answerStart(cashQuestion, 'reintegration-cash');
 
-    const base = await start();
+    const { url: base, webChat } = await serve();
     const { page, errors, chat: c } = await openWebChatPage(base);
     await page.goto(`${base}${PAGE_PATH}`);
 
@@ -179,6 +208,13 @@ describe('botframework-webchat, unchanged, on the self-hosted Direct Line', () =
     await c.fromBot(cashAnswer).waitFor(visible);
     await expect.poll(c.userTexts).toEqual([applyQuestion, cashQuestion]);
 
+    // webchat took its user id from the token (its `user` claim), before and after the reload:
+    // the server accepts no other, and the user's state stays that user's.
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('rahnama-directline') ?? '{}').token as string);
+    const { activities } = await webChat.conversations.since(conversationId);
+    const senders = new Set(activities.filter((a) => a.from.role === 'user').map((a) => a.from.id));
+    expect([...senders]).toEqual([userOf(token)]);
+
     // No uncaught exception and no console error: nothing to filter, webchat logs none here.
     expect(errors).toEqual([]);
   });
@@ -194,5 +230,39 @@ describe('botframework-webchat, unchanged, on the self-hosted Direct Line', () =
     await page.goto(`${base}${PAGE_PATH}?with-conversation-id`);
     expect((await reconnect).status()).toBe(200);
     await c.fromBot(t('bot.languageChanged')).waitFor(visible);
+  });
+});
+
+describe('botframework-webchat and HTML in what the bot or the user sends', () => {
+  it('shows an <img> in an answer, or in what the user typed, as text: nothing loads from elsewhere', { timeout: 30_000 }, async () => {
+    // Stands in for an answer that HTML got into (kb:check refuses it, but the channel must hold on its own).
+    const tracker = 'https://tracker.example/pixel.png';
+    const answer = `Our office is open. <img src="${tracker}?who=reader"> See you <b>soon</b>.`;
+    const bot = new ActivityHandler();
+    bot.onMessage(async (context, next) => {
+      await context.sendActivity(answer);
+      await next();
+    });
+    const base = await startWithBot(bot);
+    const { page, chat: c } = await openWebChatPage(base);
+    const loaded: string[] = [];
+    await page.route('https://tracker.example/**', (route) => {
+      loaded.push(route.request().url());
+      return route.fulfill({ status: 204 });
+    });
+    await page.goto(`${base}${PAGE_PATH}`);
+
+    const typed = `hello <img src="${tracker}?who=user">`;
+    await c.send(typed);
+    const reply = c.fromBot('Our office is open.');
+    await reply.waitFor(visible);
+    await c.fromUser('hello').waitFor(visible);
+    // Markdown shows the escaped HTML as the characters it was written with (webchat's typographer
+    // curls the quotes and marks the address it links).
+    expect(await reply.innerText()).toMatch(/<img src=.{0,3}https:\/\/tracker\.example\/pixel\.png\?who=reader.{0,3}>/u);
+    expect(await reply.innerText()).toContain('<b>soon</b>');
+    expect(await c.fromUser('hello').innerText()).toContain(typed);
+    expect(await page.locator('img[src*="tracker.example"], b').count()).toBe(0);
+    expect(loaded).toEqual([]);
   });
 });

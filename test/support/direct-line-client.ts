@@ -1,10 +1,12 @@
 import type { Activity } from 'botbuilder';
 import WebSocket from 'ws';
 
-/** A Direct Line conversation as a client sees it: its id and token, on whichever server it talks to. */
+/** A Direct Line conversation as a client sees it: its id, token and user, on whichever server it talks to. */
 export interface DirectLineConversation {
   readonly conversationId: string;
   readonly token: string;
+  /** The user the token was issued to: the server accepts activities only from this id. */
+  readonly userId: string;
 }
 
 const json = async (response: Response) => {
@@ -15,12 +17,12 @@ const json = async (response: Response) => {
 /** Starts a conversation on `server` as the web chat widget does: a token, then the conversation. */
 export async function startConversation(server: string): Promise<DirectLineConversation> {
   const { token } = (await json(await fetch(`${server}/v3/directline/tokens/generate`, { method: 'POST' }))) as { token: string };
-  const started = (await json(await fetch(`${server}/v3/directline/conversations`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }))) as { conversationId: string };
-  return { conversationId: started.conversationId, token };
+  const started = (await json(await fetch(`${server}/v3/directline/conversations`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }))) as { conversationId: string; user: { id: string } };
+  return { conversationId: started.conversationId, token, userId: started.user.id };
 }
 
 /** Posts a message; resolves with the HTTP response (a 200 means the server acknowledged it). */
-export function postMessage(server: string, conversation: DirectLineConversation, text: string, from = 'visitor'): Promise<Response> {
+export function postMessage(server: string, conversation: DirectLineConversation, text: string, from = conversation.userId): Promise<Response> {
   return fetch(`${server}/v3/directline/conversations/${conversation.conversationId}/activities`, {
     method: 'POST',
     headers: { authorization: `Bearer ${conversation.token}`, 'content-type': 'application/json' },

@@ -11,6 +11,14 @@ export const WEBCHAT_CHANNEL_ID = 'webchat';
 const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
 
 /**
+ * The bot's Markdown with HTML escaped. botframework-webchat renders the HTML inside Markdown,
+ * so an `<img src=…>` that reached an answer would load from anywhere and could track its
+ * readers. Every `<` that could open a tag, a comment or an autolink becomes `&lt;`, which
+ * Markdown shows as `<`; other text (`a < b`) is left as it is.
+ */
+export const escapeHtmlInMarkdown = (markdown: string): string => markdown.replace(/<(?=[A-Za-z/!?])/g, '&lt;');
+
+/**
  * The botbuilder adapter of the self-hosted web chat: incoming activities run through the bot,
  * and what the bot sends is appended to the conversation, where polling and the WebSocket
  * stream pick it up.
@@ -38,6 +46,7 @@ export class WebChatAdapter extends BotAdapter {
       if (activity.type === 'delay') return { id: '' };
       const outgoing = {
         ...activity,
+        ...(activity.type === 'message' && typeof activity.text === 'string' ? { text: escapeHtmlInMarkdown(activity.text), textFormat: 'markdown' } : {}),
         channelId: WEBCHAT_CHANNEL_ID,
         conversation: { id: conversationId },
         from: BOT,

@@ -5,7 +5,8 @@ import { RahnamaError } from '../../errors.js';
 import type { WebChatAdapter } from './adapter.js';
 import { WEBCHAT_CHANNEL_ID } from './adapter.js';
 import type { ConversationLog } from './conversations.js';
-import type { ConversationTokens } from './tokens.js';
+import { DEFAULT_STREAM_LIMITS, OpenStreams, type StreamLimits } from './stream-limits.js';
+import { newUserId, type ConversationTokens, type TokenClaims } from './tokens.js';
 
 export interface DirectLineOptions {
   tokens: ConversationTokens;
@@ -18,6 +19,8 @@ export interface DirectLineOptions {
   rateLimitMax: number;
   /** Where the counts live when several instances share them; default: this process. */
   rateLimitStore?: FastifyRateLimitStoreCtor;
+  /** WebSocket streams open at once, per conversation and per client address; default DEFAULT_STREAM_LIMITS. */
+  streamLimits?: StreamLimits;
 }
 
 interface ConversationParams {
@@ -43,13 +46,19 @@ const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
 /** Proxies close WebSockets that stay silent (often after 60 s): a ping keeps them open. */
 const KEEP_ALIVE_MS = 25_000;
 
+/** The close code of a stream refused for being one too many (RFC 6455: policy violation). */
+export const STREAM_REFUSED_CLOSE_CODE = 1008;
+/** A refused stream that does not answer the close frame is cut after this long, not ws's 30 s. */
+const REFUSED_CLOSE_GRACE_MS = 1000;
+
 const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
 
 /**
  * The Direct Line 3.0 subset the web chat needs, served by Fastify (with @fastify/websocket
  * registered by the parent, see plugin.ts): tokens, starting a
  * conversation, posting activities and reading them by watermark. Every conversation route
- * checks that the bearer token names that conversation.
+ * checks that the bearer token names that conversation, and posted activities must come from
+ * the user the token names (its `user` claim, as Direct Line's).
  */
 const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
   const { tokens, conversations, adapter, bot } = opts;
@@ -60,31 +69,40 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
   const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
   app.addHook('onClose', async () => clearInterval(sweeper));
 
-  const conversationOf = async (request: FastifyRequest): Promise<string> => {
+  /** The bearer token's conversation and user. */
+  const claimsOf = async (request: FastifyRequest): Promise<TokenClaims> => {
     // The stream's URL carries the token (`t`), as Direct Line's does: browsers cannot set
     // headers on a WebSocket.
     const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? (request.query as { t?: string } | undefined)?.t;
     if (!bearer) throw new RahnamaError('RAHNAMA_TOKEN_INVALID');
+    const claims = tokens.verify(bearer);
     // A valid token for a forgotten conversation (swept, or a restarted server) starts it afresh.
-    return conversations.create(tokens.conversationOf(bearer));
+    await conversations.create(claims.conversationId);
+    return claims;
   };
-  const ownConversation = async (request: FastifyRequest<{ Params: ConversationParams }>): Promise<string> => {
-    const conversationId = await conversationOf(request);
-    if (conversationId !== request.params.conversationId) throw new RahnamaError('RAHNAMA_TOKEN_INVALID');
-    return conversationId;
+  const ownConversation = async (request: FastifyRequest<{ Params: ConversationParams }>): Promise<TokenClaims> => {
+    const claims = await claimsOf(request);
+    if (claims.conversationId !== request.params.conversationId) throw new RahnamaError('RAHNAMA_TOKEN_INVALID');
+    return claims;
   };
-  const issued = (conversationId: string, request?: FastifyRequest) => {
-    const { token, expiresIn } = tokens.issue(conversationId);
+  /**
+   * A token response. `user` says whom the token is for (the id is inside the token as well,
+   * where botframework-webchat reads it): clients post their activities from that id.
+   */
+  const issued = ({ conversationId, userId }: TokenClaims, request?: FastifyRequest) => {
+    const { token, expiresIn } = tokens.issue(conversationId, userId);
     const streamUrl = request && `${request.protocol === 'https' ? 'wss' : 'ws'}://${request.host}/v3/directline/conversations/${conversationId}/stream?t=${token}`;
-    return { conversationId, token, expires_in: expiresIn, ...(streamUrl ? { streamUrl } : {}) };
+    return { conversationId, token, expires_in: expiresIn, user: { id: userId }, ...(streamUrl ? { streamUrl } : {}) };
   };
 
-  app.post('/v3/directline/tokens/generate', { config: limited }, async () => issued(await conversations.create()));
+  // A new conversation and a new user: the server chooses both, a client cannot pick someone else's.
+  app.post('/v3/directline/tokens/generate', { config: limited }, async () => issued({ conversationId: await conversations.create(), userId: newUserId() }));
 
-  app.post('/v3/directline/tokens/refresh', { config: limited }, async (request) => issued(await conversationOf(request)));
+  app.post('/v3/directline/tokens/refresh', { config: limited }, async (request) => issued(await claimsOf(request)));
 
   app.post('/v3/directline/conversations', { config: limited }, async (request, reply) => {
-    const conversationId = await conversationOf(request);
+    const claims = await claimsOf(request);
+    const { conversationId, userId } = claims;
     const fresh = (await conversations.watermark(conversationId)) === 0;
     if (fresh) {
       // The bot greets a new conversation as Bot Framework channels do: a member joined.
@@ -93,18 +111,16 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
           type: 'conversationUpdate',
           channelId: WEBCHAT_CHANNEL_ID,
           conversation: { id: conversationId },
-          // The client's own user id is not known before its first message: a per-conversation
-          // one keeps one visitor's welcome from reading another's state.
-          from: { id: `dl_${conversationId}`, role: 'user' },
+          from: { id: userId, role: 'user' },
           recipient: BOT,
-          membersAdded: [{ id: `dl_${conversationId}` }],
+          membersAdded: [{ id: userId }],
           locale: request.headers['accept-language']?.slice(0, 2),
           timestamp: new Date(),
         } as Activity,
         (context) => bot.run(context),
       );
     }
-    return reply.status(fresh ? 201 : 200).send(issued(conversationId, request));
+    return reply.status(fresh ? 201 : 200).send(issued(claims, request));
   });
 
   // Reconnecting (Direct Line clients do this after a lost stream, or to resume by id): a fresh
@@ -119,6 +135,8 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
     },
   );
 
+  const openStreams = new OpenStreams(opts.streamLimits ?? DEFAULT_STREAM_LIMITS);
+
   // The stream: activities as they happen, each as an ActivitySet with its watermark.
   app.get<{ Params: ConversationParams; Querystring: { watermark?: string; t?: string } }>(
     '/v3/directline/conversations/:conversationId/stream',
@@ -132,6 +150,15 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
     },
     (socket, request) => {
       const { conversationId } = request.params;
+      // Each stream holds a file descriptor: past the caps, the new one is closed with a code
+      // (the client's other streams go on), and cut if it does not answer the close frame.
+      const place = openStreams.open(conversationId, request.ip);
+      if ('refused' in place) {
+        request.log.debug({ full: place.refused }, 'web chat: stream refused');
+        socket.close(STREAM_REFUSED_CLOSE_CODE, new RahnamaError('RAHNAMA_TOO_MANY_STREAMS').code);
+        setTimeout(() => socket.terminate(), REFUSED_CLOSE_GRACE_MS).unref();
+        return;
+      }
       // The backlog after the client's watermark first, then each activity as it comes.
       let unsubscribe: (() => void) | undefined;
       let closed = false;
@@ -145,6 +172,7 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
       const keepAlive = setInterval(() => socket.ping(), KEEP_ALIVE_MS);
       socket.on('close', () => {
         closed = true;
+        place.release();
         clearInterval(keepAlive);
         unsubscribe?.();
       });
@@ -157,12 +185,14 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
     '/v3/directline/conversations/:conversationId/activities',
     { schema: { querystring: { type: 'object', properties: { watermark: WATERMARK } } } },
     async (request) => {
-      const conversationId = await ownConversation(request);
+      const { conversationId } = await ownConversation(request);
       const { activities, watermark } = await conversations.since(conversationId, watermarkOf(request.query.watermark));
       return { activities, watermark: String(watermark) };
     },
   );
 
+  /** The token's claims, checked before the body is validated, for the handler. */
+  const postedBy = new WeakMap<FastifyRequest, TokenClaims>();
   app.post<{ Params: ConversationParams; Body: PostedActivity }>(
     '/v3/directline/conversations/:conversationId/activities',
     {
@@ -171,13 +201,15 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
       // centre's Wi-Fi), and one flooding conversation must not silence the others. The token
       // is checked first, so the key is a conversation the client really holds.
       preValidation: async (request) => {
-        await ownConversation(request);
+        postedBy.set(request, await ownConversation(request));
       },
       config: { rateLimit: { max: opts.rateLimitMax, timeWindow: '1 minute', hook: 'preHandler', keyGenerator: (request) => `conversation:${(request.params as ConversationParams).conversationId}` } },
       schema: {
         body: {
           type: 'object',
           required: ['type', 'from'],
+          // No NUL or unpaired surrogate in any field, known or not (see server/validation.ts).
+          wellFormedText: true,
           properties: {
             type: { type: 'string', enum: ['message', 'event', 'typing'] },
             text: { type: 'string', maxLength: opts.maxQuestionLength },
@@ -192,14 +224,18 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
       },
     },
     async (request) => {
-      const { conversationId } = request.params;
+      const { conversationId, userId } = postedBy.get(request) ?? (await ownConversation(request));
       const body = request.body;
+      // The user's state is keyed by this id: only the token's user may write in its conversation.
+      if (body.from.id !== userId) throw new RahnamaError('RAHNAMA_TOKEN_USER_MISMATCH');
       // Only what the bot and clients need is kept from the client's activity: no arbitrary data.
       const clientActivityID = body.channelData?.clientActivityID;
       const postBack = body.channelData?.postBack;
       const activity = {
         type: body.type,
         text: body.text,
+        // What a person typed is plain text: clients must not render it as Markdown or HTML.
+        ...(body.text !== undefined ? { textFormat: 'plain' } : {}),
         value: body.value,
         locale: body.locale,
         from: { id: body.from.id, name: body.from.name, role: 'user' },

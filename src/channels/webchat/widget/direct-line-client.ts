@@ -123,8 +123,9 @@ export class DirectLineClient {
         if (!session) this.watermark = undefined;
       }
       if (!session) {
-        const generated = await this.request<{ conversationId: string; token: string }>('tokens/generate');
-        session = { conversationId: generated.conversationId, token: generated.token, userId: `dl_${randomId()}` };
+        // The server names the user along with the token, and accepts messages only from that id.
+        const generated = await this.request<{ conversationId: string; token: string; user: { id: string } }>('tokens/generate');
+        session = { conversationId: generated.conversationId, token: generated.token, userId: generated.user.id };
       }
       const started = await this.request<{ token: string; streamUrl: string; expires_in: number }>('conversations', session.token);
       this.session = { ...session, token: started.token };
@@ -250,9 +251,4 @@ export class DirectLineClient {
       // Nothing was kept.
     }
   }
-}
-
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
