@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import type { KnowledgeFiles } from '../knowledge/knowledge-files.js';
 import type { LiveKnowledge } from '../knowledge/live-knowledge.js';
 import { OUT_OF_SCOPE_FILE, SPECIAL_FILES, validateKnowledge, type KnowledgeProblem } from '../knowledge/load.js';
-import { orderedEntry, ROMANISED_LANGUAGES, type KnowledgeEntry } from '../knowledge/schema.js';
+import { ROMANISED_LANGUAGES, type KnowledgeEntry } from '../knowledge/schema.js';
 import type { Lang } from '../languages.js';
 import type { AuditLog, AuditRecord } from './audit-log.js';
+import { entryFileText } from './entry-yaml.js';
 
 /** An entry as its file has it now, and that file's version (a hash of its text). */
 export interface EditableEntry {
@@ -24,9 +25,6 @@ export type PublishManyResult =
   | { readonly published: false; readonly problems: readonly KnowledgeProblem[] };
 
 const versionOf = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
-
-/** An entry as its file is written: fields in the schema's order, long lines kept, answers as literal blocks. */
-const entryYaml = (entry: KnowledgeEntry) => stringify(orderedEntry(entry), { lineWidth: 0, blockQuote: 'literal' });
 
 const romanisable: ReadonlySet<Lang> = new Set(ROMANISED_LANGUAGES);
 
@@ -108,8 +106,9 @@ export class KnowledgeEditor {
     return { entry: parse(text) as KnowledgeEntry, version: versionOf(text) };
   }
 
-  publish(entry: KnowledgeEntry, baseVersion: string, who: string, action: AuditRecord['action'] = 'publish'): Promise<PublishResult> {
-    const run = () => this.publishNow(entry, baseVersion, who, action);
+  /** Publishes an edited entry: its file changes only where the entry did (see `entryFileText`). */
+  publish(entry: KnowledgeEntry, baseVersion: string, who: string): Promise<PublishResult> {
+    const run = () => this.publishNow(entry.id, (before) => entryFileText(entry, before), baseVersion, who, 'publish');
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
     return result;
@@ -157,21 +156,26 @@ export class KnowledgeEditor {
     return this.publish(entry, found.version, who);
   }
 
-  /** Publishes an earlier text of an entry's file again (from its history). */
-  async restore(entryId: string, text: string, baseVersion: string, who: string): Promise<PublishResult> {
-    const entry = parse(text) as KnowledgeEntry;
-    if (entry?.id !== entryId) return { published: false, problems: [{ file: this.fileOf(entryId), field: 'id', message: 'that version is of another entry' }] };
-    return this.publish(entry, baseVersion, who, 'restore');
+  /** Publishes an earlier text of an entry's file again (from its history), exactly as it was. */
+  restore(entryId: string, text: string, baseVersion: string, who: string): Promise<PublishResult> {
+    const entry = parse(text) as KnowledgeEntry | null;
+    if (entry?.id !== entryId) return Promise.resolve({ published: false, problems: [{ file: this.fileOf(entryId), field: 'id', message: 'that version is of another entry' }] });
+    const run = () => this.publishNow(entryId, () => text, baseVersion, who, 'restore');
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
-  private async publishNow(entry: KnowledgeEntry, baseVersion: string, who: string, action: AuditRecord['action']): Promise<PublishResult> {
-    const file = this.fileOf(entry.id);
+  private async publishNow(id: string, textFrom: (before: string) => string, baseVersion: string, who: string, action: AuditRecord['action']): Promise<PublishResult> {
+    const file = this.fileOf(id);
     const before = await this.files.read(file);
     if (versionOf(before) !== baseVersion) return { published: false, conflict: true };
-    const after = entryYaml(entry);
+    const after = textFrom(before);
+    // Nothing changed: nothing to write, announce or log.
+    if (after === before) return { published: true, version: baseVersion };
     const sources = (await this.files.list()).filter((s) => s.file !== file);
     const { knowledgeBase, problems } = validateKnowledge([...sources, { file, text: after }]);
-    const published = knowledgeBase?.entries.get(entry.id);
+    const published = knowledgeBase?.entries.get(id);
     if (!published) return { published: false, problems: problems.filter((p) => p.file === file).length > 0 ? problems.filter((p) => p.file === file) : problems };
     // Another instance may have published this file since it was read: then nothing is written.
     if ((await this.files.replace([{ file, before, after }])).length > 0) return { published: false, conflict: true };
@@ -186,7 +190,7 @@ export class KnowledgeEditor {
    * all at once would (a spreadsheet import's dry run). Writes nothing.
    */
   async checkMany(entries: readonly KnowledgeEntry[]): Promise<readonly KnowledgeProblem[]> {
-    const after = new Map(entries.map((e) => [this.fileOf(e.id), entryYaml(e)]));
+    const after = new Map(entries.map((e) => [this.fileOf(e.id), entryFileText(e)]));
     const sources = (await this.files.list()).filter((s) => !after.has(s.file));
     return validateKnowledge([...sources, ...[...after].map(([file, text]) => ({ file, text }))]).problems;
   }
@@ -209,7 +213,7 @@ export class KnowledgeEditor {
       edits.map(async ({ entry, baseVersion }) => {
         const file = this.fileOf(entry.id);
         const before = await this.files.read(file);
-        return { id: entry.id, file, before, baseVersion, after: entryYaml(entry) };
+        return { id: entry.id, file, before, baseVersion, after: entryFileText(entry, before) };
       }),
     );
     const stale = files.filter((f) => versionOf(f.before) !== f.baseVersion).map((f) => f.id);
