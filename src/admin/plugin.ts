@@ -150,6 +150,8 @@ const adminConsole: FastifyPluginAsync<AdminConsoleOptions> = async (app, opts) 
   await app.register(dashboardRoutes, { kit, insights: opts.insights, entries: opts.knowledge.entries });
   await app.register(inboxRoutes, { kit, insights: opts.insights, inbox: opts.inbox, knowledge: opts.knowledge });
 
+  // `/admin/` is where people type the console's address: the overview, keeping any `?lang=`.
+  app.get('/admin/', async (request, reply) => reply.redirect(`/admin${request.url.slice('/admin/'.length)}`, 301));
   app.get('/admin', async (request, reply) => {
     const session = request.staffSession!;
     const [account, counts] = await Promise.all([opts.accounts.find(session.email), opts.counts()]);

@@ -16,6 +16,22 @@ async function signIn(page: Page, url: string): Promise<void> {
 }
 
 describe('the staff console in a real browser', () => {
+  it('opens the overview from /admin/ with a trailing slash, before and after signing in', async () => {
+    const { url } = await serve();
+    const { page, errors } = await openPage({ locale: 'en-GB' });
+    await page.goto(`${url}/admin/`);
+    expect(new URL(page.url()).pathname).toBe('/admin/login');
+    await page.getByLabel('E-mail').fill(STAFF.email);
+    await page.getByLabel('Password').fill(STAFF.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor(TIMEOUT);
+    const response = await page.goto(`${url}/admin/?lang=bg`);
+    expect(response?.status()).toBe(200);
+    expect(new URL(page.url())).toMatchObject({ pathname: '/admin', search: '?lang=bg' });
+    expect(await page.locator('html').getAttribute('lang')).toBe('bg');
+    expect(errors).toEqual([]);
+  });
+
   it('signs in, fixes a Farsi answer, publishes, and the bot answers with it at once', async () => {
     const { url, knowledge } = await serve();
     const { page, errors } = await openPage({ locale: 'en-GB' });
