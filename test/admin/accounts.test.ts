@@ -55,6 +55,7 @@ describe('staff accounts', () => {
   });
 });
 
+// The timeouts below: several scrypt hashes (slow on purpose) per test, on a shared machine.
 describe.each(useStoreBackends())('sign-in failures on the $name store', (backend) => {
   const signInAll = (stores: AccountStore[], passwords: string[], now: Date) =>
     Promise.all(passwords.map((password, i) => stores[i % stores.length]!.signIn('editor@example.org', password, now)));
@@ -71,7 +72,7 @@ describe.each(useStoreBackends())('sign-in failures on the $name store', (backen
     expect(errors(results)).toEqual([...Array<string>(4).fill('invalid'), ...Array<string>(5).fill('locked')]);
     expect(await store.signIn('editor@example.org', PASSWORD, new Date(now.getTime() + 1000))).toEqual({ error: 'locked' });
     expect(await store.signIn('editor@example.org', PASSWORD, new Date(now.getTime() + LOCK_MS + 1000))).toMatchObject({ account: { email: 'editor@example.org' } });
-  });
+  }, 120_000);
 
   it('let the right password in among wrong ones sent at once, and a success starts the count again', async () => {
     const place = await backend.place();
@@ -81,7 +82,7 @@ describe.each(useStoreBackends())('sign-in failures on the $name store', (backen
     const results = await signInAll([store], ['wrong 1', 'wrong 2', PASSWORD], now);
     expect(errors(results)).toEqual(['invalid', 'invalid', 'ok']);
     expect((await store.find('editor@example.org'))?.failedSignIns).toBe(0);
-  });
+  }, 120_000);
 });
 
 describe.each(useStoreBackends().filter((b) => b.name === 'postgres'))('sign-in failures on instances sharing the $name store', (backend) => {
@@ -95,5 +96,5 @@ describe.each(useStoreBackends().filter((b) => b.name === 'postgres'))('sign-in 
     expect(results.map((r) => ('error' in r ? r.error : 'ok')).sort()).toEqual([...Array<string>(4).fill('invalid'), ...Array<string>(5).fill('locked')]);
     expect(await b.signIn('editor@example.org', PASSWORD, now)).toEqual({ error: 'locked' });
     expect(await a.signIn('editor@example.org', PASSWORD, now)).toEqual({ error: 'locked' });
-  });
+  }, 120_000);
 });

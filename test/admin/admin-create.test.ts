@@ -84,7 +84,8 @@ describe('npm run admin:create beside a running server', () => {
     } finally {
       await restarted.stop();
     }
-  });
+    // Two server starts and three scrypt hashes: slow on a busy machine.
+  }, 180_000);
 
   it('creates an account on PostgreSQL while a server runs, and that server signs it in at once', async () => {
     const dataDir = await tempDir();
@@ -101,5 +102,5 @@ describe('npm run admin:create beside a running server', () => {
     } finally {
       await server.stop();
     }
-  });
+  }, 180_000);
 });

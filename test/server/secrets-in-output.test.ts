@@ -38,5 +38,6 @@ describe('secrets in what the server prints', () => {
     }
     expect(server.output()).toContain('Bad Request: bot [redacted] may not write here');
     expect(server.output()).not.toContain(fake.token);
-  });
+    // A whole server start: slow on a busy machine.
+  }, 120_000);
 });
