@@ -1,8 +1,7 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.js';
@@ -13,7 +12,7 @@ import { KeywordIndex } from '../src/retrieval/keyword-index.js';
 import { QuestionModel } from '../src/retrieval/question-model.js';
 import type { AnswerEngine } from '../src/retrieval/engine.js';
 import { loadAnswerEngine, useLocalModelIfPresent } from '../src/retrieval/load-engine.js';
-import { freePort } from '../test/support/process.js';
+import { formatTable, percentile, rssMbOf, startProcess } from './support.js';
 import { syntheticKnowledge, syntheticQueries } from './synthetic.js';
 import { buildWidget } from '../src/channels/webchat/widget-build.js';
 import { closedLoop, measureMemory, openConversations } from './webchat.js';
@@ -50,9 +49,6 @@ const notes: string[] = [];
 
 const progress = (what: string) => process.stderr.write(`bench: ${what}\n`);
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
 const ms = (n: number) => n.toFixed(3);
 
 function latency(name: string, run: (i: number) => unknown, iterations: number) {
@@ -160,36 +156,6 @@ if (suites.has('nlpjs')) {
 }
 
 // --- server processes over loopback HTTP ---------------------------------------------------------
-interface Child { url: string; pid: number; readyMs: number; stop(): Promise<void> }
-
-async function startProcess(script: string, env: Record<string, string>): Promise<Child> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  // Ready means answering: poll until the readiness route (or, on the bare server, any route) responds.
-  for (;;) {
-    if (exited) throw new Error(`${script} exited before it was ready`);
-    const ok = await fetch(`${url}/readyz`).then(() => true, () => false);
-    if (ok) break;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  const readyMs = performance.now() - started;
-  return {
-    url, pid: child.pid ?? 0, readyMs,
-    stop: () => new Promise((resolve) => { if (exited) resolve(); else { child.once('exit', () => resolve()); child.kill('SIGTERM'); } }),
-  };
-}
-
-async function rssMbOf(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
 async function load(url: string) {
   // Every seventh question: all eleven languages and the out-of-scope ones, in the eval's mix.
   const requests = evalItems.filter((_, i) => i % 7 === 0).map((item) => ({ method: 'POST' as const, path: '/api/ask', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: item.q }) }));
@@ -349,8 +315,7 @@ async function instancesSuite() {
   results.instances = result;
 }
 
-const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
+console.log(formatTable(rows));
 if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
 await mkdir(path.join(ROOT, 'bench'), { recursive: true });
 await writeFile(path.join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { ROOT } from '../test/support/paths.js';
+import { freePort } from '../test/support/process.js';
+
+/** What the bench scripts (`npm run bench`, `npm run soak`) share: server processes, percentiles, the printed table. */
+
+/** A script of this repository running in a Node process of its own, on loopback. */
+export interface BenchProcess {
+  readonly url: string;
+  readonly pid: number;
+  /** From spawn to the first answer on `/readyz`. */
+  readonly readyMs: number;
+  /** Whether the process has exited (killed, crashed or stopped). */
+  exited(): boolean;
+  /** SIGTERM, then resolves once it has exited. */
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash or the kernel's OOM killer would: no shutdown code runs. Resolves once it has exited. */
+  kill(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** The port to listen on (default: a free one); the same port again lets clients carry on after a restart. */
+  readonly port?: number;
+}
+
+/**
+ * Starts `script` (`src/main.ts`, `bench/bare-server.ts`) with `env` and resolves once `/readyz`
+ * answers at all: ready means answering (on the bare server, any route). Its stderr is shown.
+ */
+export async function startProcess(script: string, env: Record<string, string>, { port }: StartOptions = {}): Promise<BenchProcess> {
+  const listenOn = port ?? (await freePort());
+  const url = `http://127.0.0.1:${listenOn}`;
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT, env: { ...process.env, PORT: String(listenOn), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => {
+    exited = true;
+    resolve();
+  }));
+  const end = async (signal: NodeJS.Signals) => {
+    if (!exited) child.kill(signal);
+    await gone;
+  };
+  for (;;) {
+    if (exited) throw new Error(`${script} exited before it was ready`);
+    const ok = await fetch(`${url}/readyz`).then(() => true, () => false);
+    if (ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const readyMs = performance.now() - started;
+  return { url, pid: child.pid ?? 0, readyMs, exited: () => exited, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+}
+
+/** A process's resident memory in MB, from /proc (0 if it is gone). */
+export async function rssMbOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** The `p`th percentile of ascending `sorted` (0 when empty). */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Rows of cells as aligned columns, one line a row. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const columns = Math.max(0, ...rows.map((r) => r.length));
+  const widths = Array.from({ length: columns }, (_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
+}
