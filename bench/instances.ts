@@ -417,7 +417,7 @@ export async function instancesBench(options: InstancesOptions): Promise<Instanc
     await buildWidget(widgetDir); // built once here, so no instance builds it
     const postmaster = await postmasterOf(cluster);
     const env = {
-      LOG_LEVEL: 'warn', EMBEDDINGS: 'false', MODEL_DOWNLOAD: 'false', RATE_LIMIT_MAX: '1000000000', TRUST_PROXY: 'true',
+      LOG_LEVEL: 'warn', EMBEDDINGS: 'false', MODEL_DOWNLOAD: 'false', RATE_LIMIT_MAX: '1000000000', TRUST_PROXY: 'loopback',
       DIRECTLINE_SECRET: 'i'.repeat(40), WIDGET_DIR: widgetDir,
     };
 

@@ -75,7 +75,12 @@ export async function buildApp({ config, engine, knowledge, modelStatus, webChat
       const limited = new RahnamaError('RAHNAMA_RATE_LIMITED', [String(reply.getHeader('retry-after') ?? 60)]);
       return reply.status(429).send({ statusCode: 429, code: limited.code, error: STATUS_CODES[429], message: limited.message });
     }
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (status >= 500) {
+      // The cause (a database's error code, a stack) goes to the log, never to the client.
+      request.log.error({ err: error }, 'request failed');
+      const internal = new RahnamaError('RAHNAMA_INTERNAL');
+      return reply.status(500).send({ statusCode: 500, code: internal.code, error: STATUS_CODES[500], message: internal.message });
+    }
     return reply.status(status).send(error);
   });
 
