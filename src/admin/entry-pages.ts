@@ -4,7 +4,6 @@ import { textDirection } from '../language-facts.js';
 import { LANGUAGES, type Lang } from '../languages.js';
 import type { AskResult } from '../retrieval/engine.js';
 import { html } from './html.js';
-import type { AuditRecord } from './audit-log.js';
 import { page, type PageContext } from './pages.js';
 
 /** The list's search: words in any language, a translation status, a review date. */
@@ -147,20 +146,4 @@ ${state.isNew ? '' : html`<form method="post" action="/admin/entries/${entry.id}
   <input type="hidden" name="_csrf" value="${session.csrfToken}"><input type="hidden" name="version" value="${state.version}">
   <p><button type="submit" class="secondary">${t(lang, 'entry.delete')}</button></p>
 </form>`}`);
-}
-
-/** An entry's published versions, newest first, each restorable. */
-export function historyPage(context: PageContext & { session: { csrfToken: string } }, id: string, records: readonly AuditRecord[], version: string, notice?: string): string {
-  const { t, lang, session } = context;
-  const rows = records.map((r, i) => html`<tr>
-  <td>${r.at.replace('T', ' ').slice(0, 16)}</td><td>${r.who}</td><td>${t(lang, `history.${r.action}`)}${i === 0 ? html` ${t(lang, 'history.current')}` : ''}</td>
-  <td>${i === 0 ? '' : html`<form method="post" action="/admin/entries/${id}/restore"><input type="hidden" name="_csrf" value="${session.csrfToken}"><input type="hidden" name="version" value="${version}"><input type="hidden" name="record" value="${i}"><button type="submit">${t(lang, 'history.restoreButton')}</button></form>`}</td>
-</tr>`);
-  return page(context, t(lang, 'history.heading', { id }), html`
-<p><a href="/admin/entries/${id}">${t(lang, 'entry.back')}</a></p>
-<section class="card">
-  <h2>${t(lang, 'history.heading', { id })}</h2>
-  ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
-  ${records.length === 0 ? html`<p>${t(lang, 'history.none')}</p>` : html`<table><thead><tr><th>${t(lang, 'history.when')}</th><th>${t(lang, 'history.who')}</th><th>${t(lang, 'history.action')}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`}
-</section>`);
 }

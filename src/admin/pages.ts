@@ -25,6 +25,16 @@ textarea,select{width:100%;padding:8px 12px;border:1px solid #6b7785;border-radi
 label.check{display:flex;align-items:center;gap:8px}label.check input{width:auto;min-height:24px;min-width:24px}
 p.hint{margin:4px 0;color:#4a5563;font-size:.9rem}span.tag{display:inline-block;padding:0 6px;border-radius:4px;background:#e8eef6;color:#0a4a86;font-size:.8rem}
 pre.terms{white-space:pre-wrap;margin:0}td.avoid{color:#8a1c12}
+main.wide{max-width:1400px}.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.table-scroll{overflow-x:auto;max-width:100%}caption{text-align:start;padding:4px 0 8px;color:#4a5563;font-size:.9rem}
+table.diff{table-layout:fixed;min-width:40rem;font:.85rem/1.45 ui-monospace,"Noto Sans Mono","DejaVu Sans Mono",monospace}
+table.diff th,table.diff caption{font-family:system-ui,"Segoe UI",Roboto,"Noto Sans",sans-serif}table.diff td.text{text-align:start}
+table.diff td{padding:1px 6px;border:0;vertical-align:top}table.diff td.text{white-space:pre-wrap;overflow-wrap:anywhere}
+table.diff td.line,table.diff th:nth-child(odd){width:3.5em}table.diff td.line{color:#4a5563;text-align:end}
+tr.removed td.old,tr.changed td.old{background:#fdecea}tr.added td.new,tr.changed td.new{background:#e7f4ea}
+table.diff del,table.diff ins{text-decoration:none}td.old mark{background:#f3b1a9;color:inherit}td.new mark{background:#a3d9b1;color:inherit}
+tr.fold td{text-align:center;color:#4a5563;background:#f5f7fa;font-style:italic}
+form.inline{display:inline}
 `;
 
 export interface PageContext {
@@ -34,18 +44,25 @@ export interface PageContext {
   readonly session?: { readonly email: string; readonly csrfToken: string };
 }
 
-export function page({ t, lang, session }: PageContext, title: string, body: SafeHtml): string {
+/** How a page is laid out: `wide` for side-by-side work (the entry editor, a diff). */
+export interface PageLayout {
+  readonly wide?: boolean;
+  /** Same-origin scripts the page runs (under /admin/, allowed by the area's CSP). */
+  readonly scripts?: readonly string[];
+}
+
+export function page({ t, lang, session }: PageContext, title: string, body: SafeHtml, layout: PageLayout = {}): string {
   const other: ConsoleLang = lang === 'en' ? 'bg' : 'en';
   return html`<!doctype html>
 <html lang="${lang}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} – ${t(lang, 'title')}</title><link rel="stylesheet" href="/admin/admin.css"></head>
+<title>${title} – ${t(lang, 'title')}</title><link rel="stylesheet" href="/admin/admin.css">${(layout.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}</head>
 <body>
 <header><h1>${t(lang, 'title')}</h1>
 <a href="?lang=${other}" lang="${other}">${other === 'bg' ? 'Български' : 'English'}</a>
 ${session ? html`<form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${session.csrfToken}"><button>${t(lang, 'signOut')}</button></form>` : ''}
 </header>
-<main>${body}</main>
+<main${layout.wide ? html` class="wide"` : ''}>${body}</main>
 </body>
 </html>`.value;
 }

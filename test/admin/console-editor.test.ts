@@ -32,3 +32,54 @@ describe('publishing from the entry editor', () => {
     expect(changedLineCount(before, after)).toBe(1);
   });
 });
+
+describe("an entry's history", () => {
+  it('says who changed which fields and when, shows each change side by side with the changed part marked, and restores the shipped text exactly', async () => {
+    const { app, knowledgeDir } = await serve();
+    const { cookie } = await signInWith(app);
+    const file = path.join(knowledgeDir, 'avrr-transit.yaml');
+    const shipped = await readFile(file, 'utf8');
+    const entry = parse(shipped) as KnowledgeEntry;
+    const publish = async (fields: Record<string, string>) => {
+      const form = await app.inject({ url: '/admin/entries/avrr-transit', headers: { cookie } });
+      const saved = await app.inject({ method: 'POST', url: '/admin/entries/avrr-transit', headers: { cookie }, payload: { _csrf: csrfOf(form.body), version: versionOf(form.body), ...fields } });
+      expect(saved.statusCode).toBe(303);
+    };
+    const sentence = 'پرواز شما را کارکنان IOM همراهی می‌کنند.';
+    await publish({ 'languages.fa.answer': `${entry.languages.fa.answer.trim()}\n\n${sentence}` });
+    await publish({ tags: [...entry.tags, 'escort-checked'].join(', '), 'languages.en.question': `${entry.languages.en.question} (checked)` });
+
+    const history = await app.inject({ url: '/admin/entries/avrr-transit/history', headers: { cookie } });
+    expect(history.statusCode).toBe(200);
+    const rows = [...history.body.matchAll(/<tr>\s*<td>([\d-]+ [\d:]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td>\s*<td>([^<]*)<\/td>/g)].map((m) => ({ who: m[2], action: m[3]!.trim(), what: m[4] }));
+    expect(rows).toEqual([
+      { who: 'maria@example.org', action: 'published (current)', what: 'tags · en: question' },
+      { who: 'maria@example.org', action: 'published', what: 'fa: answer' },
+    ]);
+
+    // The older change, side by side: the new Farsi lines on the right only, the rest folded away.
+    const change = await app.inject({ url: '/admin/entries/avrr-transit/history/1', headers: { cookie } });
+    expect(change.statusCode).toBe(200);
+    expect(change.body).toContain('<table class="diff">');
+    expect(change.body).toMatch(/<tr class="added">[\s\S]*?<ins>\s*<\/ins>/);
+    expect(change.body).toContain(`<ins>      ${sentence}</ins>`);
+    expect(change.body).toMatch(/unchanged line\(s\)/);
+    // The newer one: the question's line paired with its new text, the added words marked.
+    const newer = await app.inject({ url: '/admin/entries/avrr-transit/history/0', headers: { cookie } });
+    expect(newer.body).toContain('<tr class="changed">');
+    expect(newer.body).toContain('<mark> (checked)</mark>');
+    expect(newer.body).toContain('<mark>, escort-checked</mark>');
+
+    const compared = await app.inject({ url: '/admin/entries/avrr-transit/history/shipped', headers: { cookie } });
+    expect(compared.statusCode).toBe(200);
+    expect(compared.body).toContain('Restore the shipped text');
+    const restored = await app.inject({ method: 'POST', url: '/admin/entries/avrr-transit/restore', headers: { cookie }, payload: { _csrf: csrfOf(compared.body), version: versionOf(compared.body), record: 'shipped' } });
+    expect(restored.headers.location).toBe('/admin/entries/avrr-transit/history?restored=1');
+    expect(await readFile(file, 'utf8')).toBe(shipped);
+    const after = await app.inject({ url: '/admin/entries/avrr-transit/history', headers: { cookie } });
+    expect(after.body).toContain('The entry reads as it did before its first change through the console.');
+    expect(after.body).toMatch(/<td>restored \(current\)<\/td>\s*<td>tags · en: question · fa: answer<\/td>/);
+    const asked = await app.inject({ method: 'POST', url: '/api/ask', payload: { text: entry.languages.en.question, lang: 'en' } });
+    expect(asked.json()).toMatchObject({ entryId: 'avrr-transit', answer: expect.not.stringContaining(sentence) });
+  });
+});

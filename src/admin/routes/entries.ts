@@ -5,7 +5,8 @@ import type { AskResult } from '../../retrieval/engine.js';
 import { LANGUAGES, type Lang } from '../../languages.js';
 import { foldText } from '../../retrieval/text.js';
 import { signedIn, type ConsoleKit } from '../console-kit.js';
-import { entryListPage, entryPage, historyPage, type EntryFilter } from '../entry-pages.js';
+import { entryListPage, entryPage, type EntryFilter } from '../entry-pages.js';
+import { diffPage, historyPage, shippedText } from '../history-pages.js';
 import { NEW_ENTRY_VERSION, type KnowledgeEditor } from '../knowledge-editor.js';
 
 export interface EntryRoutesOptions {
@@ -136,23 +137,53 @@ const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) =>
     },
   );
 
+  const historyOf = async (id: string) => {
+    const found = await opts.knowledge.editor.read(id);
+    if (!found) return undefined;
+    return { id, records: await opts.knowledge.editor.history(id), current: (await opts.knowledge.editor.readFile(`${id}.yaml`)).text, version: found.version };
+  };
+
   app.get<{ Params: { id: string }; Querystring: { restored?: string } }>('/admin/entries/:id/history', { schema: { params: entryParams } }, async (request, reply) => {
-    const found = await opts.knowledge.editor.read(request.params.id);
-    if (!found) return reply.callNotFound();
+    const history = await historyOf(request.params.id);
+    if (!history) return reply.callNotFound();
     const context = signedIn(kit, request);
     const notice = request.query.restored ? context.t(context.lang, 'history.restored') : undefined;
-    return kit.sendPage(reply, 200, historyPage(context, request.params.id, await opts.knowledge.editor.history(request.params.id), found.version, notice));
+    return kit.sendPage(reply, 200, historyPage(context, history, notice));
   });
 
-  // Restoring publishes the text the file had after that change, with the same checks as an edit.
+  // One change side by side (before and after it), or the shipped text beside the current one.
+  const changeParams = { type: 'object', required: ['id', 'change'], properties: { ...entryParams.properties, change: { type: 'string', pattern: '^([0-9]{1,6}|shipped)$' } } } as const;
+  app.get<{ Params: { id: string; change: string } }>('/admin/entries/:id/history/:change', { schema: { params: changeParams } }, async (request, reply) => {
+    const history = await historyOf(request.params.id);
+    if (!history) return reply.callNotFound();
+    const context = signedIn(kit, request);
+    const { t, lang } = context;
+    const { id, change } = request.params;
+    const at = (iso: string) => iso.replace('T', ' ').slice(0, 16);
+    if (change === 'shipped') {
+      const shipped = shippedText(history.records);
+      if (shipped === undefined) return reply.callNotFound();
+      const restore = shipped === history.current ? undefined : { record: 'shipped', version: history.version, label: t(lang, 'history.restoreShipped') };
+      return kit.sendPage(reply, 200, diffPage(context, id, t(lang, 'history.shippedTitle', { id }), { label: t(lang, 'history.shippedSide'), text: shipped }, { label: t(lang, 'history.currentSide'), text: history.current }, restore));
+    }
+    const index = Number(change);
+    const record = history.records[index];
+    if (!record) return reply.callNotFound();
+    const title = t(lang, 'history.changeTitle', { id, who: record.who, when: at(record.at), action: t(lang, `history.${record.action}`) });
+    const restore = index === 0 || record.action === 'delete' ? undefined : { record: change, version: history.version, label: t(lang, 'history.restoreButton') };
+    return kit.sendPage(reply, 200, diffPage(context, id, title, { label: t(lang, 'history.beforeSide'), text: record.before }, { label: t(lang, 'history.afterSide', { who: record.who }), text: record.after }, restore));
+  });
+
+  // Restoring publishes the text the file had after that change (or as shipped), with the same checks as an edit.
   app.post<{ Params: { id: string }; Body: { record: string; version: string } }>(
     '/admin/entries/:id/restore',
-    { schema: { params: entryParams, body: { type: 'object', required: ['record', 'version'], properties: { record: { type: 'string', pattern: '^[0-9]{1,6}$' }, version: { type: 'string', maxLength: 64 }, _csrf: { type: 'string' } } } } },
+    { schema: { params: entryParams, body: { type: 'object', required: ['record', 'version'], properties: { record: { type: 'string', pattern: '^([0-9]{1,6}|shipped)$' }, version: { type: 'string', maxLength: 64 }, _csrf: { type: 'string' } } } } },
     async (request, reply) => {
       const { id } = request.params;
-      const record = (await opts.knowledge.editor.history(id))[Number(request.body.record)];
-      if (!record) return reply.callNotFound();
-      const result = await opts.knowledge.editor.restore(id, record.after, request.body.version, signedIn(kit, request).session.email);
+      const records = await opts.knowledge.editor.history(id);
+      const text = request.body.record === 'shipped' ? shippedText(records) : records[Number(request.body.record)]?.after;
+      if (!text) return reply.callNotFound();
+      const result = await opts.knowledge.editor.restore(id, text, request.body.version, signedIn(kit, request).session.email);
       if (result.published) return reply.redirect(`/admin/entries/${id}/history?restored=1`, 303);
       const found = await opts.knowledge.editor.read(id);
       if (!found) return reply.callNotFound();
