@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Lang } from '../languages.js';
+import type { AnswerEngine } from '../retrieval/engine.js';
 import { foldText, termsOf } from '../retrieval/text.js';
 import type { UnansweredQuestion } from '../storage/insights-store.js';
 
@@ -16,8 +17,6 @@ export interface QuestionGroup {
   readonly examples: readonly string[];
   /** Every question's key, for dismissing the whole group. */
   readonly members: readonly string[];
-  /** The entry the engine most often came closest to, if any. */
-  readonly bestEntryId: string | null;
 }
 
 /** Two questions are grouped when they share at least this share of their terms (Jaccard). */
@@ -50,7 +49,6 @@ export function groupQuestions(questions: readonly UnansweredQuestion[], dismiss
       lastAt: g.items[0]!.at,
       examples: [...new Set(g.items.map((q) => q.text))].slice(0, 5),
       members: [...new Set(g.items.map((q) => groupKey(q.lang, q.text)))],
-      bestEntryId: mostCommon(g.items.map((q) => q.bestEntryId)),
     }))
     .sort((a, b) => b.count - a.count || b.lastAt.localeCompare(a.lastAt));
 }
@@ -62,8 +60,30 @@ function similarity(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
   return shared / (a.size + b.size - shared);
 }
 
-function mostCommon(values: readonly (string | null)[]): string | null {
-  const counts = new Map<string, number>();
-  for (const value of values) if (value) counts.set(value, (counts.get(value) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+/** How the engine reads a question now: the language it detects and its best entries. */
+export interface EngineReading {
+  readonly detectedLang: Lang;
+  /** 0–1. */
+  readonly detectedConfidence: number;
+  /**
+   * At most three, best first, each with the engine's confidence (0–1) and whether it reaches
+   * the engine's suggestion threshold (what it would offer the person as "did you mean").
+   */
+  readonly candidates: readonly { readonly entryId: string; readonly confidence: number; readonly suggested: boolean }[];
+}
+
+/** Candidates an inbox question shows. */
+const CANDIDATES = 3;
+
+/**
+ * Asks the engine about a question from the inbox as it was asked (in a conversation in
+ * `lang`), with its candidates: the knowledge may have changed since.
+ */
+export async function readQuestion(engine: Pick<AnswerEngine, 'ask' | 'options'>, text: string, lang: Lang): Promise<EngineReading> {
+  const result = await engine.ask({ text, conversationLang: lang }, { explain: true });
+  return {
+    detectedLang: result.detectedLang,
+    detectedConfidence: result.detectedConfidence,
+    candidates: (result.candidates ?? []).slice(0, CANDIDATES).map((c) => ({ entryId: c.entryId, confidence: c.confidence, suggested: c.confidence >= engine.options.suggestionThreshold })),
+  };
 }

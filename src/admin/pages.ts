@@ -8,7 +8,7 @@ header{display:flex;align-items:center;gap:16px;padding:12px 24px;background:#0a
 header h1{flex:1;margin:0;font-size:1.1rem}header a{color:#fff}
 main{max-width:960px;margin:24px auto;padding:0 24px}
 form.card,section.card{background:#fff;border:1px solid #d5dbe3;border-radius:8px;padding:24px;max-width:420px}
-section.card{max-width:none;margin-bottom:16px}ol.inbox{list-style:none;padding:0}li.question{margin-bottom:12px}button.secondary{background:#fff;color:#0a4a86;border:1px solid #0a4a86}
+section.card{max-width:none;margin-bottom:16px}ol.inbox{list-style:none;padding:0}li.question{margin-bottom:12px;padding-top:12px;border-top:1px solid #d5dbe3}.actions{display:flex;flex-wrap:wrap;gap:12px;align-items:center}button.secondary{background:#fff;color:#0a4a86;border:1px solid #0a4a86}
 label{display:block;margin:12px 0 4px;font-weight:600}
 input{width:100%;min-height:44px;padding:8px 12px;border:1px solid #6b7785;border-radius:6px;font:inherit}
 button{min-height:44px;padding:8px 16px;border:0;border-radius:6px;background:#0a4a86;color:#fff;font:inherit;cursor:pointer}
@@ -34,7 +34,8 @@ table.diff td.line,table.diff th:nth-child(odd){width:3.5em}table.diff td.line{c
 tr.removed td.old,tr.changed td.old{background:#fdecea}tr.added td.new,tr.changed td.new{background:#e7f4ea}
 table.diff del,table.diff ins{text-decoration:none}td.old mark{background:#f3b1a9;color:inherit}td.new mark{background:#a3d9b1;color:inherit}
 tr.fold td{text-align:center;color:#4a5563;background:#f5f7fa;font-style:italic}
-form.inline{display:inline}
+fieldset.choices{border:1px solid #d5dbe3;border-radius:8px;padding:8px 16px;margin:12px 0}fieldset.choices label.check{font-weight:400;margin:8px 0}
+select.other-entry{margin:0 0 8px 32px;width:calc(100% - 32px)}p.gloss{margin:4px 0;color:#4a5563}
 `;
 
 export interface PageContext {

@@ -5,6 +5,7 @@ import { loadGeneratedSecret } from '../storage/generated-secret.js';
 import type { Store } from '../storage/store.js';
 import { AccountStore } from './account-store.js';
 import { AuditLog } from './audit-log.js';
+import { readQuestion } from './inbox.js';
 import { InboxState } from './inbox-state.js';
 import { KnowledgeEditor } from './knowledge-editor.js';
 import type { AdminConsoleOptions } from './plugin.js';
@@ -38,6 +39,7 @@ export async function createAdminConsole(
       entries: () => knowledge.entries.values(),
       editor: new KnowledgeEditor(publishing.files, knowledge, audit, publishing.announce),
       preview: (draft, text, lang) => engine.withDraft(draft).ask({ text, lang }),
+      explain: (text, lang) => readQuestion(engine, text, lang),
     },
   };
 }

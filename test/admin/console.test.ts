@@ -292,8 +292,9 @@ describe('the unanswered inbox', () => {
     expect(inbox.statusCode).toBe(200);
     expect(inbox.body).toContain('en · asked 2 time(s)');
     expect(inbox.body).toContain('ru · asked 1 time(s)');
-    // The closest entry is chosen already.
-    expect(inbox.body).toMatch(/<option value="avrr-family" selected>/);
+    // The closest entry is offered first, not chosen for staff.
+    expect(inbox.body).toMatch(/<input type="radio" name="entryId" value="avrr-family" required>/);
+    expect(inbox.body).not.toMatch(/ checked/);
     const key = /name="key" value="([^"]+)"/.exec(inbox.body)?.[1] ?? '';
     const added = await app.inject({ method: 'POST', url: '/admin/inbox/variant', headers: { cookie }, payload: { _csrf: csrfOf(inbox.body), key, entryId: 'avrr-family' } });
     expect(added.statusCode).toBe(303);

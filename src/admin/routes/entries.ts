@@ -1,22 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { KnowledgeProblem } from '../../knowledge/load.js';
 import { ROMANISED_LANGUAGES, type KnowledgeEntry } from '../../knowledge/schema.js';
-import type { AskResult } from '../../retrieval/engine.js';
 import { LANGUAGES, type Lang } from '../../languages.js';
 import { foldText } from '../../retrieval/text.js';
-import { signedIn, type ConsoleKit } from '../console-kit.js';
+import { signedIn, type ConsoleKit, type ConsoleKnowledge } from '../console-kit.js';
 import { entryListPage, entryPage, type EntryFilter } from '../entry-pages.js';
 import { diffPage, historyPage, shippedText } from '../history-pages.js';
-import { NEW_ENTRY_VERSION, type KnowledgeEditor } from '../knowledge-editor.js';
+import { NEW_ENTRY_VERSION } from '../knowledge-editor.js';
 
 export interface EntryRoutesOptions {
   kit: ConsoleKit;
-  knowledge: {
-    entries: () => Iterable<KnowledgeEntry>;
-    editor: KnowledgeEditor;
-    /** What the bot would answer if `draft` were published (nothing live changes). */
-    preview: (draft: KnowledgeEntry, question: string, lang: Lang) => Promise<AskResult>;
-  };
+  knowledge: ConsoleKnowledge;
 }
 
 /** Knowledge editing: the list and search, an entry's eleven languages, publishing. */
