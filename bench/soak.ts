@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -44,9 +44,14 @@ for (const [name, value, least] of [['SOAK_SECONDS', SECONDS, 10], ['SOAK_CONVER
     process.exit(2);
   }
 }
-/** When the faults come, as fractions of the load's duration, and how long the database stays down. */
+/**
+ * When the faults come, as fractions of SOAK_SECONDS, and how long the database stays down. The
+ * load goes on for at least AFTER_RECOVERY of it after each recovery: a slow restart (a busy
+ * machine) pushes what follows back rather than leaving a window empty.
+ */
 const KILL_AT = 0.25;
 const DATABASE_STOP_AT = 0.55;
+const AFTER_RECOVERY = 0.2;
 const DATABASE_DOWN_MS = Math.max(3, SECONDS * 0.1) * 1000;
 /**
  * How long Telegram users go on resending after the load: an update claimed by an instance that
@@ -129,6 +134,7 @@ async function soak(): Promise<boolean> {
   fake = await new FakeTelegram().start();
   const telegramSecret = 'soak-webhook-secret-0123456789';
   const port = await freePort();
+  const logFile = path.join(tmp, 'server.log');
   const env = {
     LOG_LEVEL: 'warn', EMBEDDINGS: 'false', MODEL_DOWNLOAD: 'false', RATE_LIMIT_MAX: '1000000000',
     DATA_DIR: path.join(tmp, 'data'), WIDGET_DIR: widgetDir, DATABASE_URL: await cluster.createDatabase(),
@@ -138,8 +144,10 @@ async function soak(): Promise<boolean> {
   };
   // The same port on every start: the clients carry on after a restart as after a deploy.
   const start = async () => {
-    server = await startProcess('src/main.ts', env, { port });
+    const began = performance.now();
+    server = await startProcess('src/main.ts', env, { port, logFile });
     await readyAgain();
+    return performance.now() - began;
   };
   const url = `http://127.0.0.1:${port}`;
   const readyAgain = async () => {
@@ -149,7 +157,8 @@ async function soak(): Promise<boolean> {
       await pause(100);
     }
   };
-  await start();
+  const startMs = await start();
+  progress(`the server ready (/readyz 200) ${(startMs / 1000).toFixed(1)} s after its start`);
 
   progress(`opening ${CONVERSATIONS} web chat conversations`);
   const conversations: DirectLineConversation[] = [];
@@ -174,8 +183,10 @@ async function soak(): Promise<boolean> {
 
   progress(`load for ${SECONDS} s: ${CONVERSATIONS} web chat conversations, ${TELEGRAM_USERS} Telegram users`);
   loadStart = performance.now();
-  const loadEnd = SECONDS * 1000;
-  const drainEnd = loadEnd + DRAIN_SECONDS * 1000;
+  const planned = SECONDS * 1000;
+  // Set once the database is back (see AFTER_RECOVERY).
+  let loadEnd = Number.POSITIVE_INFINITY;
+  const drainEnd = () => loadEnd + DRAIN_SECONDS * 1000;
 
   // Web chat: the next message once the last is answered; the acknowledged ones' ids, per conversation.
   const acknowledged = conversations.map(() => [] as string[]);
@@ -207,7 +218,7 @@ async function soak(): Promise<boolean> {
           delivery.acknowledgedAt = performance.now();
           break;
         }
-        if (now() > drainEnd) break;
+        if (now() > drainEnd()) break;
         await pause(Math.min(TELEGRAM_RETRY_MS.most, Math.max(TELEGRAM_RETRY_MS.least, (retryAfter ?? 0) * 1000)));
       }
     }
@@ -215,17 +226,17 @@ async function soak(): Promise<boolean> {
 
   // The faults, while the load goes on.
   const marks: Marks = { kill: 0, readyAfterKill: 0, databaseStop: 0, databaseStart: 0, readyAfterDatabase: 0, loadEnd: 0, drainEnd: 0 };
-  await pause(loadEnd * KILL_AT);
+  await pause(planned * KILL_AT);
   progress('SIGKILL to the server');
   killing = true;
   marks.kill = now();
   await server!.kill();
-  await start();
+  const restartMs = await start();
   killing = false;
   marks.readyAfterKill = now();
-  progress(`ready again after ${((marks.readyAfterKill - marks.kill) / 1000).toFixed(1)} s`);
+  progress(`ready again ${((marks.readyAfterKill - marks.kill) / 1000).toFixed(1)} s after the SIGKILL (the new process: ${(restartMs / 1000).toFixed(1)} s)`);
 
-  await pause(Math.max(0, loadEnd * DATABASE_STOP_AT - now()));
+  await pause(Math.max(planned * DATABASE_STOP_AT, marks.readyAfterKill + planned * AFTER_RECOVERY) - now());
   progress(`PostgreSQL stopped (immediate) for ${DATABASE_DOWN_MS / 1000} s`);
   marks.databaseStop = now();
   await cluster.stop('immediate');
@@ -235,6 +246,7 @@ async function soak(): Promise<boolean> {
   await readyAgain();
   marks.readyAfterDatabase = now();
   progress(`ready again ${((marks.readyAfterDatabase - marks.databaseStart) / 1000).toFixed(1)} s after PostgreSQL was back`);
+  loadEnd = Math.max(planned, marks.readyAfterDatabase + planned * AFTER_RECOVERY);
 
   await Promise.all(webChat);
   marks.loadEnd = now();
@@ -246,16 +258,17 @@ async function soak(): Promise<boolean> {
 
   progress('checking every acknowledged message');
   const webChatCheck = await checkWebChat(url, conversations, acknowledged);
-  const telegramCheck = checkTelegram(fake, deliveries);
+  const serverLog = await serverLogSummary(logFile);
+  const telegramCheck = checkTelegram(fake, deliveries, marks);
   const windows = windowsOf(marks);
   const report = { windows: windows.map((w) => ({ ...w, webchat: summary('webchat', w), telegram: summary('telegram', w) })), webChatCheck, telegramCheck };
   const results = {
-    date: new Date().toISOString(), node: process.version, cores: availableParallelism(), seconds: SECONDS,
+    date: new Date().toISOString(), node: process.version, cores: availableParallelism(), seconds: SECONDS, startMs, restartMs,
     conversations: CONVERSATIONS, telegramUsers: TELEGRAM_USERS, databaseDownMs: DATABASE_DOWN_MS,
     marksSeconds: Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, Number((v / 1000).toFixed(2))])),
-    ...report, deaths,
+    ...report, deaths, serverLog,
   };
-  print(report, deaths);
+  print(report, deaths, serverLog);
   await mkdir(path.join(ROOT, 'bench'), { recursive: true });
   await writeFile(path.join(ROOT, 'bench/soak-results.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log('\nwritten: bench/soak-results.json');
@@ -267,10 +280,14 @@ async function soak(): Promise<boolean> {
 /** A Telegram update as the fake Telegram delivered it: first sent, how often, and when acknowledged. */
 interface Delivery { readonly chatId: number; readonly updateId: number; readonly firstSentAt: number; attempts: number; acknowledgedAt?: number }
 
-/** Every acknowledged web chat message in its conversation's history (read page by page), and answered there. */
+/**
+ * Every acknowledged web chat message in its conversation's history (read page by page), and
+ * answered there; and how many messages were kept though never acknowledged (a client sends those again).
+ */
 async function checkWebChat(url: string, conversations: readonly DirectLineConversation[], acknowledged: readonly string[][]) {
   let missing = 0;
   let unanswered = 0;
+  let keptUnacknowledged = 0;
   const missingExamples: string[] = [];
   for (const [i, conversation] of conversations.entries()) {
     const userIds = new Set<string>();
@@ -284,6 +301,7 @@ async function checkWebChat(url: string, conversations: readonly DirectLineConve
       if (page.activities.length === 0 || Number(page.watermark) <= watermark) break;
       watermark = Number(page.watermark);
     }
+    keptUnacknowledged += [...userIds].filter((id) => !(acknowledged[i] ?? []).includes(id)).length;
     for (const id of acknowledged[i] ?? []) {
       if (!userIds.has(id)) {
         missing++;
@@ -291,28 +309,34 @@ async function checkWebChat(url: string, conversations: readonly DirectLineConve
       } else if (!answered.has(id)) unanswered++;
     }
   }
-  return { acknowledged: acknowledged.reduce((n, ids) => n + ids.length, 0), missing, unanswered, missingExamples };
+  return { acknowledged: acknowledged.reduce((n, ids) => n + ids.length, 0), missing, unanswered, keptUnacknowledged, missingExamples };
 }
 
 /**
  * Every acknowledged update answered once: the messages to its chat from its first sending until
  * the chat's next update (a user sends the next only once this one is acknowledged) are some, and
  * none of them twice (a turn's answer and its feedback prompt differ; a turn run twice repeats them).
+ * An update answered twice is put down to the fault its first answer came before: the SIGKILL,
+ * the database stop, or neither.
  */
-function checkTelegram(fake: FakeTelegram, deliveries: readonly Delivery[]) {
+function checkTelegram(fake: FakeTelegram, deliveries: readonly Delivery[], marks: Marks) {
   const sent = fake.callsOf('sendMessage').filter((c) => c.response?.ok);
   const byChat = new Map<number, Delivery[]>();
   for (const d of deliveries) byChat.set(d.chatId, [...(byChat.get(d.chatId) ?? []), d]);
   let unanswered = 0;
-  let answeredTwice = 0;
+  const answeredTwice = { killed: 0, database: 0, neither: 0 };
   for (const [chatId, own] of byChat) {
     const messages = sent.filter((c) => Number(c.params.chat_id) === chatId);
     for (const [k, d] of own.entries()) {
       if (d.acknowledgedAt === undefined) continue;
       const until = own[k + 1]?.firstSentAt ?? Number.POSITIVE_INFINITY;
-      const texts = messages.filter((c) => c.at >= d.firstSentAt && c.at < until).map((c) => String(c.params.text));
+      const answers = messages.filter((c) => c.at >= d.firstSentAt && c.at < until);
+      const texts = answers.map((c) => String(c.params.text));
       if (texts.length === 0) unanswered++;
-      else if (new Set(texts).size < texts.length) answeredTwice++;
+      else if (new Set(texts).size < texts.length) {
+        const first = (answers[0]?.at ?? 0) - loadStart;
+        answeredTwice[first < marks.kill ? 'killed' : first < marks.readyAfterDatabase ? 'database' : 'neither']++;
+      }
     }
   }
   const acknowledged = deliveries.filter((d) => d.acknowledgedAt !== undefined);
@@ -322,11 +346,33 @@ function checkTelegram(fake: FakeTelegram, deliveries: readonly Delivery[]) {
     acknowledged: acknowledged.length,
     neverAcknowledged: deliveries.length - acknowledged.length,
     unanswered,
-    answeredTwice,
+    answeredTwice: answeredTwice.killed + answeredTwice.database + answeredTwice.neither,
+    /** By the fault the first answer came before. */
+    answeredTwiceAfter: answeredTwice,
     resent: deliveries.filter((d) => d.attempts > 1).length,
     /** From the first sending to the acknowledgement, resends included. */
     longestWaitMs: waits.at(-1) ?? 0,
   };
+}
+
+/** What the server logged at warn and above (every start), counted by message and error, ids and numbers left out. */
+async function serverLogSummary(file: string) {
+  const kinds: Record<string, number> = {};
+  for (const line of (await readFile(file, 'utf8').catch(() => '')).split('\n')) {
+    if (!line.trim()) continue;
+    let kind = line.slice(0, 160);
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } | string };
+      if ((entry.level ?? 0) < 40) continue;
+      const err = typeof entry.err === 'string' ? entry.err : entry.err?.message;
+      kind = `${(entry.level ?? 0) >= 50 ? 'error' : 'warn'}: ${entry.msg ?? ''}${err ? ` (${err.slice(0, 120)})` : ''}`;
+    } catch {
+      // Not a log entry: a line the process printed itself.
+    }
+    kind = kind.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>').replace(/\d{4,}/g, '<n>');
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(kinds).sort((a, b) => b[1] - a[1]));
 }
 
 // --- the report ---------------------------------------------------------------------------------
@@ -356,7 +402,11 @@ function summary(channel: Channel, window: Window) {
   return { requests: inWindow.length, acknowledged: ok.length, p50ms: Math.round(percentile(ok, 50)), p99ms: Math.round(percentile(ok, 99)), errors };
 }
 
-function print(report: { windows: (Window & Record<Channel, ReturnType<typeof summary>>)[]; webChatCheck: Awaited<ReturnType<typeof checkWebChat>>; telegramCheck: ReturnType<typeof checkTelegram> }, deaths: readonly string[]) {
+function print(
+  report: { windows: (Window & Record<Channel, ReturnType<typeof summary>>)[]; webChatCheck: Awaited<ReturnType<typeof checkWebChat>>; telegramCheck: ReturnType<typeof checkTelegram> },
+  deaths: readonly string[],
+  serverLog: Record<string, number>,
+) {
   const seconds = (ms: number) => (ms / 1000).toFixed(1);
   const cell = (s: ReturnType<typeof summary>) => (s.requests === 0 ? '-' : `${s.acknowledged} ok, ${s.requests - s.acknowledged} refused; p50 ${s.p50ms} ms, p99 ${s.p99ms} ms`);
   const rows = [['window (s from the load\'s start)', 'web chat POSTs', 'Telegram webhook POSTs']];
@@ -370,10 +420,14 @@ function print(report: { windows: (Window & Record<Channel, ReturnType<typeof su
     }
   }
   const { webChatCheck: web, telegramCheck: tg } = report;
-  console.log(`\nweb chat: ${web.acknowledged} messages acknowledged; ${web.missing} missing from the history after the faults${web.missing ? ` (e.g. ${web.missingExamples.join(', ')})` : ''}; ${web.unanswered} kept without a reply`);
-  console.log(`Telegram: ${tg.updates} updates, ${tg.acknowledged} acknowledged, ${tg.neverAcknowledged} never acknowledged; of the acknowledged, ${tg.unanswered} unanswered and ${tg.answeredTwice} answered twice; `
+  console.log(`\nweb chat: ${web.acknowledged} messages acknowledged; ${web.missing} missing from the history after the faults${web.missing ? ` (e.g. ${web.missingExamples.join(', ')})` : ''}; ${web.unanswered} kept without a reply; ${web.keptUnacknowledged} kept though not acknowledged`);
+  const twice = tg.answeredTwiceAfter;
+  console.log(`Telegram: ${tg.updates} updates, ${tg.acknowledged} acknowledged, ${tg.neverAcknowledged} never acknowledged; of the acknowledged, ${tg.unanswered} unanswered and ${tg.answeredTwice} answered twice `
+    + `(first answered before the SIGKILL ${twice.killed}, during the database stop ${twice.database}, neither ${twice.neither}); `
     + `${tg.resent} needed resending, the longest wait for an acknowledgement ${seconds(tg.longestWaitMs)} s`);
   for (const death of deaths) console.log(`the server died: ${death}`);
+  const logged = Object.entries(serverLog);
+  if (logged.length > 0) console.log(`the server logged (most frequent first):\n${logged.slice(0, 8).map(([kind, n]) => `  ${n} x ${kind}`).join('\n')}`);
   console.log('Latency: round trips of the acknowledged requests (a web chat turn is stored and answered, a Telegram update handled, before its 200). '
     + `${availableParallelism()} cores shared by the server, PostgreSQL, this client and other work: figures vary from run to run.`);
 }

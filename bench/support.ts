@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { ROOT } from '../test/support/paths.js';
 import { freePort } from '../test/support/process.js';
@@ -23,19 +23,24 @@ export interface BenchProcess {
 export interface StartOptions {
   /** The port to listen on (default: a free one); the same port again lets clients carry on after a restart. */
   readonly port?: number;
+  /** A file the process's output (stdout and stderr) is appended to; by default stdout is dropped and stderr shown. */
+  readonly logFile?: string;
 }
 
 /**
  * Starts `script` (`src/main.ts`, `bench/bare-server.ts`) with `env` and resolves once `/readyz`
- * answers at all: ready means answering (on the bare server, any route). Its stderr is shown.
+ * answers at all: ready means answering (on the bare server, any route).
  */
-export async function startProcess(script: string, env: Record<string, string>, { port }: StartOptions = {}): Promise<BenchProcess> {
+export async function startProcess(script: string, env: Record<string, string>, { port, logFile }: StartOptions = {}): Promise<BenchProcess> {
   const listenOn = port ?? (await freePort());
   const url = `http://127.0.0.1:${listenOn}`;
+  const log = logFile ? await open(logFile, 'a') : undefined;
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT, env: { ...process.env, PORT: String(listenOn), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'ignore', 'inherit'],
+    cwd: ROOT, env: { ...process.env, PORT: String(listenOn), HOST: '127.0.0.1', ...env }, stdio: log ? ['ignore', log.fd, log.fd] : ['ignore', 'ignore', 'inherit'],
   });
+  // The child has its own copy of the descriptor.
+  await log?.close();
   let exited = false;
   const gone = new Promise<void>((resolve) => child.once('exit', () => {
     exited = true;
