@@ -334,7 +334,7 @@ async function chatLoad(urls: readonly string[], conversations: readonly DirectL
     for (let k = 0; performance.now() < end; k++) {
       const sent = performance.now();
       try {
-        const response = await postMessage(urls[(i + k) % urls.length]!, conversation, list[(i + k) % list.length] ?? 'hello', `bench_${i}`);
+        const response = await postMessage(urls[(i + k) % urls.length]!, conversation, list[(i + k) % list.length] ?? 'hello');
         await response.arrayBuffer();
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         times.push(performance.now() - sent);

@@ -30,8 +30,11 @@ export class BotStateStorage implements Storage {
         try {
           await this.items.put(key, value, { ifVersion, at });
         } catch (error) {
+          // Not a conflict (the database is unreachable, say): thrown as it is, so it keeps its
+          // code and the request gets 503, not 500.
+          if (!(error instanceof VersionConflictError)) throw error;
           // An item deleted meanwhile (by /forget or retention) is written afresh, as MemoryStorage does.
-          if (!(error instanceof VersionConflictError) || ifVersion === undefined || (await this.items.get(key))) {
+          if (ifVersion === undefined || (await this.items.get(key))) {
             throw new Error(`Storage: error writing "${key}" due to eTag conflict.`, { cause: error });
           }
           await this.items.put(key, value, { ifVersion: null, at });

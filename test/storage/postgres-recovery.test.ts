@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BotStateStorage } from '../../src/storage/bot-state-storage.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { isStoreUnavailable } from '../../src/storage/store.js';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres.js';
@@ -50,6 +51,13 @@ describe('PostgreSQL store recovery', () => {
       const down = await store.health();
       expect(down.ok).toBe(false);
       expect(down.problem).toMatch(/PostgreSQL/);
+      // The bot's state write, with and without an eTag, fails as "unavailable" (503), not as
+      // an eTag conflict (500).
+      const state = new BotStateStorage(store);
+      for (const change of [{ turn: { n: 1 } }, { turn: { n: 1, eTag: '1' } }]) {
+        const failure = await state.write(change).then(() => undefined, (error: unknown) => error);
+        expect(isStoreUnavailable(failure)).toBe(true);
+      }
 
       await cluster.start();
       // Health recovers on its own (the pool opens new connections as statements ask for them).
