@@ -32,7 +32,8 @@ import { formatTable, percentile, startProcess, type BenchProcess } from './supp
  * answered once (some message, none twice). Reported per window (before, during and after each
  * fault): requests acknowledged and refused (by status and code) and p50/p99 of the
  * acknowledged requests' round trips, in a table and in bench/soak-results.json. Exits 1 if an
- * acknowledged message was lost or answered twice, or the server died on its own.
+ * acknowledged message was lost, or answered twice without a fault before it (after a SIGKILL or
+ * a database stop, twice is the documented at-least-once limit), or the server died on its own.
  */
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
@@ -272,7 +273,9 @@ async function soak(): Promise<boolean> {
   await mkdir(path.join(ROOT, 'bench'), { recursive: true });
   await writeFile(path.join(ROOT, 'bench/soak-results.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log('\nwritten: bench/soak-results.json');
-  return webChatCheck.missing > 0 || telegramCheck.unanswered > 0 || telegramCheck.answeredTwice > 0 || deaths.length > 0;
+  // Answered twice after a fault is the documented at-least-once limit (README, Reliability);
+  // twice with no fault before it is a finding.
+  return webChatCheck.missing > 0 || telegramCheck.unanswered > 0 || telegramCheck.answeredTwiceAfter.neither > 0 || deaths.length > 0;
 }
 
 // --- the checks ---------------------------------------------------------------------------------
