@@ -14,7 +14,12 @@ const HEAVY_IMPORTS = /from ['"](?:\.\.\/)+(?:support\/(?:browser|postgres|store
 const testFiles = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.test.ts'))
   .map((file) => path.join('test', file));
-const integration = testFiles.filter((file) => HEAVY_IMPORTS.test(readFileSync(file, 'utf8')));
+/** Or a file says so itself, on a line of its own: `// lane: integration` (a slow test of its own making). */
+const MARKED = /^\/\/ lane: integration$/m;
+const integration = testFiles.filter((file) => {
+  const text = readFileSync(file, 'utf8');
+  return HEAVY_IMPORTS.test(text) || MARKED.test(text);
+});
 
 export default defineConfig({
   test: {
