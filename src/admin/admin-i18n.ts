@@ -27,3 +27,12 @@ export function consoleLanguage(query: string | undefined, acceptLanguage: strin
   }
   return 'en';
 }
+
+/** A language's name in the console's language ("Persian", "персийски"); the code when none is known. */
+export function languageName(code: string, consoleLang: ConsoleLang): string {
+  try {
+    return new Intl.DisplayNames([consoleLang], { type: 'language' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}

@@ -4,6 +4,8 @@ import { textDirection } from '../language-facts.js';
 import { LANGUAGES, type Lang } from '../languages.js';
 import type { AskResult } from '../retrieval/engine.js';
 import { html } from './html.js';
+import { languageName } from './admin-i18n.js';
+import { scriptUrl } from './console-scripts.js';
 import { page, type PageContext } from './pages.js';
 
 /** The list's search: words in any language, a translation status, a review date. */
@@ -45,6 +47,10 @@ export function entryListPage(context: PageContext, entries: readonly KnowledgeE
 </section>`);
 }
 
+/** Which languages the editor shows beside English: one, the machine translations, or all. */
+export type EntryView = Exclude<Lang, 'en'> | 'machine' | 'all';
+export const ENTRY_VIEWS: readonly EntryView[] = [...LANGUAGES.filter((l): l is Exclude<Lang, 'en'> => l !== 'en'), 'machine', 'all'];
+
 export interface EntryPageState {
   /** A new entry: its id is asked for, and the form creates it. */
   readonly isNew?: boolean;
@@ -53,13 +59,34 @@ export interface EntryPageState {
   readonly problems?: readonly KnowledgeProblem[];
   /** What the bot would answer with this draft (not published). */
   readonly preview?: { readonly question: string; readonly lang: Lang; readonly result: AskResult };
+  /** The languages shown beside English; see `entryView` for the default. */
+  readonly view?: EntryView;
 }
 
 const romanisable: ReadonlySet<Lang> = new Set(ROMANISED_LANGUAGES);
 
+/** Whether a translation fieldset shows in a view (English always does). */
+const shownIn = (view: EntryView, entry: KnowledgeEntry, code: Lang) =>
+  code === 'en' || view === 'all' || view === code || (view === 'machine' && entry.languages[code].status === 'machine');
+
 /**
- * All eleven languages of one entry, each editable, right-to-left where the language is; the
- * romanised spellings (Latin letters, so left-to-right) for the languages people type so.
+ * The view to show: the one asked for, unless a problem to fix is in a language it hides (then
+ * that language, or all of them); otherwise the first machine translation (what most needs a
+ * person), or Bulgarian.
+ */
+export function entryView(entry: KnowledgeEntry, problems: readonly KnowledgeProblem[], wanted?: EntryView): EntryView {
+  const withProblems = [...new Set(problems.map((p) => /^languages\.([a-z]{2})\./.exec(p.field ?? '')?.[1]).filter((l): l is Lang => LANGUAGES.includes(l as Lang) && l !== 'en'))];
+  const view = wanted ?? LANGUAGES.find((l): l is Exclude<Lang, 'en'> => l !== 'en' && entry.languages[l].status === 'machine') ?? 'bg';
+  if (withProblems.every((l) => shownIn(view, entry, l))) return view;
+  return withProblems.length === 1 ? (withProblems[0] as Exclude<Lang, 'en'>) : 'all';
+}
+
+/**
+ * One entry's editor, compact: the fields common to all languages folded away, then English
+ * beside one other language (or the machine translations, or all eleven), each editable,
+ * right-to-left where the language is, each answer with a preview as the web chat shows it (the
+ * widget's own renderer, live as staff type). Hidden languages stay in the form (CSS picks what
+ * shows), so switching keeps what was typed and publishing sends every language.
  */
 export function entryPage(context: PageContext & { session: { csrfToken: string } }, entry: KnowledgeEntry, state: EntryPageState): string {
   const { t, lang, session } = context;
@@ -67,13 +94,16 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
   const fieldProblems = (field: string) => problemsOf(field).map((p) => html`<p class="error" id="${field}-error">${p.message}</p>`);
   const shown = ['id', 'topic', 'tags', 'referral', 'related', 'source', 'reviewed'];
   const general = (state.problems ?? []).filter((p) => !p.field?.startsWith('languages.') && !shown.some((f) => p.field === f || p.field?.startsWith(`${f}[`)));
+  const commonProblems = (state.problems ?? []).some((p) => shown.some((f) => p.field === f || p.field?.startsWith(`${f}[`)));
+  const view = entryView(entry, state.problems ?? [], state.view);
+  const statusText = (code: Lang) => (entry.languages[code].status === 'machine' ? t(lang, 'entry.statusMachine') : t(lang, 'entry.statusReviewed'));
   const languages = LANGUAGES.map((code) => {
     const tr = entry.languages[code];
     const field = (name: string) => `languages.${code}.${name}`;
     const dir = textDirection(code);
     return html`
 <fieldset class="${tr.status === 'machine' ? 'language machine' : 'language'}" lang="${code}" dir="${dir}">
-  <legend>${code} · ${tr.status === 'machine' ? t(lang, 'entry.statusMachine') : t(lang, 'entry.statusReviewed')}</legend>
+  <legend lang="${lang}" dir="ltr">${code} · ${languageName(code, lang)} · ${statusText(code)}</legend>
   <label for="${field('status')}">${t(lang, 'entry.status')}</label>
   <select id="${field('status')}" name="${field('status')}">
     <option value="reviewed"${tr.status === 'reviewed' ? html` selected` : ''}>${t(lang, 'entry.statusReviewed')}</option>
@@ -88,11 +118,21 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
   ${romanisable.has(code) ? html`<label for="${field('romanised')}">${t(lang, 'entry.romanised')}</label>
   <textarea id="${field('romanised')}" name="${field('romanised')}" rows="3" dir="ltr" lang="${code}-Latn">${(tr.romanised ?? []).join('\n')}</textarea>
   ${fieldProblems(field('romanised'))}` : ''}
-  <label for="${field('answer')}">${t(lang, 'entry.answer')}</label>
-  <textarea id="${field('answer')}" name="${field('answer')}" rows="8">${tr.answer}</textarea>
-  ${fieldProblems(field('answer'))}
+  <div class="answer-row">
+    <div class="answer-edit">
+      <label for="${field('answer')}">${t(lang, 'entry.answer')}</label>
+      <textarea id="${field('answer')}" name="${field('answer')}" rows="12" data-preview="preview-${code}">${tr.answer}</textarea>
+      ${fieldProblems(field('answer'))}
+    </div>
+    <div class="answer-preview">
+      <p class="label" id="preview-${code}-label">${t(lang, 'entry.rendered')}</p>
+      <div class="bubble" id="preview-${code}" role="region" aria-labelledby="preview-${code}-label"></div>
+    </div>
+  </div>
 </fieldset>`;
   });
+  const machineCount = LANGUAGES.filter((code) => code !== 'en' && entry.languages[code].status === 'machine').length;
+  const option = (value: EntryView, label: string) => html`<option value="${value}"${value === view ? html` selected` : ''}>${label}</option>`;
   const notice = state.notice && html`<p class="${state.notice === 'published' ? 'notice' : 'error'}" role="${state.notice === 'published' ? 'status' : 'alert'}">${t(lang, `entry.${state.notice}`)}</p>`;
   return page(context, t(lang, 'entry.heading', { id: entry.id }), html`
 <p><a href="/admin/entries">${t(lang, 'entry.back')}</a>${state.isNew ? '' : html` · <a href="/admin/entries/${entry.id}/history">${t(lang, 'entry.history')}</a>`}</p>
@@ -102,8 +142,10 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
   ${general.map((p) => html`<p class="error">${p.field ? `${p.field}: ` : ''}${p.message}</p>`)}
   <input type="hidden" name="_csrf" value="${session.csrfToken}">
   <input type="hidden" name="version" value="${state.version}">
+  <details class="common"${state.isNew || commonProblems ? html` open` : ''}>
+  <summary>${t(lang, 'entry.common')}</summary>
   <fieldset class="language">
-    <legend>${t(lang, 'entry.common')}</legend>
+    <legend class="visually-hidden">${t(lang, 'entry.common')}</legend>
     ${state.isNew ? html`<label for="id">${t(lang, 'entry.id')}</label>
     <input id="id" name="id" value="${entry.id}" required pattern="[a-z0-9]+(-[a-z0-9]+)*">
     ${fieldProblems('id')}` : ''}
@@ -127,6 +169,20 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
     <input id="reviewed" name="reviewed" type="date" value="${entry.reviewed}">
     ${fieldProblems('reviewed')}
   </fieldset>
+  </details>
+  <div class="view-bar">
+    <label for="view">${t(lang, 'entry.view')}</label>
+    <select id="view" name="view">
+      <optgroup label="${t(lang, 'entry.viewOne')}">
+        ${LANGUAGES.filter((code) => code !== 'en').map((code) => option(code as EntryView, `${code} · ${languageName(code, lang)} — ${statusText(code)}`))}
+      </optgroup>
+      <optgroup label="${t(lang, 'entry.viewSeveral')}">
+        ${option('machine', t(lang, 'entry.viewMachine', { count: machineCount }))}
+        ${option('all', t(lang, 'entry.viewAll'))}
+      </optgroup>
+    </select>
+    <p class="hint">${t(lang, 'entry.viewHint')}</p>
+  </div>
   <div class="languages">${languages}</div>
   ${state.isNew ? '' : html`<fieldset class="language preview">
     <legend>${t(lang, 'entry.preview')}</legend>
@@ -145,5 +201,5 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
 ${state.isNew ? '' : html`<form method="post" action="/admin/entries/${entry.id}/delete">
   <input type="hidden" name="_csrf" value="${session.csrfToken}"><input type="hidden" name="version" value="${state.version}">
   <p><button type="submit" class="secondary">${t(lang, 'entry.delete')}</button></p>
-</form>`}`);
+</form>`}`, { wide: true, scripts: [scriptUrl('entry-editor')] });
 }

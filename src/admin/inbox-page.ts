@@ -1,6 +1,6 @@
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import { textDirection } from '../language-facts.js';
-import type { ConsoleLang } from './admin-i18n.js';
+import { languageName } from './admin-i18n.js';
 import { html } from './html.js';
 import type { EngineReading, QuestionGroup } from './inbox.js';
 import { page, type PageContext } from './pages.js';
@@ -19,15 +19,6 @@ export interface InboxPageState {
   readonly notice?: { kind: 'added' | 'dismissed' | 'problem'; text: string };
   /** Groups not shown (the largest come first): the page shows a bounded number. */
   readonly more?: number;
-}
-
-/** A language's name in the console's language ("Persian", "персийски"); the code when none is known. */
-export function languageName(code: string, consoleLang: ConsoleLang): string {
-  try {
-    return new Intl.DisplayNames([consoleLang], { type: 'language' }).of(code) ?? code;
-  } catch {
-    return code;
-  }
 }
 
 /**

@@ -1,8 +1,9 @@
+import { LANGUAGES } from '../languages.js';
 import type { ConsoleLang, ConsoleT } from './admin-i18n.js';
 import { html, type SafeHtml } from './html.js';
 
 /** The console's stylesheet, served from /admin/admin.css (no inline style: a strict CSP). */
-export const CONSOLE_CSS = `
+export const CONSOLE_CSS: string = `
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1b1f24;background:#f5f7fa}
 header{display:flex;align-items:center;gap:16px;padding:12px 24px;background:#0a4a86;color:#fff}
 header h1{flex:1;margin:0;font-size:1.1rem}header a{color:#fff}
@@ -16,7 +17,7 @@ header button{background:transparent;border:1px solid #fff}
 .error{padding:8px 12px;border-radius:6px;background:#fdecea;color:#8a1c12}
 .notice{padding:8px 12px;border-radius:6px;background:#e7f4ea;color:#14532d}
 table{width:100%;border-collapse:collapse}th,td{text-align:start;padding:6px 8px;border-bottom:1px solid #d5dbe3}
-form.entry{max-width:none}.languages{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:16px}
+form.entry{max-width:none}.languages{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,28rem),1fr));gap:16px;align-items:start}
 fieldset.language{background:#fff;border:1px solid #d5dbe3;border-radius:8px;padding:12px 16px}
 p.answer{white-space:pre-wrap;background:#f5f7fa;padding:8px 12px;border-radius:6px}fieldset.preview{margin:16px 0}
 fieldset.machine{border-color:#b35900;background:#fffaf2}legend{font-weight:700;padding:0 4px}
@@ -36,7 +37,29 @@ table.diff del,table.diff ins{text-decoration:none}td.old mark{background:#f3b1a
 tr.fold td{text-align:center;color:#4a5563;background:#f5f7fa;font-style:italic}
 fieldset.choices{border:1px solid #d5dbe3;border-radius:8px;padding:8px 16px;margin:12px 0}fieldset.choices label.check{font-weight:400;margin:8px 0}
 select.other-entry{margin:0 0 8px 32px;width:calc(100% - 32px)}p.gloss{margin:4px 0;color:#4a5563}
+details.common{background:#fff;border:1px solid #d5dbe3;border-radius:8px;padding:4px 16px;margin:16px 0}details.common[open]{padding-bottom:16px}
+details.common summary{font-weight:700;cursor:pointer;padding:10px 0}details.common fieldset.language{border:0;padding:0;margin:0}
+.view-bar{display:flex;flex-wrap:wrap;gap:4px 12px;align-items:center;margin:16px 0}.view-bar label{margin:0}.view-bar select{width:auto;max-width:100%;min-height:44px}.view-bar p.hint{flex-basis:100%}
+.answer-row{display:flex;flex-wrap:wrap;gap:0 16px;align-items:flex-start}.answer-edit{flex:1 1 18rem;min-width:0}.answer-preview{flex:1 1 15rem;max-width:24rem}
+.answer-preview p.label{margin:12px 0 4px;font-weight:600}textarea{resize:vertical}
+.bubble{background:#eef2f7;border-radius:.75em;border-end-start-radius:.25em;padding:.5em .75em;overflow-wrap:anywhere;min-height:2.5em}
+.bubble p{margin:.4em 0}.bubble ul,.bubble ol{margin:.4em 0;padding-inline-start:1.4em}.bubble a{color:#0a4a86}
+${editorViews()}
 `;
+
+/**
+ * The entry editor's views, without script: English always, and beside it the language chosen
+ * in its `view` select (`:has` reads the select's chosen option), the machine translations, or all.
+ */
+function editorViews(): string {
+  const view = (value: string, fieldsets: string) => `form.entry:has(#view option[value="${value}"]:checked) .languages>fieldset${fieldsets}{display:block}`;
+  return [
+    'form.entry:has(#view) .languages>fieldset:not([lang="en"]){display:none}',
+    ...LANGUAGES.filter((code) => code !== 'en').map((code) => view(code, `[lang="${code}"]`)),
+    view('machine', '.machine'),
+    view('all', ''),
+  ].join('\n');
+}
 
 export interface PageContext {
   readonly t: ConsoleT;

@@ -1,4 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { parse } from 'yaml';
+import type { KnowledgeEntry } from '../../src/knowledge/schema.js';
+import { LANGUAGES } from '../../src/languages.js';
 import { describe, expect, it } from 'vitest';
 import { useBrowser } from '../support/browser.js';
 import { STAFF, useConsoleServer } from '../support/console-server.js';
@@ -41,6 +46,7 @@ describe('the staff console in a real browser', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'avrr-cost' }).click();
 
+    await page.getByLabel('Beside English, show').selectOption('fa');
     const farsi = page.locator('fieldset[lang="fa"]');
     expect(await farsi.getAttribute('dir')).toBe('rtl');
     expect(await farsi.getAttribute('class')).toContain('machine');
@@ -52,6 +58,54 @@ describe('the staff console in a real browser', () => {
     const question = knowledge.entries.get('avrr-cost')!.languages.fa.question;
     const asked = await (await fetch(`${url}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: question, lang: 'fa' }) })).json();
     expect(asked.answer).toContain(fixed);
+    expect(errors).toEqual([]);
+  });
+
+  it('edits English beside one chosen language with a live preview of each answer, shows only the machine translations on request, and keeps the choice after publishing', async () => {
+    const { url, knowledgeDir } = await serve();
+    const { page, errors } = await openPage({ locale: 'en-GB' });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await signIn(page, url);
+    await page.goto(`${url}/admin/entries/avrr-cost`);
+    const shipped = parse(await readFile(path.join(knowledgeDir, 'avrr-cost.yaml'), 'utf8')) as KnowledgeEntry;
+    const visibleLanguages = async () => {
+      const shown: string[] = [];
+      for (const fieldset of await page.locator('.languages > fieldset').all()) if (await fieldset.isVisible()) shown.push((await fieldset.getAttribute('lang'))!);
+      return shown;
+    };
+    // English and the first machine translation, not eleven languages: a page of a few screens.
+    const firstMachine = LANGUAGES.find((l) => l !== 'en' && shipped.languages[l].status === 'machine');
+    expect(await visibleLanguages()).toEqual(['en', firstMachine]);
+    expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThan(2600);
+
+    // Each answer rendered beside it as the web chat renders it: bold, lists, paragraphs.
+    const englishPreview = page.locator('#preview-en');
+    expect(await englishPreview.locator('li').count()).toBe(shipped.languages.en.answer.split('\n').filter((line) => /^\s*[-*] /.test(line)).length);
+    expect(await englishPreview.locator('strong').first().textContent()).toBe('flight ticket');
+
+    // Arabic beside English; the preview follows the typing, right to left.
+    await page.getByLabel('Beside English, show').selectOption('ar');
+    expect(await visibleLanguages()).toEqual(['en', 'ar']);
+    const arabic = page.locator('fieldset[lang="ar"]');
+    await arabic.getByLabel('Answer (Markdown)').fill('**التذكرة** مجانية.\n\n- بند أول\n- بند ثان');
+    const arabicPreview = page.locator('#preview-ar');
+    await arabicPreview.locator('strong', { hasText: 'التذكرة' }).waitFor(TIMEOUT);
+    expect(await arabicPreview.locator('li').allTextContents()).toEqual(['بند أول', 'بند ثان']);
+    expect(await arabicPreview.evaluate((element) => getComputedStyle(element).direction)).toBe('rtl');
+
+    // Only the machine translations: every one of them, and no reviewed one but English.
+    await page.getByLabel('Beside English, show').selectOption('machine');
+    const machine = LANGUAGES.filter((l) => l !== 'en' && shipped.languages[l].status === 'machine');
+    expect(await visibleLanguages()).toEqual(['en', ...machine]);
+    expect(await page.getByLabel('Beside English, show').locator('option[value="machine"]').textContent()).toBe(`Only the machine translations (${machine.length})`);
+
+    // Switching views kept the Arabic text; it is published, and the page comes back on Arabic.
+    await page.getByLabel('Beside English, show').selectOption('ar');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByRole('status').filter({ hasText: 'Published.' }).waitFor(TIMEOUT);
+    expect(new URL(page.url()).searchParams.get('view')).toBe('ar');
+    expect(await visibleLanguages()).toEqual(['en', 'ar']);
+    expect((parse(await readFile(path.join(knowledgeDir, 'avrr-cost.yaml'), 'utf8')) as KnowledgeEntry).languages.ar.answer).toBe('**التذكرة** مجانية.\n\n- بند أول\n- بند ثان\n');
     expect(errors).toEqual([]);
   });
 

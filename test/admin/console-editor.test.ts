@@ -33,6 +33,56 @@ describe('publishing from the entry editor', () => {
   });
 });
 
+describe('the entry editor page', () => {
+  it("runs its preview script from the console's own origin and nothing inline, and opens on the language asked for", async () => {
+    const { app } = await serve();
+    const { cookie } = await signInWith(app);
+    const form = await app.inject({ url: '/admin/entries/avrr-cost?view=ps', headers: { cookie } });
+    expect(form.headers['content-security-policy']).toBe("default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; script-src 'self'");
+    expect([...form.body.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual(['<script src="/admin/entry-editor.js" defer>']);
+    expect(form.body).toContain('<option value="ps" selected>');
+    expect(form.body).toContain('<textarea id="languages.ps.answer" name="languages.ps.answer" rows="12" data-preview="preview-ps">');
+    expect(form.body).toContain('<div class="bubble" id="preview-ps" role="region" aria-labelledby="preview-ps-label"></div>');
+    const script = await app.inject({ url: '/admin/entry-editor.js', headers: { cookie } });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    // The widget's renderer is in the bundle (its safe-link check), not a second one.
+    expect(script.body).toContain('mailto:');
+    expect(script.body).toContain('data-preview');
+    // Pages without the script keep the console's CSP as it was.
+    expect((await app.inject({ url: '/admin', headers: { cookie } })).headers['content-security-policy']).not.toContain('script-src');
+    expect((await app.inject({ url: '/admin/entry-editor.js' })).headers.location).toBe('/admin/login');
+  });
+
+  it('after a refused publish shows the language with the problem beside English, whatever was chosen before', async () => {
+    const { app } = await serve();
+    const { cookie } = await signInWith(app);
+    const form = await app.inject({ url: '/admin/entries/avrr-family?view=fa', headers: { cookie } });
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/admin/entries/avrr-family',
+      headers: { cookie },
+      payload: { _csrf: csrfOf(form.body), version: versionOf(form.body), view: 'fa', 'languages.ps.question': '  ' },
+    });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('<option value="ps" selected>');
+    const both = await app.inject({
+      method: 'POST',
+      url: '/admin/entries/avrr-family',
+      headers: { cookie },
+      payload: { _csrf: csrfOf(form.body), version: versionOf(form.body), view: 'fa', 'languages.ps.question': '  ', 'languages.uk.answer': '' },
+    });
+    expect(both.body).toContain('<option value="all" selected>');
+    const kept = await app.inject({
+      method: 'POST',
+      url: '/admin/entries/avrr-family',
+      headers: { cookie },
+      payload: { _csrf: csrfOf(form.body), version: versionOf(form.body), view: 'fa', 'languages.fa.question': '  ' },
+    });
+    expect(kept.body).toContain('<option value="fa" selected>');
+  });
+});
+
 describe("an entry's history", () => {
   it('says who changed which fields and when, shows each change side by side with the changed part marked, and restores the shipped text exactly', async () => {
     const { app, knowledgeDir } = await serve();

@@ -4,7 +4,8 @@ import { ROMANISED_LANGUAGES, type KnowledgeEntry } from '../../knowledge/schema
 import { LANGUAGES, type Lang } from '../../languages.js';
 import { foldText } from '../../retrieval/text.js';
 import { signedIn, type ConsoleKit, type ConsoleKnowledge } from '../console-kit.js';
-import { entryListPage, entryPage, type EntryFilter } from '../entry-pages.js';
+import { serveConsoleScripts } from '../console-scripts.js';
+import { ENTRY_VIEWS, entryListPage, entryPage, type EntryFilter, type EntryView } from '../entry-pages.js';
 import { diffPage, historyPage, shippedText } from '../history-pages.js';
 import { NEW_ENTRY_VERSION } from '../knowledge-editor.js';
 
@@ -16,6 +17,8 @@ export interface EntryRoutesOptions {
 /** Knowledge editing: the list and search, an entry's eleven languages, publishing. */
 const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) => {
   const { kit } = opts;
+  // The editor's live preview.
+  serveConsoleScripts(app, ['entry-editor']);
   app.get<{ Querystring: EntryFilter & { deleted?: string } }>(
     '/admin/entries',
     {
@@ -48,8 +51,11 @@ const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) =>
     { schema: { querystring: { type: 'object', properties: { lang: { type: 'string', enum: [...LANGUAGES] }, question: { type: 'string', maxLength: 1000 } } } } },
     async (request, reply) => {
       const entry = blankEntry();
-      if (request.query.lang && request.query.question) entry.languages[request.query.lang].question = request.query.question;
-      return kit.sendPage(reply, 200, entryPage(signedIn(kit, request), entry, { isNew: true, version: NEW_ENTRY_VERSION }));
+      const { lang, question } = request.query;
+      if (lang && question) entry.languages[lang].question = question;
+      // Started from a question people asked: its language beside English.
+      const view = lang && lang !== 'en' ? lang : undefined;
+      return kit.sendPage(reply, 200, entryPage(signedIn(kit, request), entry, { isNew: true, version: NEW_ENTRY_VERSION, view }));
     },
   );
 
@@ -60,24 +66,25 @@ const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) =>
       const entry = entryFromForm({ ...blankEntry(), id: request.body.id?.trim() ?? '' }, request.body);
       const context = signedIn(kit, request);
       const again = (status: number, problems: KnowledgeProblem[]) =>
-        kit.sendPage(reply, status, entryPage(context, entry, { isNew: true, version: NEW_ENTRY_VERSION, notice: 'problems', problems }));
+        kit.sendPage(reply, status, entryPage(context, entry, { isNew: true, version: NEW_ENTRY_VERSION, notice: 'problems', problems, view: viewOf(request.body.view) }));
       const file = `${entry.id}.yaml`;
       if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(entry.id)) return again(422, [{ file, field: 'id', message: 'must be kebab-case (lower-case letters, digits and single hyphens)' }]);
       if (opts.knowledge.editor.isReservedId(entry.id)) return again(422, [{ file, field: 'id', message: context.t(context.lang, 'entry.reserved') }]);
       if ([...opts.knowledge.entries()].some((e) => e.id === entry.id)) return again(409, [{ file, field: 'id', message: context.t(context.lang, 'entry.exists') }]);
       const result = await opts.knowledge.editor.publish(entry, NEW_ENTRY_VERSION, context.session.email);
-      if (result.published) return reply.redirect(`/admin/entries/${entry.id}?published=1`, 303);
+      if (result.published) return reply.redirect(`/admin/entries/${entry.id}?published=1${viewQuery(request.body.view)}`, 303);
       if ('conflict' in result) return again(409, [{ file, field: 'id', message: context.t(context.lang, 'entry.exists') }]);
       return again(422, [...result.problems]);
     },
   );
 
   const entryParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 100 } } } as const;
-  app.get<{ Params: { id: string }; Querystring: { published?: string } }>('/admin/entries/:id', { schema: { params: entryParams } }, async (request, reply) => {
+  const entryQuery = { type: 'object', properties: { published: { type: 'string', maxLength: 10 }, view: { type: 'string', enum: [...ENTRY_VIEWS] }, lang: { type: 'string' } } } as const;
+  app.get<{ Params: { id: string }; Querystring: { published?: string; view?: EntryView } }>('/admin/entries/:id', { schema: { params: entryParams, querystring: entryQuery } }, async (request, reply) => {
     const found = await opts.knowledge.editor.read(request.params.id);
     if (!found) return reply.callNotFound();
     const notice = request.query.published ? ('published' as const) : undefined;
-    return kit.sendPage(reply, 200, entryPage(signedIn(kit, request), found.entry, { version: found.version, notice }));
+    return kit.sendPage(reply, 200, entryPage(signedIn(kit, request), found.entry, { version: found.version, notice, view: request.query.view }));
   });
 
   app.post<{ Params: { id: string }; Body: Record<string, string> }>(
@@ -89,8 +96,8 @@ const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) =>
       const edited = entryFromForm(found.entry, request.body);
       const { session } = signedIn(kit, request);
       const result = await opts.knowledge.editor.publish(edited, request.body.version ?? '', session.email);
-      const page = (status: number, state: Parameters<typeof entryPage>[2]) => kit.sendPage(reply, status, entryPage(signedIn(kit, request), edited, state));
-      if (result.published) return reply.redirect(`/admin/entries/${edited.id}?published=1`, 303);
+      const page = (status: number, state: Parameters<typeof entryPage>[2]) => kit.sendPage(reply, status, entryPage(signedIn(kit, request), edited, { ...state, view: viewOf(request.body.view) }));
+      if (result.published) return reply.redirect(`/admin/entries/${edited.id}?published=1${viewQuery(request.body.view)}`, 303);
       if ('conflict' in result) return page(409, { version: request.body.version ?? '', notice: 'conflict' });
       request.log.info({ entryId: edited.id, problems: result.problems.length }, 'console: edit refused by validation');
       return page(422, { version: request.body.version ?? '', notice: 'problems', problems: result.problems });
@@ -106,13 +113,14 @@ const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) =>
       if (!found) return reply.callNotFound();
       const draft = entryFromForm(found.entry, request.body);
       const version = request.body.version ?? '';
+      const view = viewOf(request.body.view);
       const problems = (await opts.knowledge.editor.checkMany([draft])).filter((p) => p.file === `${draft.id}.yaml`);
-      if (problems.length > 0) return kit.sendPage(reply, 422, entryPage(signedIn(kit, request), draft, { version, notice: 'problems', problems }));
+      if (problems.length > 0) return kit.sendPage(reply, 422, entryPage(signedIn(kit, request), draft, { version, notice: 'problems', problems, view }));
       const question = (request.body.previewQuestion ?? '').trim();
       const lang = request.body.previewLang as Lang;
-      if (!question) return kit.sendPage(reply, 200, entryPage(signedIn(kit, request), draft, { version }));
+      if (!question) return kit.sendPage(reply, 200, entryPage(signedIn(kit, request), draft, { version, view }));
       const result = await opts.knowledge.preview(draft, question, lang);
-      return kit.sendPage(reply, 200, entryPage(signedIn(kit, request), draft, { version, preview: { question, lang, result } }));
+      return kit.sendPage(reply, 200, entryPage(signedIn(kit, request), draft, { version, preview: { question, lang, result }, view }));
     },
   );
 
@@ -186,6 +194,10 @@ const entryRoutes: FastifyPluginAsync<EntryRoutesOptions> = async (app, opts) =>
     },
   );
 };
+
+/** The editor's view a form sent (its `view` select), if it is one. */
+const viewOf = (value: string | undefined): EntryView | undefined => (ENTRY_VIEWS as readonly string[]).includes(value ?? '') ? (value as EntryView) : undefined;
+const viewQuery = (value: string | undefined) => (viewOf(value) ? `&view=${viewOf(value)}` : '');
 
 /** An empty entry in every language, for the new-entry form. */
 function blankEntry(): KnowledgeEntry {
