@@ -62,8 +62,8 @@ describe('the widget\'s Markdown', () => {
     expect(answer).toBe(
       '<p>Many people can apply:</p>' +
         '<ul><li>you are <strong>fit to travel</strong></li><li>only <em>once</em></li></ul>' +
-        '<p>See <em>How to contact IOM</em>.<br>📞 <a href="tel:+35929394774">+359 2 93 94 774</a><br>' +
-        '🌐 <a href="https://www.iom.bg/" target="_blank" rel="noopener noreferrer nofollow">https://www.iom.bg</a>.</p>',
+        '<p>See <em>How to contact IOM</em>.<br>📞 <a href="tel:+35929394774" dir="ltr">+359 2 93 94 774</a><br>' +
+        '🌐 <a href="https://www.iom.bg/" target="_blank" rel="noopener noreferrer nofollow" dir="ltr">https://www.iom.bg</a>.</p>',
     );
   });
 
@@ -83,7 +83,7 @@ describe('the widget\'s Markdown', () => {
     for (const [i, result] of results.entries()) {
       const allowed = ['p', 'br', 'ul', 'ol', 'li', 'strong', 'em', 'code', 'a', 'span'];
       expect(result.tags.filter((t) => !allowed.includes(t)), hostile[i]).toEqual([]);
-      expect(result.attributes.filter((a) => !['href', 'target', 'rel'].includes(a)), hostile[i]).toEqual([]);
+      expect(result.attributes.filter((a) => !['href', 'target', 'rel', 'dir'].includes(a)), hostile[i]).toEqual([]);
       expect(result.hrefs.filter((h) => !/^(https?|mailto|tel):/.test(h)), hostile[i]).toEqual([]);
     }
     // Unsafe links keep their text, as text; tags stay visible as the text they are.
@@ -96,5 +96,40 @@ describe('the widget\'s Markdown', () => {
     expect(lone).toBe('<p>2 * 3 = 6 and a*b</p>');
     expect(snake).toContain('file_name_here');
     expect(long?.length).toBeGreaterThan(10_000);
+  });
+
+  it('lays out a phone number, an address and an e-mail left to right inside a right-to-left answer', async () => {
+    const { page, errors } = await openPage();
+    await page.setContent('<!doctype html><body><div id="out" dir="rtl" lang="ar" style="font: 16px sans-serif; width: 600px"></div></body>');
+    await page.addScriptTag({ content: renderer });
+    const result = await page.evaluate(() => {
+      const { renderMarkdown } = (window as unknown as { markdown: { renderMarkdown(s: string, d: Document, o: { isolateLtr: boolean }): DocumentFragment } }).markdown;
+      const out = document.getElementById('out')!;
+      out.append(renderMarkdown('📞 الهاتف: +359 2 93 94 774\n📍 العنوان: 77 Tzar Asen Street, Sofia.\nاكتب إلى info@iom.int الآن', document, { isolateLtr: true }));
+      /** The element that holds `text` whole, its direction and bidi isolation, and where its first and last characters are drawn. */
+      const describe = (text: string) => {
+        const walker = document.createTreeWalker(out, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const at = node.textContent!.indexOf(text);
+          if (at < 0) continue;
+          const x = (offset: number) => {
+            const range = document.createRange();
+            range.setStart(node!, offset);
+            range.setEnd(node!, offset + 1);
+            return range.getBoundingClientRect().left;
+          };
+          const style = getComputedStyle(node.parentElement!);
+          return { tag: node.parentElement!.tagName, direction: style.direction, unicodeBidi: style.unicodeBidi, firstLeftOfLast: x(at) < x(at + text.length - 1) };
+        }
+        return undefined;
+      };
+      return { phone: describe('+359 2 93 94 774'), street: describe('77 Tzar Asen Street, Sofia'), email: describe('info@iom.int'), html: out.innerHTML };
+    });
+    expect(result.phone).toEqual({ tag: 'A', direction: 'ltr', unicodeBidi: 'isolate', firstLeftOfLast: true });
+    expect(result.street).toEqual({ tag: 'BDI', direction: 'ltr', unicodeBidi: 'isolate', firstLeftOfLast: true });
+    expect(result.email).toEqual({ tag: 'BDI', direction: 'ltr', unicodeBidi: 'isolate', firstLeftOfLast: true });
+    // The sentence's full stop stays with the Arabic text, outside the isolate.
+    expect(result.html).toContain('<bdi dir="ltr">77 Tzar Asen Street, Sofia</bdi>.');
+    expect(errors).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import { ROOT } from './paths.js';
 
@@ -18,7 +18,7 @@ export interface BrowserPage {
  * One headless Chromium per test file. `openPage()` gives each test a fresh context (no shared
  * storage between tests) and saves a screenshot under test/artifacts/ when the test fails.
  */
-export function useBrowser(): (options?: { locale?: string; offline?: boolean }) => Promise<BrowserPage> {
+export function useBrowser(): (options?: BrowserContextOptions) => Promise<BrowserPage> {
   let browser: Browser | undefined;
   beforeAll(async () => {
     browser = await chromium.launch({
@@ -29,9 +29,10 @@ export function useBrowser(): (options?: { locale?: string; offline?: boolean })
   });
   afterAll(async () => browser?.close());
 
-  return async ({ locale = 'en-GB' } = {}) => {
+  // A phone is `{ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }`.
+  return async ({ locale = 'en-GB', ...options } = {}) => {
     if (!browser) throw new Error('useBrowser(): the browser did not start');
-    const context = await browser.newContext({ locale });
+    const context = await browser.newContext({ locale, ...options });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));

@@ -15,7 +15,7 @@ export interface BuiltFile {
 
 /**
  * Bundles the widget (vanilla TypeScript and CSS, minified, for old phone browsers) and the
- * demo page into `outDir`, each also gzip- and brotli-compressed so the server sends the
+ * demo page with its stylesheet into `outDir`, each also gzip- and brotli-compressed so the server sends the
  * smallest a browser accepts without compressing per request.
  */
 export async function buildWidget(outDir: string): Promise<BuiltFile[]> {
@@ -40,6 +40,7 @@ export async function buildWidget(outDir: string): Promise<BuiltFile[]> {
   const outputs = [
     ...bundled.outputFiles.map((file) => ({ name: path.basename(file.path), contents: Buffer.from(file.contents) })),
     { name: 'index.html', contents: await readFile(path.join(WIDGET_SOURCES, 'demo.html')) },
+    { name: 'demo.css', contents: await readFile(path.join(WIDGET_SOURCES, 'demo.css')) },
   ];
   await mkdir(outDir, { recursive: true });
   const built: BuiltFile[] = [];

@@ -1,7 +1,15 @@
 import { LANGUAGES } from '../../../languages.js';
 import { DirectLineClient, type Activity, type CardAction, type LinkState } from './direct-line-client.js';
+import { EchoStore, type Echo } from './echo-store.js';
+import { makePageInert, trapFocus } from './page-modal.js';
 import { loadStrings, pickLanguage, type WidgetStrings } from './strings.js';
 import { ChatView } from './view.js';
+import { followVisualViewport } from './viewport.js';
+
+/** Below either size (in em, so larger text counts) the panel covers the screen, as a modal dialog. */
+const FULL_SCREEN_BELOW = { width: 30, height: 32.5 };
+/** Below this height (in em) the log gets no scrolling box of its own: the whole panel scrolls. */
+const TIGHT_BELOW = 30;
 
 /**
  * The embeddable web chat: `<script src="https://chat.example.org/webchat/widget.js"
@@ -27,6 +35,8 @@ function start(script: HTMLScriptElement): void {
   const seen = new Set<string>();
   const sentByThisTab = new Set<string>();
   const storageKey = `rahnama:webchat:${base}`;
+  const echoes = new EchoStore(`${storageKey}:echoes`);
+  let restorePage: (() => void) | undefined;
 
   const link = new DirectLineClient(`${base}v3/directline/`, storageKey, () => lang, {
     activity: onActivity,
@@ -63,9 +73,15 @@ function start(script: HTMLScriptElement): void {
     if (activity.type === 'typing' && fromBot) return setTyping(true);
     if (activity.type !== 'message') return;
     if (!fromBot) {
-      // Our own messages are shown when sent; button presses are not messages to show.
+      // Our own messages are shown when sent. A button press sends its value, not what the
+      // person saw: after a reload its label comes back from this tab's memory, or nothing does.
       const clientId = activity.channelData?.clientActivityID;
-      if (activity.channelData?.postBack || (clientId && sentByThisTab.has(clientId))) return;
+      if (clientId && sentByThisTab.has(clientId)) return;
+      if (activity.channelData?.postBack) {
+        const echo = clientId ? echoes.get(clientId) : undefined;
+        if (echo) view.addMessage('user', echo.text, echo.lang);
+        return;
+      }
       view.addMessage('user', activity.text ?? '');
       return;
     }
@@ -77,29 +93,65 @@ function start(script: HTMLScriptElement): void {
     view.setSuggestions(activity.suggestedActions?.actions ?? [], locale || lang, choose);
   }
 
-  function send(text: string, postBack = false): void {
+  /** Sends `text`; a button press (`echo`) sends its value and shows the person its label. */
+  function send(text: string, echo?: Echo): void {
     const clientActivityID = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     sentByThisTab.add(clientActivityID);
-    link.send({ type: 'message', text, channelData: { clientActivityID, ...(postBack ? { postBack: true } : {}) } });
+    if (echo) {
+      view.addMessage('user', echo.text, echo.lang);
+      echoes.set(clientActivityID, echo);
+    }
+    link.send({ type: 'message', text, channelData: { clientActivityID, ...(echo ? { postBack: true } : {}) } });
     view.setSuggestions([], undefined, choose);
     setTyping(true);
   }
 
-  function choose(action: CardAction): void {
+  function choose(action: CardAction, buttonLang: string | undefined): void {
     if (action.type === 'openUrl' && typeof action.value === 'string' && /^https?:/.test(action.value)) {
       window.open(action.value, '_blank', 'noopener');
       return;
     }
     const value = typeof action.value === 'string' ? action.value : action.title;
-    if (action.type === 'imBack') view.addMessage('user', value, lang);
-    send(value, action.type !== 'imBack');
+    // imBack is text the person "says": shown and sent as typed.
+    if (action.type === 'imBack') {
+      view.addMessage('user', value, buttonLang);
+      send(value);
+    } else {
+      send(value, { text: action.title, lang: buttonLang });
+    }
     view.input.focus();
   }
 
+  /** The panel covers the screen on a phone or with very large text, and is then a modal dialog. */
+  function layout(widthEm: number, heightEm: number): void {
+    view.setLayout(widthEm <= FULL_SCREEN_BELOW.width || heightEm <= FULL_SCREEN_BELOW.height, heightEm < TIGHT_BELOW);
+    updateModal();
+  }
+
+  function updateModal(): void {
+    const modal = view.isOpen && view.box.classList.contains('full');
+    view.setModal(modal);
+    if (modal && !restorePage) restorePage = makePageInert(host);
+    if (!modal && restorePage) {
+      restorePage();
+      restorePage = undefined;
+    }
+  }
+
+  function setOpen(isOpen: boolean, focus = true): void {
+    view.setOpen(isOpen, focus);
+    updateModal();
+  }
+
   function open(): void {
-    view.setOpen(true);
+    setOpen(true);
     link.start();
     remember(true);
+  }
+
+  function close(): void {
+    setOpen(false);
+    remember(false);
   }
 
   function remember(isOpen: boolean): void {
@@ -111,14 +163,13 @@ function start(script: HTMLScriptElement): void {
   }
 
   view.launcher.addEventListener('click', open);
-  view.closeButton.addEventListener('click', () => {
-    view.setOpen(false);
-    remember(false);
-  });
+  view.closeButton.addEventListener('click', close);
   view.panel.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') {
-      view.setOpen(false);
-      remember(false);
+      if (view.languageMenuOpen) view.setLanguageMenuOpen(false);
+      else close();
+    } else if (view.panel.hasAttribute('aria-modal')) {
+      trapFocus(event, view.focusable(), root.activeElement);
     }
   });
   view.retryButton.addEventListener('click', () => link.reconnectNow());
@@ -126,14 +177,22 @@ function start(script: HTMLScriptElement): void {
   view.restartButton.addEventListener('click', () => {
     view.clearMessages();
     seen.clear();
+    echoes.clear();
     link.restart();
     view.input.focus();
   });
-  view.languageSelect.addEventListener('change', () => {
-    const chosen = view.languageSelect.value;
-    void useLanguage(chosen);
-    // The bot switches too (and says so in the new language).
-    send(`lang:${chosen}`, true);
+  view.languageButton.addEventListener('click', () => view.setLanguageMenuOpen(!view.languageMenuOpen));
+  // A language changes only when one is pressed in the list, never while moving through it.
+  view.languageMenu.addEventListener('click', (event) => {
+    const button = (event.target as Element).closest('button');
+    if (!button) return;
+    view.setLanguageMenuOpen(false, false);
+    if (button.value !== lang) {
+      void useLanguage(button.value);
+      // The bot switches too (and says so in the new language).
+      send(`lang:${button.value}`, { text: button.textContent ?? '', lang: button.value });
+    }
+    view.input.focus();
   });
   const submit = () => {
     const text = view.input.value.trim();
@@ -154,8 +213,12 @@ function start(script: HTMLScriptElement): void {
     }
   });
 
-  stylesheet.addEventListener('load', () => host.style.removeProperty('display'));
   document.body.append(host);
+  const place = followVisualViewport(view.box, layout);
+  stylesheet.addEventListener('load', () => {
+    host.style.removeProperty('display');
+    place();
+  });
   const boot = () => useLanguage(lang).then(resume, () => setTimeout(boot, 10_000));
   const resume = () => {
     // A reload in the middle of a conversation reopens it where it was.
@@ -166,7 +229,7 @@ function start(script: HTMLScriptElement): void {
       wasOpen = false;
     }
     if (wasOpen && link.hasSession) {
-      view.setOpen(true, false);
+      setOpen(true, false);
       link.start();
     } else if (script.dataset.open === 'true') {
       open();
