@@ -64,6 +64,7 @@ export function inboxPage(
       <label class="check"><input type="radio" name="entryId" value="other" required> <span>${t(lang, 'inbox.other')}</span></label>
       <label for="${id('other')}" class="visually-hidden">${t(lang, 'inbox.otherList')}</label>
       <select id="${id('other')}" name="otherEntryId" class="other-entry">
+        <option value="">${t(lang, 'inbox.otherNone')}</option>
         ${entries.map((e) => html`<option value="${e.id}">${e.id} — ${e.languages.en.question}</option>`)}
       </select>
       <label class="check"><input type="radio" name="entryId" value="new" required> <span>${t(lang, 'inbox.newEntry')}</span></label>

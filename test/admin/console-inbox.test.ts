@@ -37,6 +37,8 @@ describe('the unanswered inbox', () => {
     const unpicked = await app.inject({ method: 'POST', url: '/admin/inbox/variant', headers: { cookie }, payload: { _csrf: csrfOf(inbox.body), key: keyOf(card) } });
     expect(unpicked.statusCode).toBe(422);
     expect(unpicked.body).toContain('Choose an entry, or a new entry.');
+    const noneChosen = await app.inject({ method: 'POST', url: '/admin/inbox/variant', headers: { cookie }, payload: { _csrf: csrfOf(inbox.body), key: keyOf(card), entryId: 'other', otherEntryId: '' } });
+    expect(noneChosen.statusCode).toBe(422);
     // Another entry than the three, from the list.
     const added = await app.inject({ method: 'POST', url: '/admin/inbox/variant', headers: { cookie }, payload: { _csrf: csrfOf(inbox.body), key: keyOf(card), entryId: 'other', otherEntryId: 'help-outside-iom' } });
     expect(added.headers.location).toBe('/admin/inbox?added=help-outside-iom');
