@@ -15,8 +15,8 @@ export interface BuiltFile {
 
 /**
  * Bundles the widget (vanilla TypeScript and CSS, minified, for old phone browsers) and the
- * demo page with its stylesheet into `outDir`, each also gzip- and brotli-compressed so the server sends the
- * smallest a browser accepts without compressing per request.
+ * demo page with its stylesheet into `outDir`, each also gzip- and brotli-compressed so the
+ * server sends the smallest a browser accepts without compressing per request.
  */
 export async function buildWidget(outDir: string): Promise<BuiltFile[]> {
   // esbuild is only needed to build: not loaded when the server serves a built widget.
