@@ -91,6 +91,12 @@ describe('the widget\'s Markdown', () => {
     expect(results[0]?.html).toBe('<p>&lt;img src=x onerror="window.pwned=1"&gt;</p>');
   });
 
+  it('shows a "<" the server escaped for Web Chat clients as the "<" it was, and still as text', async () => {
+    const [escaped] = await rendered('Write &lt;b>name&lt;/b> here');
+    expect(escaped?.tags).toEqual(['p']);
+    expect(escaped?.html).toBe('<p>Write &lt;b&gt;name&lt;/b&gt; here</p>');
+  });
+
   it('copes with text that is not Markdown: lone markers, underscores inside words, very long input', async () => {
     const [lone, snake, long] = await render('2 * 3 = 6 and a*b', 'file_name_here and __init__', `${'**'.repeat(5000)}x${'_'.repeat(5000)}`);
     expect(lone).toBe('<p>2 * 3 = 6 and a*b</p>');

@@ -36,7 +36,9 @@ export function renderMarkdown(source: string, doc: Document = document, options
     paragraph = [];
   };
 
-  for (const line of source.replace(/\r\n?/g, '\n').split('\n')) {
+  // The server escapes each "<" that could open a tag as "&lt;" for Web Chat clients that render
+  // HTML (see the web chat adapter); here text only ever becomes text, so it is "<" again.
+  for (const line of source.replace(/&lt;/g, '<').replace(/\r\n?/g, '\n').split('\n')) {
     const item = /^\s*(?:[-*•]|(\d{1,3})[.)])\s+(.*)$/.exec(line);
     if (item) {
       flushParagraph();
