@@ -23,6 +23,23 @@ const romanisable: ReadonlySet<Lang> = new Set(ROMANISED_LANGUAGES);
 const BOM = '\uFEFF';
 
 /**
+ * What an uploaded spreadsheet may hold, so that a big or hostile file costs bounded time and
+ * memory and gives a bounded report. The shipped knowledge base is about 500 rows of 8 cells.
+ */
+export const SHEET_LIMITS = {
+  /** The largest file, pasted or uploaded (bytes). */
+  maxBytes: 5 * 1024 * 1024,
+  /** Data rows (reading stops beyond them, and the file is refused). */
+  maxRows: 20_000,
+  /** Cells in one row (the columns are 8; a row with more is refused without keeping them). */
+  maxCellsPerRow: 64,
+  /** Bad rows, and knowledge base problems, listed in the report; the rest are counted. */
+  maxListed: 100,
+  /** Characters of a cell quoted in a reason (an id, a language code, a status). */
+  maxQuoted: 60,
+} as const;
+
+/**
  * Characters that make Excel and LibreOffice read a cell as a formula (OWASP "CSV injection"):
  * a question someone typed to the bot, kept as a variant, must not become `=HYPERLINK(...)`.
  * The full-width forms too, which Apple Numbers reads as the plain ones (as csv-stringify's own
@@ -85,7 +102,10 @@ export interface RowChange {
 export interface ImportPlan {
   /** Data rows read (not counting the header and empty rows). */
   readonly rows: number;
+  /** The first bad rows (at most SHEET_LIMITS.maxListed). */
   readonly bad: readonly BadRow[];
+  /** How many rows are bad in all (more than `bad` lists when there are many). */
+  readonly badRows: number;
   readonly changes: readonly RowChange[];
   /** The entries that would change, with the rows' fields applied. */
   readonly edited: ReadonlyMap<string, KnowledgeEntry>;
@@ -109,6 +129,15 @@ export type SheetRecord = { kind: 'record'; cells: string[] } | { kind: 'error';
 /** An uploaded spreadsheet: every row in order, or why the file cannot be read at all. */
 export type SheetRead = { readonly records: readonly SheetRecord[] } | { readonly unreadable: string };
 
+/** The reason a sheet with more rows than SHEET_LIMITS.maxRows is refused. */
+export const TOO_MANY_ROWS = `the spreadsheet has more than ${SHEET_LIMITS.maxRows.toLocaleString('en')} rows, far more than the knowledge base: export it again and edit that file`;
+
+/** A row with more cells than SHEET_LIMITS.maxCellsPerRow, its cells not kept. */
+export const tooManyCells = (count: number): SheetRecord => ({ kind: 'error', message: `has ${count} cells; a row has at most ${SHEET_LIMITS.maxCellsPerRow}` });
+
+/** Thrown inside the parser's callbacks to stop reading a sheet with too many rows. */
+class RowLimitReached extends Error {}
+
 /** Every record of the CSV in order, a syntax error taking the place of the record it spoiled. */
 export function readCsv(text: string): SheetRead {
   // Excel's plain "CSV" is saved in the computer's code page, which is not UTF-8.
@@ -116,6 +145,11 @@ export function readCsv(text: string): SheetRead {
     return { unreadable: 'the file is not UTF-8 text: in Excel use "Save as" › "CSV UTF-8 (comma delimited)" or "Excel Workbook (.xlsx)"; in LibreOffice choose the character set Unicode (UTF-8)' };
   }
   const out: SheetRecord[] = [];
+  // The header and the data rows, broken ones included: one more and reading stops.
+  const keep = (record: SheetRecord) => {
+    if (out.length > SHEET_LIMITS.maxRows) throw new RowLimitReached();
+    out.push(record);
+  };
   try {
     parse(text, {
       bom: true,
@@ -124,7 +158,7 @@ export function readCsv(text: string): SheetRead {
       skip_empty_lines: true,
       skip_records_with_error: true,
       on_record: (record: string[]) => {
-        out.push({ kind: 'record', cells: record });
+        keep(record.length > SHEET_LIMITS.maxCellsPerRow ? tooManyCells(record.length) : { kind: 'record', cells: record });
         return null;
       },
       on_skip: (error) => {
@@ -133,13 +167,19 @@ export function readCsv(text: string): SheetRead {
         const last = out.at(-1);
         // The parser can trip more than once on one broken row: one bad row, its first reason.
         if (last?.kind === 'error' && last.line === line) return;
-        out.push({ kind: 'error', line, message: error.message });
+        keep({ kind: 'error', line, message: error.message.slice(0, 200) });
       },
     });
   } catch (error) {
-    out.push({ kind: 'error', message: (error as Error).message });
+    if (error instanceof RowLimitReached) return { unreadable: TOO_MANY_ROWS };
+    out.push({ kind: 'error', message: (error as Error).message.slice(0, 200) });
   }
   return { records: out };
+}
+
+/** A cell's text as a reason quotes it: at most SHEET_LIMITS.maxQuoted characters. */
+function quote(text: string): string {
+  return text.length > SHEET_LIMITS.maxQuoted ? `${text.slice(0, SHEET_LIMITS.maxQuoted)}…` : text;
 }
 
 /**
@@ -150,24 +190,21 @@ export function readCsv(text: string): SheetRead {
  */
 export function planImport(sheet: SheetRead, current: ReadonlyMap<string, KnowledgeEntry>): ImportPlan {
   const bad: BadRow[] = [];
+  let badRows = 0;
+  const refuse = (row: BadRow) => {
+    badRows += 1;
+    if (bad.length < SHEET_LIMITS.maxListed) bad.push(row);
+  };
   const changes: RowChange[] = [];
   const edited = new Map<string, KnowledgeEntry>();
-  if ('unreadable' in sheet) {
-    bad.push({ row: 1, reason: sheet.unreadable });
-    return { rows: 0, bad, changes, edited };
-  }
+  const whole = (reason: string): ImportPlan => ({ rows: 0, bad: [{ row: 1, reason }], badRows: 1, changes, edited });
+  if ('unreadable' in sheet) return whole(sheet.unreadable);
   const records = sheet.records.map((r): SheetRecord => (r.kind === 'record' ? { kind: 'record', cells: r.cells.map(unguardCell) } : r));
   const header = records[0];
-  if (!header || header.kind !== 'record') {
-    bad.push({ row: 1, reason: header ? `CSV syntax: ${header.message}` : 'the file is empty: the first row must name the columns' });
-    return { rows: 0, bad, changes, edited };
-  }
+  if (!header || header.kind !== 'record') return whole(header ? `CSV syntax: ${header.message}` : 'the file is empty: the first row must name the columns');
   const index = new Map(header.cells.map((name, i) => [name.trim().toLowerCase(), i]));
   const missing = COLUMNS.filter((c) => !index.has(c) && !OPTIONAL_COLUMNS.has(c));
-  if (missing.length > 0) {
-    bad.push({ row: 1, reason: `missing columns: ${missing.join(', ')} (the first row must name the columns ${COLUMNS.join(', ')})` });
-    return { rows: 0, bad, changes, edited };
-  }
+  if (missing.length > 0) return whole(`missing columns: ${missing.join(', ')} (the first row must name the columns ${COLUMNS.join(', ')})`);
 
   const seen = new Map<string, number>();
   /** The referral flag the first row of each entry gave, and that row's number: all its rows must agree. */
@@ -177,7 +214,7 @@ export function planImport(sheet: SheetRead, current: ReadonlyMap<string, Knowle
     const row = i + 2;
     if (record.kind === 'error') {
       rows += 1;
-      bad.push({ row, reason: `CSV syntax${record.line ? ` (line ${record.line})` : ''}: ${record.message}` });
+      refuse({ row, reason: `CSV syntax${record.line ? ` (line ${record.line})` : ''}: ${record.message}` });
       return;
     }
     if (record.cells.every((c) => c.trim() === '')) return;
@@ -188,14 +225,14 @@ export function planImport(sheet: SheetRead, current: ReadonlyMap<string, Knowle
     const reasons: string[] = [];
     if (record.cells.length !== header.cells.length) reasons.push(`has ${record.cells.length} cells, the first row has ${header.cells.length}`);
     const entry = current.get(id);
-    if (!entry) reasons.push(id ? `unknown id "${id}"` : 'the id is empty');
-    if (!isLang(lang)) reasons.push(lang ? `unknown language code "${lang}" (expected one of ${LANGUAGES.join(', ')})` : 'the language code is empty');
+    if (!entry) reasons.push(id ? `unknown id "${quote(id)}"` : 'the id is empty');
+    if (!isLang(lang)) reasons.push(lang ? `unknown language code "${quote(lang)}" (expected one of ${LANGUAGES.join(', ')})` : 'the language code is empty');
     const key = `${id}\u0000${lang}`;
     const earlier = seen.get(key);
-    if (earlier !== undefined) reasons.push(`duplicate: row ${earlier} is also ${id} ${lang}`);
+    if (earlier !== undefined) reasons.push(`duplicate: row ${earlier} is also ${quote(id)} ${quote(lang)}`);
     else seen.set(key, row);
     const status = (cell('status') ?? '').trim();
-    if (status !== 'reviewed' && status !== 'machine') reasons.push(`status must be reviewed or machine, not "${status}"`);
+    if (status !== 'reviewed' && status !== 'machine') reasons.push(`status must be reviewed or machine, not "${quote(status)}"`);
     const question = normaliseQuestion(cell('question') ?? '');
     if (!question) reasons.push('the question is empty');
     const variants = normaliseVariants(cell('variants') ?? '');
@@ -207,14 +244,14 @@ export function planImport(sheet: SheetRead, current: ReadonlyMap<string, Knowle
     if (romanised && romanised.length > 0 && isLang(lang) && !romanisable.has(lang)) reasons.push(`romanised spellings are only for ${ROMANISED_LANGUAGES.join(', ')}`);
     const referralCell = cell('referral');
     const referral = referralCell === undefined ? undefined : readReferral(referralCell);
-    if (referral === 'invalid') reasons.push(`referral must be "${REFERRAL_YES}" or empty, not "${(referralCell ?? '').trim()}"`);
+    if (referral === 'invalid') reasons.push(`referral must be "${REFERRAL_YES}" or empty, not "${quote((referralCell ?? '').trim())}"`);
     else if (referral !== undefined && entry) {
       const first = referralOf.get(id);
       if (first && first.value !== referral) reasons.push(`referral is "${referral ? REFERRAL_YES : ''}" here but "${first.value ? REFERRAL_YES : ''}" in row ${first.row}: it is one flag for the whole entry`);
       else if (!first) referralOf.set(id, { value: referral, row });
     }
     if (reasons.length > 0 || !entry || !isLang(lang)) {
-      bad.push({ row, id: id || undefined, lang: lang || undefined, reason: reasons.join('; ') });
+      refuse({ row, id: id ? quote(id) : undefined, lang: lang ? quote(lang) : undefined, reason: reasons.join('; ') });
       return;
     }
 
@@ -253,7 +290,7 @@ export function planImport(sheet: SheetRead, current: ReadonlyMap<string, Knowle
     edited.set(id, copy);
     changes.push({ row, id, lang, fields });
   });
-  return { rows, bad, changes, edited };
+  return { rows, bad, badRows, changes, edited };
 }
 
 /** A `referral` cell: yes (or true, x, 1) or empty (or no, false, 0); anything else is refused. */

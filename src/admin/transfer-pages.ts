@@ -1,7 +1,7 @@
 import type { KnowledgeProblem } from '../knowledge/load.js';
 import { html } from './html.js';
 import { page, type PageContext } from './pages.js';
-import type { BadRow, RowChange } from './spreadsheet.js';
+import { SHEET_LIMITS, type BadRow, type RowChange } from './spreadsheet.js';
 import { XLSX_TYPE } from './spreadsheet-xlsx.js';
 
 type SignedInContext = PageContext & { session: { csrfToken: string } };
@@ -37,7 +37,9 @@ export function transferPage(context: SignedInContext, notice?: 'expired' | 'emp
 export interface DryRunReport {
   readonly digest: string;
   readonly rows: number;
+  /** The first bad rows; `badRows` counts them all. */
   readonly bad: readonly BadRow[];
+  readonly badRows: number;
   readonly changes: readonly RowChange[];
   readonly problems: readonly KnowledgeProblem[];
   /** Present when the import can be applied. */
@@ -51,11 +53,11 @@ export function dryRunPage(context: SignedInContext, report: DryRunReport): stri
   const changes = report.changes.map(
     (c) => html`<tr><td>${c.row}</td><td><a href="/admin/entries/${c.id}">${c.id}</a></td><td>${c.lang}</td><td>${c.fields.map(field).join(', ')}</td></tr>`,
   );
-  const bad = report.bad.map((b) => html`<tr><td>${b.row}</td><td>${b.id ?? ''}</td><td>${b.lang ?? ''}</td><td>${b.reason}</td></tr>`);
-  const problems = report.problems.map((p) => html`<li>${p.file}${p.field ? ` › ${p.field}` : ''}: ${p.message}</li>`);
-  const blocked = report.bad.length > 0 || report.problems.length > 0;
+  const bad = report.bad.slice(0, SHEET_LIMITS.maxListed).map((b) => html`<tr><td>${b.row}</td><td>${b.id ?? ''}</td><td>${b.lang ?? ''}</td><td>${b.reason}</td></tr>`);
+  const moreBad = report.badRows - bad.length;
+  const blocked = report.badRows > 0 || report.problems.length > 0;
   const summary = blocked
-    ? html`<p class="error" role="alert">${t(lang, 'transfer.blocked', { bad: report.bad.length, problems: report.problems.length })}</p>`
+    ? html`<p class="error" role="alert">${t(lang, 'transfer.blocked', { bad: report.badRows, problems: report.problems.length })}</p>`
     : report.changes.length === 0
       ? html`<p class="notice" role="status">${t(lang, 'transfer.noChanges')}</p>`
       : html`<p class="notice" role="status">${t(lang, 'transfer.ready', { count: report.changes.length })}</p>`;
@@ -70,10 +72,11 @@ export function dryRunPage(context: SignedInContext, report: DryRunReport): stri
   <table class="bad-rows">
     <thead><tr><th>${t(lang, 'transfer.row')}</th><th>${t(lang, 'transfer.id')}</th><th>${t(lang, 'transfer.lang')}</th><th>${t(lang, 'transfer.reason')}</th></tr></thead>
     <tbody>${bad}</tbody>
-  </table>` : ''}
-  ${problems.length > 0 ? html`
+  </table>
+  ${moreBad > 0 ? html`<p class="more">${t(lang, 'transfer.moreBadRows', { count: moreBad })}</p>` : ''}` : ''}
+  ${report.problems.length > 0 ? html`
   <h3>${t(lang, 'transfer.problems')}</h3>
-  <ul class="problems">${problems}</ul>` : ''}
+  ${problemList(context, report.problems)}` : ''}
   ${changes.length > 0 ? html`
   <h3>${t(lang, 'transfer.changes')}</h3>
   <table class="changes">
@@ -102,11 +105,19 @@ export function applyPage(context: SignedInContext, outcome: ApplyOutcome): stri
     : 'conflict' in outcome
       ? html`<p class="error" role="alert">${t(lang, 'transfer.conflict', { ids: outcome.conflict.join(', ') })}</p>`
       : html`<p class="error" role="alert">${t(lang, 'transfer.notApplied')}</p>
-  <ul class="problems">${outcome.problems.map((p) => html`<li>${p.file}${p.field ? ` › ${p.field}` : ''}: ${p.message}</li>`)}</ul>`;
+  ${problemList(context, outcome.problems)}`;
   return page(context, t(lang, 'transfer.resultHeading'), html`
 <p><a href="/admin/transfer">${t(lang, 'transfer.backToTransfer')}</a></p>
 <section class="card">
   <h2>${t(lang, 'transfer.resultHeading')}</h2>
   ${body}
 </section>`);
+}
+
+/** Knowledge base problems as a list of at most SHEET_LIMITS.maxListed, then how many more. */
+function problemList({ t, lang }: Pick<PageContext, 't' | 'lang'>, problems: readonly KnowledgeProblem[]) {
+  const shown = problems.slice(0, SHEET_LIMITS.maxListed);
+  const more = problems.length - shown.length;
+  return html`<ul class="problems">${shown.map((p) => html`<li>${p.file}${p.field ? ` › ${p.field}` : ''}: ${p.message}</li>`)}</ul>
+  ${more > 0 ? html`<p class="more">${t(lang, 'transfer.moreProblems', { count: more })}</p>` : ''}`;
 }

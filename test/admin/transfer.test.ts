@@ -1,4 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parse } from 'yaml';
@@ -54,12 +56,69 @@ const dryRun = (cookie: string, csrf: string, csv: string) =>
 const apply = (cookie: string, csrf: string, token: string) => app.inject({ method: 'POST', url: '/admin/transfer/apply', headers: { cookie }, payload: { _csrf: csrf, token } });
 
 /** A browser's file upload: multipart/form-data with the CSRF field and the CSV as a file. */
-function upload(cookie: string, fields: Record<string, string>, file: string | Buffer) {
+function multipart(fields: Record<string, string>, file: string | Buffer) {
   const boundary = '----rahnama-test-boundary';
   const parts = Object.entries(fields).map(([name, value]) => `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
   const head = `${parts.join('')}--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="kb.csv"\r\ncontent-type: text/csv\r\n\r\n`;
-  const body = Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from(file), Buffer.from(`\r\n--${boundary}--\r\n`)]);
-  return app.inject({ method: 'POST', url: '/admin/transfer/dry-run', headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body });
+  return { type: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from(file), Buffer.from(`\r\n--${boundary}--\r\n`)]) };
+}
+function upload(cookie: string, fields: Record<string, string>, file: string | Buffer) {
+  const { type, body } = multipart(fields, file);
+  return app.inject({ method: 'POST', url: '/admin/transfer/dry-run', headers: { cookie, 'content-type': type }, payload: body });
+}
+
+/**
+ * Asks for /healthz every 20 ms from another thread, which a blocked server thread cannot hold
+ * up (this test's own thread is the server's), until stopped; then says how long each took.
+ */
+async function probeHealthFromAnotherThread(): Promise<{ stop: () => Promise<{ status: number; ms: number }[]> }> {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+    let stopped = false;
+    const results = [];
+    parentPort.once('message', () => (stopped = true));
+    (async () => {
+      // The first request opens the connection: what is measured after it is the server.
+      await (await fetch(workerData)).text();
+      parentPort.postMessage('ready');
+      while (!stopped) {
+        const sent = performance.now();
+        const response = await fetch(workerData);
+        await response.text();
+        results.push({ status: response.status, ms: performance.now() - sent });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      parentPort.postMessage(results);
+    })();`,
+    { eval: true, workerData: `${url}/healthz` },
+  );
+  await new Promise((resolve) => worker.once('message', resolve));
+  return {
+    stop: async () => {
+      const results = new Promise<{ status: number; ms: number }[]>((resolve) => worker.once('message', resolve));
+      worker.postMessage('stop');
+      const found = await results;
+      await worker.terminate();
+      return found;
+    },
+  };
+}
+
+/**
+ * The dry run over a real socket with a body made beforehand, written at once: the client does
+ * next to no work on the thread the server shares with it (fetch would encode the form on it).
+ */
+function postOverHttp(cookie: string, { type, body }: { type: string; body: Buffer }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${url}/admin/transfer/dry-run`, { method: 'POST', headers: { cookie, 'content-type': type, 'content-length': body.length } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 const unescape = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
@@ -419,5 +478,57 @@ describe('spreadsheet import and export in the staff console', () => {
     const huge = 'x'.repeat(6 * 1024 * 1024);
     expect((await upload(cookie, { _csrf: csrf }, huge)).statusCode).toBe(413);
     expect((await dryRun(cookie, csrf, huge)).statusCode).toBe(413);
+  });
+
+  it('keeps answering /healthz within 200 ms while it checks a 5 MB bad CSV, and reports it in a bounded page: the first 100 bad rows and how many more', async () => {
+    await start();
+    const { cookie, csrf } = await signIn();
+    const line = `no-such-entry,xx,draft,maybe,${'q'.repeat(100)},${'v'.repeat(80)},,${'a'.repeat(60)}\n`;
+    const csv = `${COLUMNS.join(',')}\n${line.repeat(19_000)}`;
+    expect(csv.length).toBeGreaterThan(5_000_000);
+    const before = await snapshot(knowledge);
+
+    const form = multipart({ _csrf: csrf }, csv);
+    const probe = await probeHealthFromAnotherThread();
+    const report = await postOverHttp(cookie, form);
+    const health = await probe.stop();
+    const latencies = health.map((h) => h.ms);
+    expect(new Set(health.map((h) => h.status))).toEqual(new Set([200]));
+    // The server answered all along: several health checks went out while the check ran.
+    expect(latencies.length).toBeGreaterThan(3);
+    expect(Math.max(...latencies)).toBeLessThan(200);
+
+    expect(report.status).toBe(422);
+    expect(report.body.length).toBeLessThan(200 * 1024);
+    expect(report.body).toContain('This import cannot be applied: 19000 bad row(s)');
+    const bad = tableRows(report.body, 'bad-rows');
+    expect(bad).toHaveLength(100);
+    expect(bad[0]).toEqual(['2', 'no-such-entry', 'xx', expect.stringMatching(/^unknown id "no-such-entry"; unknown language code "xx"/)]);
+    expect(report.body).toContain('and 18900 more bad row(s), not listed');
+    expect(tokenOf(report.body)).toBeUndefined();
+    expect(await snapshot(knowledge)).toEqual(before);
+  });
+
+  it('refuses a workbook with a file named __proto__ in its archive with a coded 400, and keeps working', async () => {
+    await start();
+    const { cookie, csrf } = await signIn();
+    const { data } = await exportXlsx(cookie);
+    const files = unzipSync(data);
+    files['QQQQQQQQQ'] = strToU8('<x/>');
+    const zip = Buffer.from(zipSync(files));
+    for (let at = zip.indexOf('QQQQQQQQQ'); at >= 0; at = zip.indexOf('QQQQQQQQQ', at + 1)) zip.write('__proto__', at);
+
+    const refused = await uploadOverHttp(cookie, csrf, xlsxFile(zip));
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body)).toEqual({
+      statusCode: 400,
+      code: 'RAHNAMA_SPREADSHEET_REFUSED',
+      error: 'Bad Request',
+      message: 'The spreadsheet was refused: the archive holds a file named "__proto__", which no workbook has',
+    });
+    // The same workbook without that file is read as usual.
+    const clean = await uploadOverHttp(cookie, csrf, xlsxFile(data));
+    expect(clean.status).toBe(200);
+    expect(clean.body).toContain('nothing to change');
   });
 });

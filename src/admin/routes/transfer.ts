@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Busboy } from '@fastify/busboy';
 import { errorCodes, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
+import { RahnamaError } from '../../errors.js';
 import type { KnowledgeEntry } from '../../knowledge/schema.js';
 import { signedIn, type ConsoleKit } from '../console-kit.js';
+import { checkUploadInWorker, type Upload } from '../import-check.js';
 import type { KnowledgeEditor } from '../knowledge-editor.js';
-import { exportCsv, planImport, readCsv, type SheetRead } from '../spreadsheet.js';
-import { exportXlsx, readXlsx, workbookKind, XLS_REFUSED, XLSX_TYPE } from '../spreadsheet-xlsx.js';
+import { exportCsv, SHEET_LIMITS } from '../spreadsheet.js';
+import { exportXlsx, workbookKind, XLSX_TYPE } from '../spreadsheet-xlsx.js';
 import { applyPage, dryRunPage, transferPage } from '../transfer-pages.js';
 
 export interface TransferRoutesOptions {
@@ -16,7 +18,7 @@ export interface TransferRoutesOptions {
 }
 
 /** The largest spreadsheet accepted, pasted or uploaded. */
-const MAX_UPLOAD = 5 * 1024 * 1024;
+const MAX_UPLOAD = SHEET_LIMITS.maxBytes;
 
 /** A dry run that can be applied: exactly the edits the staff member saw, and their files' versions. */
 interface PendingImport {
@@ -25,18 +27,13 @@ interface PendingImport {
   readonly edits: readonly { entry: KnowledgeEntry; baseVersion: string }[];
 }
 
-/** A file chosen in the import form, as its bytes. */
-interface Upload {
-  readonly filename: string;
-  readonly data: Buffer;
-}
-
 /**
  * Spreadsheet import and export (/admin/transfer): the whole knowledge base as CSV or XLSX, one
  * row per entry and language, and back in either format. An import is always a dry run first
  * (what would change, every bad row and why, the knowledge base check with the changes); it can
  * be applied only when clean, by a second POST naming that dry run, which applies what was
- * reviewed and nothing else.
+ * reviewed and nothing else. The file is read and planned in a worker thread, within
+ * SHEET_LIMITS; a hostile workbook archive is refused with a coded 400.
  */
 const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, opts) => {
   const { kit, knowledge } = opts;
@@ -58,6 +55,11 @@ const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, op
     const found = await Promise.all([...knowledge.entries()].map((e) => knowledge.editor.read(e.id)));
     return new Map(found.filter((f) => f !== undefined).map((f) => [f.entry.id, f]));
   };
+  /** The entries' files as published, unparsed: text and version by id. */
+  const currentFiles = async () => {
+    const found = await Promise.all([...knowledge.entries()].map(async (e) => [e.id, await knowledge.editor.readFile(knowledge.editor.fileOf(e.id))] as const));
+    return new Map(found.filter(([, f]) => f.text !== ''));
+  };
 
   app.get('/admin/transfer', async (request, reply) => kit.sendPage(reply, 200, transferPage(signedIn(kit, request))));
 
@@ -74,7 +76,9 @@ const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, op
   app.get('/admin/transfer/export.csv', async (_request, reply) => download(reply, 'csv', 'text/csv; charset=utf-8', exportCsv));
   app.get('/admin/transfer/export.xlsx', async (_request, reply) => download(reply, 'xlsx', XLSX_TYPE, exportXlsx));
 
-  const text = { type: 'string', maxLength: MAX_UPLOAD } as const;
+  // The pasted text's size is held by the body limit (bytes) and busboy's field limit: a
+  // `maxLength` here would count 5 MB of characters again on the server's thread.
+  const text = { type: 'string' } as const;
   app.post<{ Body: { csv?: string } }>(
     '/admin/transfer/dry-run',
     { bodyLimit: MAX_UPLOAD + 64 * 1024, schema: { body: { type: 'object', properties: { csv: text, _csrf: { type: 'string', maxLength: 100 } } } } },
@@ -82,13 +86,21 @@ const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, op
       const context = signedIn(kit, request);
       // A chosen file first (browsers send an empty one when none is chosen), else the pasted text.
       const file = uploads.get(request);
-      const blank = (data: Buffer) => data.toString('utf8').trim() === '';
-      const uploaded = file && !blank(file.data) ? file : { filename: '', data: Buffer.from(request.body.csv ?? '', 'utf8') };
+      const uploaded: Upload = file && !blank(file.data) ? file : { filename: '', data: Buffer.from(request.body.csv ?? '', 'utf8') };
       if (blank(uploaded.data)) return kit.sendPage(reply, 400, transferPage(context, 'empty'));
-      const current = await currentEntries();
-      const plan = planImport(await readUpload(uploaded), new Map([...current].map(([id, f]) => [id, f.entry])));
+      // The entries' files as text and version: the worker parses them, off this thread.
+      const current = await currentFiles();
+      const digest = createHash('sha256').update(uploaded.data).digest('hex').slice(0, 16);
+      const format = workbookKind(Buffer.from(uploaded.data.buffer, uploaded.data.byteOffset, uploaded.data.byteLength), uploaded.filename);
+      const check = await checkUploadInWorker(uploaded, new Map([...current].map(([id, f]) => [id, f.text])));
+      if ('refused' in check) {
+        request.log.warn({ format, digest, reason: check.refused }, 'console: spreadsheet import refused');
+        throw new RahnamaError('RAHNAMA_SPREADSHEET_REFUSED', [check.refused]);
+      }
+      const { plan } = check;
+      // Bounded by the knowledge base, not by the file: at most every entry, each once.
       const problems = plan.edited.size > 0 ? await knowledge.editor.checkMany([...plan.edited.values()]) : [];
-      const clean = plan.bad.length === 0 && problems.length === 0;
+      const clean = plan.badRows === 0 && problems.length === 0;
       forget(context.session.id);
       let token: string | undefined;
       if (clean && plan.edited.size > 0) {
@@ -96,9 +108,8 @@ const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, op
         const edits = [...plan.edited.values()].map((entry) => ({ entry, baseVersion: current.get(entry.id)!.version }));
         pending.set(token, { sessionId: context.session.id, expires: Date.now() + pendingMs, edits });
       }
-      const digest = createHash('sha256').update(uploaded.data).digest('hex').slice(0, 16);
-      request.log.info({ format: workbookKind(uploaded.data, uploaded.filename), rows: plan.rows, bad: plan.bad.length, changes: plan.changes.length, problems: problems.length, digest }, 'console: spreadsheet import dry run');
-      return kit.sendPage(reply, clean ? 200 : 422, dryRunPage(context, { digest, rows: plan.rows, bad: plan.bad, changes: plan.changes, problems, token }));
+      request.log.info({ format, rows: plan.rows, bad: plan.badRows, changes: plan.changes.length, problems: problems.length, digest }, 'console: spreadsheet import dry run');
+      return kit.sendPage(reply, clean ? 200 : 422, dryRunPage(context, { digest, rows: plan.rows, bad: plan.bad, badRows: plan.badRows, changes: plan.changes, problems, token }));
     },
   );
 
@@ -120,16 +131,10 @@ const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, op
   );
 };
 
-/** An uploaded file's rows: an .xlsx workbook by its content (a zip) or name, else UTF-8 CSV text. */
-async function readUpload({ filename, data }: Upload): Promise<SheetRead> {
-  switch (workbookKind(data, filename)) {
-    case 'xlsx':
-      return readXlsx(data);
-    case 'xls':
-      return { unreadable: XLS_REFUSED };
-    case 'text':
-      return readCsv(data.toString('utf8'));
-  }
+/** Whether an upload holds nothing but white space (and a byte-order mark): looks at bytes, decodes nothing. */
+function blank(data: Uint8Array): boolean {
+  const BOM = [0xef, 0xbb, 0xbf];
+  return data.every((byte, i) => byte === 0x20 || (byte >= 0x09 && byte <= 0x0d) || (i < 3 && byte === BOM[i]));
 }
 
 /** A multipart form's fields as strings and its one file as bytes, within the size limit. */
