@@ -140,6 +140,22 @@ describe('npm run kb:import / kb:export', () => {
     expect(announcements).toEqual(['after the import']);
   });
 
+  it('imports nothing from a folder with raw HTML in an answer or a review date that is no day, naming file, field and problem', async () => {
+    const { url, files } = await publishedDatabase();
+    const dir = await copyOfKnowledge();
+    const entry = parse(await readFile(path.join(dir, 'avrr-cost.yaml'), 'utf8')) as KnowledgeEntry;
+    entry.languages.ar.answer = `<img src="https://tracker.example/p.gif">\n${entry.languages.ar.answer}`;
+    entry.reviewed = '9999-99-99';
+    await writeFile(path.join(dir, 'avrr-cost.yaml'), stringify(entry));
+
+    const result = await kbTransfer('import', dir, url);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`nothing imported: 2 problem(s) in ${dir}:`);
+    expect(result.stderr).toContain('avrr-cost.yaml › reviewed: "9999-99-99" is not a day of the calendar (YYYY-MM-DD)');
+    expect(result.stderr).toContain('avrr-cost.yaml › languages.ar.answer: contains raw HTML (<img src="https://tracker.example/p.gif">)');
+    expect(await files.list()).toEqual(byName(await readKnowledgeSources(KNOWLEDGE_DIR)));
+  });
+
   it('publishes exactly what changed in a valid folder, records it in the audit log and puts it into service on running instances', async () => {
     const { url, store, files } = await publishedDatabase();
     const shipped = byName(await readKnowledgeSources(KNOWLEDGE_DIR));
