@@ -104,6 +104,8 @@ export class QuestionIndex {
   private readonly nbStart: Int32Array;
   private readonly nbLabel: Int32Array;
   private readonly nbWeight: Float32Array;
+  /** log(1 + weight / smoothing) of each pair: what a message's score adds, computed once. */
+  private readonly nbLogWeight: Float32Array;
   private readonly labelTotal: Float64Array;
   // Scratch space reused by each query, by example, bucket and label.
   private readonly sims: Float32Array;
@@ -242,6 +244,7 @@ export class QuestionIndex {
     this.nbStart = nbStart;
     this.nbLabel = nbLabel.slice(0, pairs);
     this.nbWeight = nbWeight.slice(0, pairs);
+    this.nbLogWeight = this.nbWeight.map((w) => Math.log(1 + w / NB_SMOOTHING));
     this.sims = new Float32Array(n);
     this.touchedExamples = new Int32Array(n);
     this.bucketSum = new Float64Array(this.bucketMembers.length);
@@ -455,7 +458,11 @@ export class QuestionIndex {
       const taken = ownVector ? qw : 0;
       for (let i = this.nbStart[f] as number; i < (this.nbStart[f + 1] as number); i++) {
         const label = this.nbLabel[i] as number;
-        const w = (this.nbWeight[i] as number) - (label === own ? taken : 0);
+        if (label !== own) {
+          scores[label] = (scores[label] as number) + qw * (this.nbLogWeight[i] as number);
+          continue;
+        }
+        const w = (this.nbWeight[i] as number) - taken;
         if (w > 1e-9) scores[label] = (scores[label] as number) + qw * Math.log(1 + w / a);
       }
     }
