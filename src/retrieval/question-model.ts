@@ -202,16 +202,25 @@ function candidateRows(index: QuestionIndex, query: QueryMatches, profile: Query
     if (entries.length > CANDIDATES + 1) entries.pop();
   }
   const matchOf = new Map(query.matches.map((m) => [m.label, m]));
+  // The two closest entry centroids: the closest other than a candidate's own is one of them.
   let bestCentroid = 0;
-  for (const m of query.matches) if (isEntryLabel(m.label)) bestCentroid = Math.max(bestCentroid, m.centroid);
+  let secondCentroid = 0;
+  let bestCentroidMatch: LabelMatch | undefined;
+  for (const m of query.matches) {
+    if (!isEntryLabel(m.label)) continue;
+    if (m.centroid > bestCentroid || !bestCentroidMatch) {
+      secondCentroid = bestCentroid;
+      bestCentroid = m.centroid;
+      bestCentroidMatch = m;
+    } else if (m.centroid > secondCentroid) secondCentroid = m.centroid;
+  }
   const bestDense = dense ? Math.max(0, ...dense.values()) : 0;
   return entries.slice(0, CANDIDATES).map((label, rank) => {
     const name = names[label] as string;
     const score = scores[label] as number;
     const next = scores[entries[rank === 0 ? 1 : 0] as number] ?? score;
     const m = matchOf.get(name) ?? { label: name, best: 0, second: 0, centroid: 0, group: '', example: -1 };
-    let otherCentroid = 0;
-    for (const o of query.matches) if (o !== m && isEntryLabel(o.label)) otherCentroid = Math.max(otherCentroid, o.centroid);
+    const otherCentroid = m === bestCentroidMatch ? secondCentroid : bestCentroid;
     const row = [
       Math.max(-10, Math.min(10, score - next)),
       Math.max(-10, Math.min(10, score - outside)),
