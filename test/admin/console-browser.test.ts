@@ -87,10 +87,12 @@ describe('the staff console in a real browser', () => {
     await page.getByLabel('Beside English, show').selectOption('ar');
     expect(await visibleLanguages()).toEqual(['en', 'ar']);
     const arabic = page.locator('fieldset[lang="ar"]');
-    await arabic.getByLabel('Answer (Markdown)').fill('**التذكرة** مجانية.\n\n- بند أول\n- بند ثان');
+    await arabic.getByLabel('Answer (Markdown)').fill('**التذكرة** مجانية.\n\n- بند أول\n- بند ثان\n- مكتب IOM في صوفيا');
     const arabicPreview = page.locator('#preview-ar');
     await arabicPreview.locator('strong', { hasText: 'التذكرة' }).waitFor(TIMEOUT);
-    expect(await arabicPreview.locator('li').allTextContents()).toEqual(['بند أول', 'بند ثان']);
+    expect(await arabicPreview.locator('li').allTextContents()).toEqual(['بند أول', 'بند ثان', 'مكتب IOM في صوفيا']);
+    // A Latin word isolated left to right, as the widget shows it in a right-to-left answer.
+    expect(await arabicPreview.locator('li bdi[dir="ltr"]').allTextContents()).toEqual(['IOM']);
     expect(await arabicPreview.evaluate((element) => getComputedStyle(element).direction)).toBe('rtl');
 
     // Only the machine translations: every one of them, and no reviewed one but English.
@@ -105,7 +107,7 @@ describe('the staff console in a real browser', () => {
     await page.getByRole('status').filter({ hasText: 'Published.' }).waitFor(TIMEOUT);
     expect(new URL(page.url()).searchParams.get('view')).toBe('ar');
     expect(await visibleLanguages()).toEqual(['en', 'ar']);
-    expect((parse(await readFile(path.join(knowledgeDir, 'avrr-cost.yaml'), 'utf8')) as KnowledgeEntry).languages.ar.answer).toBe('**التذكرة** مجانية.\n\n- بند أول\n- بند ثان\n');
+    expect((parse(await readFile(path.join(knowledgeDir, 'avrr-cost.yaml'), 'utf8')) as KnowledgeEntry).languages.ar.answer).toBe('**التذكرة** مجانية.\n\n- بند أول\n- بند ثان\n- مكتب IOM في صوفيا\n');
     expect(errors).toEqual([]);
   });
 

@@ -8,7 +8,9 @@ function startPreviews(): void {
   for (const textarea of document.querySelectorAll<HTMLTextAreaElement>('textarea[data-preview]')) {
     const bubble = document.getElementById(textarea.dataset.preview ?? '');
     if (!bubble) continue;
-    const render = () => bubble.replaceChildren(renderMarkdown(textarea.value, document));
+    // As the widget does: in a right-to-left answer, numbers, addresses and Latin words stay left to right.
+    const isolateLtr = bubble.closest('[dir]')?.getAttribute('dir') === 'rtl';
+    const render = () => bubble.replaceChildren(renderMarkdown(textarea.value, document, { isolateLtr }));
     textarea.addEventListener('input', render);
     render();
   }
