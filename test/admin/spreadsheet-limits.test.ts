@@ -1,3 +1,4 @@
+// lane: integration
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { checkUpload, checkUploadInWorker, entriesOf } from '../../src/admin/import-check.js';
