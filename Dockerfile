@@ -3,7 +3,8 @@
 #   docker build -t rahnama .                                 (fetches the embedding model)
 #   docker build --build-arg FETCH_MODEL=false -t rahnama .   (keyword search until a model is mounted)
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22 LTS (Node 20 reached end of life in April 2026); the code and tests also run on Node 20.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # --- build: compile TypeScript, then keep only production dependencies ---------------------------
 FROM ${NODE_IMAGE} AS build

@@ -273,7 +273,7 @@ async function soak(): Promise<boolean> {
   await mkdir(path.join(ROOT, 'bench'), { recursive: true });
   await writeFile(path.join(ROOT, 'bench/soak-results.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log('\nwritten: bench/soak-results.json');
-  // Answered twice after a fault is the documented at-least-once limit (README, Reliability);
+  // Answered twice after a fault is the documented at-least-once limit (docs/reliability.md);
   // twice with no fault before it is a finding.
   return webChatCheck.missing > 0 || telegramCheck.unanswered > 0 || telegramCheck.answeredTwiceAfter.neither > 0 || deaths.length > 0;
 }
