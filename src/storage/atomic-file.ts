@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { isProcessRunning } from './process-alive.js';
 
 /**
  * Writes a file so that a crash at any moment leaves either the old content or the new one:
@@ -39,15 +40,6 @@ export async function writeFileAtomically(file: string, data: string | Uint8Arra
 export function isLeftoverOf(file: string, name: string): boolean {
   if (!name.startsWith(`.${path.basename(file)}.`) || !name.endsWith('.tmp')) return false;
   const pid = Number(/\.(\d+)-[0-9a-f]+\.tmp$/.exec(name)?.[1]);
-  return !Number.isInteger(pid) || !isRunning(pid);
+  return !Number.isInteger(pid) || !isProcessRunning(pid);
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -3,6 +3,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { isProcessRunning } from './process-alive.js';
 
 /** Who holds a store folder: what the lock file says. */
 export interface LockHolder {
@@ -44,16 +45,6 @@ const LOCK_NAME = 'owner.lock';
 const held = new Map<string, string>();
 let exitHookInstalled = false;
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function bootId(): string {
   try {
     return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
@@ -81,7 +72,7 @@ function holderState(holder: LockHolder): 'gone' | 'alive' | 'uncertain' {
   if (boot && holder.boot && holder.boot !== boot) return 'gone';
   if (holder.host !== hostname()) return 'uncertain';
   if (holder.pid === process.pid) return 'gone';
-  return isRunning(holder.pid) ? 'alive' : 'gone';
+  return isProcessRunning(holder.pid) ? 'alive' : 'gone';
 }
 
 /** Creates `file` holding `text` unless it exists; false if it does. */
