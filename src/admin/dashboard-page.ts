@@ -2,7 +2,7 @@ import type { KnowledgeEntry } from '../knowledge/schema.js';
 import type { CheckOutcomeCount, DailyCount, EntryCount, FeedbackCount, InsightsStore } from '../storage/insights-store.js';
 import { horizontalBarChart, legend, lineChart, PALETTE, stackedBarChart, type Series } from './charts.js';
 import { html } from './html.js';
-import { page, type PageContext } from './pages.js';
+import { page, scrollBox, type PageContext } from './pages.js';
 
 /** The periods the dashboard offers, in days up to today (UTC). */
 export const DASHBOARD_PERIODS = [7, 30, 90] as const;
@@ -111,10 +111,10 @@ export function dashboardPage(context: PageContext, summary: DashboardSummary, p
       ? html`<li><a href="/admin/dashboard?days=${p}&amp;lang=${lang}" aria-current="page"><strong>${d('lastDays', { days: p })}</strong></a></li>`
       : html`<li><a href="/admin/dashboard?days=${p}&amp;lang=${lang}">${d('lastDays', { days: p })}</a></li>`,
   );
-  const perDayTable = html`<details><summary>${d('numbers')}</summary><table>
+  const perDayTable = html`<details><summary>${d('numbers')}</summary>${scrollBox(d('perDay'), html`<table>
     <thead><tr><th scope="col">${d('day')}</th>${summary.channels.map((c) => html`<th scope="col">${c}</th>`)}<th scope="col">${d('questions')}</th><th scope="col">${d('conversations')}</th></tr></thead>
     <tbody>${days.map((day, i) => html`<tr><th scope="row">${day}</th>${summary.channels.map((c) => html`<td>${summary.questionsPerDay.get(c)?.[i] ?? 0}</td>`)}<td>${series.reduce((s, x) => s + (x.values[i] ?? 0), 0)}</td><td>${summary.conversationsPerDay[i] ?? 0}</td></tr>`)}</tbody>
-  </table></details>`;
+  </table>`)}</details>`;
   const topRows = summary.topEntries.map(({ entryId, count }) => {
     const entry = entryOf(entryId);
     return html`<tr><td>${entry ? html`<a href="/admin/entries/${entryId}">${entryId}</a>` : entryId}</td><td>${entry?.languages.en.question ?? ''}</td><td>${count}</td></tr>`;
@@ -125,7 +125,7 @@ export function dashboardPage(context: PageContext, summary: DashboardSummary, p
   <h2>${d('heading')}</h2>
   <nav aria-label="${d('period')}"><ul>${periods}</ul></nav>
   <p>${d('range', { from, to })}</p>
-  <table class="totals">
+  ${scrollBox(d('totals'), html`<table class="totals">
     <tbody>
       <tr><th scope="row">${d('conversations')}</th><td>${totals.conversations}</td></tr>
       <tr><th scope="row">${d('questions')}</th><td>${totals.questions}</td></tr>
@@ -135,7 +135,7 @@ export function dashboardPage(context: PageContext, summary: DashboardSummary, p
       <tr><th scope="row">${d('emergency')}</th><td>${totals.emergency}</td></tr>
       <tr><th scope="row">${d('feedback')}</th><td>${d('feedbackRatio', { up: totals.up, down: totals.down, share: percent(lang, totals.up, totals.up + totals.down) })}</td></tr>
     </tbody>
-  </table>
+  </table>`)}
   <p>${d('privacy')}</p>
 </section>
 <section class="card">
@@ -150,23 +150,23 @@ export function dashboardPage(context: PageContext, summary: DashboardSummary, p
   <h2>${d('perLanguage')}</h2>
   ${summary.languages.length === 0 ? html`<p>${d('none')}</p>` : html`
   ${horizontalBarChart({ title: d('perLanguage'), description: d('perLanguageDescription') }, summary.languages.map((l) => ({ label: l.lang, value: l.questions })))}
-  <table>
+  ${scrollBox(d('perLanguage'), html`<table>
     <thead><tr><th scope="col">${d('language')}</th><th scope="col">${d('conversations')}</th><th scope="col">${d('questions')}</th><th scope="col">${d('answerRate')}</th><th scope="col">${d('fallbackRate')}</th><th scope="col">👍</th><th scope="col">👎</th></tr></thead>
     <tbody>${summary.languages.map((l) => html`<tr><th scope="row">${l.lang}</th><td>${l.conversations}</td><td>${l.questions}</td><td>${percent(lang, l.answered, l.questions)}</td><td>${percent(lang, l.fallback, l.questions)}</td><td>${l.up}</td><td>${l.down}</td></tr>`)}</tbody>
-  </table>`}
+  </table>`)}`}
 </section>
 <section class="card">
   <h2>${d('topEntries')}</h2>
-  ${topRows.length === 0 ? html`<p>${d('none')}</p>` : html`<table>
+  ${topRows.length === 0 ? html`<p>${d('none')}</p>` : scrollBox(d('topEntries'), html`<table>
     <thead><tr><th scope="col">${d('entry')}</th><th scope="col">${d('question')}</th><th scope="col">${d('times')}</th></tr></thead>
     <tbody>${topRows}</tbody>
-  </table>`}
+  </table>`)}
 </section>
 <section class="card">
   <h2>${d('checks')}</h2>
-  ${summary.checkOutcomes.length === 0 ? html`<p>${d('none')}</p>` : html`<table>
+  ${summary.checkOutcomes.length === 0 ? html`<p>${d('none')}</p>` : scrollBox(d('checks'), html`<table>
     <thead><tr><th scope="col">${d('flow')}</th><th scope="col">${d('outcome')}</th><th scope="col">${d('count')}</th></tr></thead>
     <tbody>${summary.checkOutcomes.map((o) => html`<tr><td>${o.flow}</td><td>${o.outcome}</td><td>${o.count}</td></tr>`)}</tbody>
-  </table>`}
+  </table>`)}
 </section>`);
 }

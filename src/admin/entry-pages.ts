@@ -6,7 +6,7 @@ import type { AskResult } from '../retrieval/engine.js';
 import { html } from './html.js';
 import { languageName } from './admin-i18n.js';
 import { scriptUrl } from './console-scripts.js';
-import { page, type PageContext } from './pages.js';
+import { page, scrollBox, type PageContext } from './pages.js';
 
 /** The list's search: words in any language, a translation status, a review date. */
 export interface EntryFilter {
@@ -39,11 +39,11 @@ export function entryListPage(context: PageContext, entries: readonly KnowledgeE
     <input id="reviewedBefore" name="reviewedBefore" type="date" value="${filter.reviewedBefore ?? ''}">
     <p><button type="submit">${t(lang, 'entries.searchButton')}</button></p>
   </form>
-  ${rows.length === 0 ? html`<p>${t(lang, 'entries.none')}</p>` : html`
+  ${rows.length === 0 ? html`<p>${t(lang, 'entries.none')}</p>` : scrollBox(t(lang, 'entries.heading'), html`
   <table>
     <thead><tr><th>${t(lang, 'entries.id')}</th><th>${t(lang, 'entries.topic')}</th><th>${t(lang, 'entries.question')}</th><th>${t(lang, 'entries.machine')}</th><th>${t(lang, 'entries.reviewed')}</th></tr></thead>
     <tbody>${rows}</tbody>
-  </table>`}
+  </table>`)}
 </section>`);
 }
 
@@ -91,7 +91,15 @@ export function entryView(entry: KnowledgeEntry, problems: readonly KnowledgePro
 export function entryPage(context: PageContext & { session: { csrfToken: string } }, entry: KnowledgeEntry, state: EntryPageState): string {
   const { t, lang, session } = context;
   const problemsOf = (field: string) => (state.problems ?? []).filter((p) => p.field === field || p.field?.startsWith(`${field}[`) || p.field?.startsWith(`${field}.`));
-  const fieldProblems = (field: string) => problemsOf(field).map((p) => html`<p class="error" id="${field}-error">${p.message}</p>`);
+  // Each problem is shown under its field, with an id the field's aria-describedby names.
+  const errorIds = (field: string) => problemsOf(field).map((_, i) => (i === 0 ? `${field}-error` : `${field}-error-${i + 1}`));
+  const fieldProblems = (field: string) => problemsOf(field).map((p, i) => html`<p class="error" id="${errorIds(field)[i]}">${p.message}</p>`);
+  /** A field's ARIA: described by its hint and its errors, and invalid while it has any. */
+  const aria = (field: string, hint?: string) => {
+    const errors = errorIds(field);
+    const describedBy = [...(hint ? [hint] : []), ...errors].join(' ');
+    return html`${describedBy ? html` aria-describedby="${describedBy}"` : ''}${errors.length > 0 ? html` aria-invalid="true"` : ''}`;
+  };
   const shown = ['id', 'topic', 'tags', 'referral', 'related', 'source', 'reviewed'];
   const general = (state.problems ?? []).filter((p) => !p.field?.startsWith('languages.') && !shown.some((f) => p.field === f || p.field?.startsWith(`${f}[`)));
   const commonProblems = (state.problems ?? []).some((p) => shown.some((f) => p.field === f || p.field?.startsWith(`${f}[`)));
@@ -110,18 +118,18 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
     <option value="machine"${tr.status === 'machine' ? html` selected` : ''}>${t(lang, 'entry.statusMachine')}</option>
   </select>
   <label for="${field('question')}">${t(lang, 'entry.question')}</label>
-  <input id="${field('question')}" name="${field('question')}" value="${tr.question}">
+  <input id="${field('question')}" name="${field('question')}" value="${tr.question}"${aria(field('question'))}>
   ${fieldProblems(field('question'))}
   <label for="${field('variants')}">${t(lang, 'entry.variants')}</label>
-  <textarea id="${field('variants')}" name="${field('variants')}" rows="4">${tr.variants.join('\n')}</textarea>
+  <textarea id="${field('variants')}" name="${field('variants')}" rows="4"${aria(field('variants'))}>${tr.variants.join('\n')}</textarea>
   ${fieldProblems(field('variants'))}
   ${romanisable.has(code) ? html`<label for="${field('romanised')}">${t(lang, 'entry.romanised')}</label>
-  <textarea id="${field('romanised')}" name="${field('romanised')}" rows="3" dir="ltr" lang="${code}-Latn">${(tr.romanised ?? []).join('\n')}</textarea>
+  <textarea id="${field('romanised')}" name="${field('romanised')}" rows="3" dir="ltr" lang="${code}-Latn"${aria(field('romanised'))}>${(tr.romanised ?? []).join('\n')}</textarea>
   ${fieldProblems(field('romanised'))}` : ''}
   <div class="answer-row">
     <div class="answer-edit">
       <label for="${field('answer')}">${t(lang, 'entry.answer')}</label>
-      <textarea id="${field('answer')}" name="${field('answer')}" rows="12" data-preview="preview-${code}">${tr.answer}</textarea>
+      <textarea id="${field('answer')}" name="${field('answer')}" rows="12" data-preview="preview-${code}"${aria(field('answer'))}>${tr.answer}</textarea>
       ${fieldProblems(field('answer'))}
     </div>
     <div class="answer-preview">
@@ -133,7 +141,10 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
   });
   const machineCount = LANGUAGES.filter((code) => code !== 'en' && entry.languages[code].status === 'machine').length;
   const option = (value: EntryView, label: string) => html`<option value="${value}"${value === view ? html` selected` : ''}>${label}</option>`;
-  const notice = state.notice && html`<p class="${state.notice === 'published' ? 'notice' : 'error'}" role="${state.notice === 'published' ? 'status' : 'alert'}">${t(lang, `entry.${state.notice}`)}</p>`;
+  // A refusal's notice can take focus: the editor's script focuses it when no field is to blame.
+  const notice = state.notice && (state.notice === 'published'
+    ? html`<p class="notice" role="status">${t(lang, 'entry.published')}</p>`
+    : html`<p class="error" role="alert" id="entry-refused" tabindex="-1">${t(lang, `entry.${state.notice}`)}</p>`);
   return page(context, t(lang, 'entry.heading', { id: entry.id }), html`
 <p><a href="/admin/entries">${t(lang, 'entry.back')}</a>${state.isNew ? '' : html` · <a href="/admin/entries/${entry.id}/history">${t(lang, 'entry.history')}</a>`}</p>
 <form class="entry" method="post" action="${state.isNew ? '/admin/entries' : `/admin/entries/${entry.id}`}">
@@ -147,26 +158,26 @@ export function entryPage(context: PageContext & { session: { csrfToken: string 
   <fieldset class="language">
     <legend class="visually-hidden">${t(lang, 'entry.common')}</legend>
     ${state.isNew ? html`<label for="id">${t(lang, 'entry.id')}</label>
-    <input id="id" name="id" value="${entry.id}" required pattern="[a-z0-9]+(-[a-z0-9]+)*">
+    <input id="id" name="id" value="${entry.id}" required pattern="[a-z0-9]+(-[a-z0-9]+)*"${aria('id')}>
     ${fieldProblems('id')}` : ''}
     <label for="topic">${t(lang, 'entry.topic')}</label>
-    <input id="topic" name="topic" value="${entry.topic}">
+    <input id="topic" name="topic" value="${entry.topic}"${aria('topic')}>
     ${fieldProblems('topic')}
     <label for="tags">${t(lang, 'entry.tags')}</label>
-    <input id="tags" name="tags" value="${entry.tags.join(', ')}">
+    <input id="tags" name="tags" value="${entry.tags.join(', ')}"${aria('tags')}>
     ${fieldProblems('tags')}
     <input type="hidden" name="referralShown" value="1">
-    <label class="check" for="referral"><input type="checkbox" id="referral" name="referral" value="yes"${entry.referral ? html` checked` : ''} aria-describedby="referral-hint"> ${t(lang, 'entry.referral')}</label>
+    <label class="check" for="referral"><input type="checkbox" id="referral" name="referral" value="yes"${entry.referral ? html` checked` : ''}${aria('referral', 'referral-hint')}> ${t(lang, 'entry.referral')}</label>
     <p class="hint" id="referral-hint">${t(lang, 'entry.referralHint')}</p>
     ${fieldProblems('referral')}
     <label for="related">${t(lang, 'entry.related')}</label>
-    <input id="related" name="related" value="${(entry.related ?? []).join(', ')}">
+    <input id="related" name="related" value="${(entry.related ?? []).join(', ')}"${aria('related')}>
     ${fieldProblems('related')}
     <label for="source">${t(lang, 'entry.source')}</label>
-    <textarea id="source" name="source" rows="3">${entry.source.join('\n')}</textarea>
+    <textarea id="source" name="source" rows="3"${aria('source')}>${entry.source.join('\n')}</textarea>
     ${fieldProblems('source')}
     <label for="reviewed">${t(lang, 'entry.reviewed')}</label>
-    <input id="reviewed" name="reviewed" type="date" value="${entry.reviewed}">
+    <input id="reviewed" name="reviewed" type="date" value="${entry.reviewed}"${aria('reviewed')}>
     ${fieldProblems('reviewed')}
   </fieldset>
   </details>

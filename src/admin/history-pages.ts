@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { LANGUAGES } from '../languages.js';
 import type { AuditRecord } from './audit-log.js';
 import { html, type SafeHtml } from './html.js';
-import { page, type PageContext } from './pages.js';
+import { page, scrollBox, type PageContext } from './pages.js';
 import { alignSequences } from './sequence-diff.js';
 
 /** An entry's texts over time: its changes through the console (newest first) and the file now. */
@@ -77,9 +77,9 @@ export function historyPage(context: PageContext & { session: { csrfToken: strin
 <section class="card">
   <h2>${t(lang, 'history.heading', { id })}</h2>
   ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
-  ${records.length === 0 ? html`<p>${t(lang, 'history.none')}</p>` : html`<div class="table-scroll"><table>
+  ${records.length === 0 ? html`<p>${t(lang, 'history.none')}</p>` : scrollBox(t(lang, 'history.heading', { id }), html`<table>
     <thead><tr><th>${t(lang, 'history.when')}</th><th>${t(lang, 'history.who')}</th><th>${t(lang, 'history.action')}</th><th>${t(lang, 'history.what')}</th><th><span class="visually-hidden">${t(lang, 'history.showChange')}</span></th><th><span class="visually-hidden">${t(lang, 'history.restoreButton')}</span></th></tr></thead>
-    <tbody>${rows}</tbody></table></div>`}
+    <tbody>${rows}</tbody></table>`)}
   ${shipped === undefined ? '' : html`<h3>${t(lang, 'history.shippedHeading')}</h3>
   ${shipped === history.current ? html`<p>${t(lang, 'history.isShipped')}</p>` : html`<p>${t(lang, 'history.shippedHint')}</p>
   <p><a href="/admin/entries/${id}/history/shipped">${t(lang, 'history.compareShipped')}</a></p>
@@ -144,10 +144,10 @@ function sideBySide({ t, lang }: PageContext, left: DiffSide, right: DiffSide): 
 </tr>`);
   });
   fold();
-  return html`<div class="table-scroll"><table class="diff">
+  return scrollBox(t(lang, 'history.diffCaption'), html`<table class="diff">
 <caption>${t(lang, 'history.diffCaption')}</caption>
 <thead><tr><th scope="col"><span class="visually-hidden">${t(lang, 'history.line')}</span></th><th scope="col">${left.label}</th><th scope="col"><span class="visually-hidden">${t(lang, 'history.line')}</span></th><th scope="col">${right.label}</th></tr></thead>
-<tbody>${out}</tbody></table></div>`;
+<tbody>${out}</tbody></table>`);
 }
 
 /**

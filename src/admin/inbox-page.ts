@@ -3,7 +3,7 @@ import { textDirection } from '../language-facts.js';
 import { languageName } from './admin-i18n.js';
 import { html } from './html.js';
 import type { EngineReading, QuestionGroup } from './inbox.js';
-import { page, type PageContext } from './pages.js';
+import { page, scrollBox, type PageContext } from './pages.js';
 
 export interface Unhelpful {
   readonly entryId: string;
@@ -89,7 +89,7 @@ export function inboxPage(
   ${state.more ? html`<p>${t(lang, 'inbox.more', { count: state.more })}</p>` : ''}
   <h2>${t(lang, 'inbox.unhelpful')}</h2>
   ${unhelpful.length === 0 ? html`<p>${t(lang, 'inbox.noUnhelpful')}</p>` : html`
-  <div class="table-scroll"><table><thead><tr><th>${t(lang, 'entries.id')}</th><th>${t(lang, 'inbox.language')}</th><th>👎</th></tr></thead>
-  <tbody>${unhelpful.map((u) => html`<tr><td><a href="/admin/entries/${u.entryId}">${u.entryId}</a></td><td>${u.lang}</td><td>${u.count}</td></tr>`)}</tbody></table></div>`}
+  ${scrollBox(t(lang, 'inbox.unhelpful'), html`<table><thead><tr><th>${t(lang, 'entries.id')}</th><th>${t(lang, 'inbox.language')}</th><th>👎</th></tr></thead>
+  <tbody>${unhelpful.map((u) => html`<tr><td><a href="/admin/entries/${u.entryId}">${u.entryId}</a></td><td>${u.lang}</td><td>${u.count}</td></tr>`)}</tbody></table>`)}`}
 </section>`);
 }

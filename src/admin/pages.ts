@@ -61,6 +61,15 @@ function editorViews(): string {
   ].join('\n');
 }
 
+/**
+ * A table in a box of its own that scrolls sideways where the table is wider than the window,
+ * so that at 320 px the page itself never does (WCAG 1.4.10). The box is a named region that
+ * takes focus, so that keyboard users can scroll it with the arrow keys.
+ */
+export function scrollBox(label: string, table: SafeHtml): SafeHtml {
+  return html`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
+}
+
 export interface PageContext {
   readonly t: ConsoleT;
   readonly lang: ConsoleLang;

@@ -1,6 +1,6 @@
 import type { KnowledgeProblem } from '../knowledge/load.js';
 import { html } from './html.js';
-import { page, type PageContext } from './pages.js';
+import { page, scrollBox, type PageContext } from './pages.js';
 import { SHEET_LIMITS, type BadRow, type RowChange } from './spreadsheet.js';
 import { XLSX_TYPE } from './spreadsheet-xlsx.js';
 
@@ -69,20 +69,20 @@ export function dryRunPage(context: SignedInContext, report: DryRunReport): stri
   ${summary}
   ${bad.length > 0 ? html`
   <h3>${t(lang, 'transfer.badRows')}</h3>
-  <table class="bad-rows">
+  ${scrollBox(t(lang, 'transfer.badRows'), html`<table class="bad-rows">
     <thead><tr><th>${t(lang, 'transfer.row')}</th><th>${t(lang, 'transfer.id')}</th><th>${t(lang, 'transfer.lang')}</th><th>${t(lang, 'transfer.reason')}</th></tr></thead>
     <tbody>${bad}</tbody>
-  </table>
+  </table>`)}
   ${moreBad > 0 ? html`<p class="more">${t(lang, 'transfer.moreBadRows', { count: moreBad })}</p>` : ''}` : ''}
   ${report.problems.length > 0 ? html`
   <h3>${t(lang, 'transfer.problems')}</h3>
   ${problemList(context, report.problems)}` : ''}
   ${changes.length > 0 ? html`
   <h3>${t(lang, 'transfer.changes')}</h3>
-  <table class="changes">
+  ${scrollBox(t(lang, 'transfer.changes'), html`<table class="changes">
     <thead><tr><th>${t(lang, 'transfer.row')}</th><th>${t(lang, 'transfer.id')}</th><th>${t(lang, 'transfer.lang')}</th><th>${t(lang, 'transfer.fields')}</th></tr></thead>
     <tbody>${changes}</tbody>
-  </table>` : ''}
+  </table>`)}` : ''}
   ${report.token ? html`
   <form method="post" action="/admin/transfer/apply">
     <input type="hidden" name="_csrf" value="${session.csrfToken}">

@@ -3,7 +3,7 @@ import type { GlossaryFile } from '../knowledge/schema.js';
 import { textDirection } from '../language-facts.js';
 import { LANGUAGES, type Lang } from '../languages.js';
 import { html } from './html.js';
-import { page, type PageContext } from './pages.js';
+import { page, scrollBox, type PageContext } from './pages.js';
 
 type SignedInContext = PageContext & { session: { csrfToken: string } };
 
@@ -14,10 +14,10 @@ export function glossaryPage(context: PageContext, glossary: GlossaryFile | unde
     ([name, byLang]) => html`
 <section class="card concept" id="concept-${name}">
   <h3>${t(lang, 'glossary.concept', { name })}</h3>
-  <table>
+  ${scrollBox(t(lang, 'glossary.concept', { name }), html`<table>
     <thead><tr><th>${t(lang, 'glossary.language')}</th><th>${t(lang, 'glossary.use')}</th><th>${t(lang, 'glossary.avoid')}</th></tr></thead>
     <tbody>${LANGUAGES.map((code) => html`<tr><td>${code}</td><td lang="${code}" dir="${textDirection(code)}">${byLang[code].use.join(' · ')}</td><td class="avoid" lang="${code}" dir="${textDirection(code)}">${(byLang[code].avoid ?? []).join(' · ')}</td></tr>`)}</tbody>
-  </table>
+  </table>`)}
 </section>`,
   );
   return page(context, t(lang, 'glossary.heading'), html`

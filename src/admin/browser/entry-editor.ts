@@ -16,5 +16,19 @@ function startPreviews(): void {
   }
 }
 
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', startPreviews);
-else startPreviews();
+/**
+ * After a refused publish, focus goes where the problem is: the first field marked invalid (its
+ * error is its description), or the refusal itself when no one field is to blame.
+ */
+function focusFirstProblem(): void {
+  const target = document.querySelector<HTMLElement>('form.entry [aria-invalid="true"]') ?? document.getElementById('entry-refused');
+  target?.focus();
+}
+
+function start(): void {
+  startPreviews();
+  focusFirstProblem();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();
