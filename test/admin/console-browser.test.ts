@@ -6,19 +6,12 @@ import type { KnowledgeEntry } from '../../src/knowledge/schema.js';
 import { LANGUAGES } from '../../src/languages.js';
 import { describe, expect, it } from 'vitest';
 import { useBrowser } from '../support/browser.js';
-import { STAFF, useConsoleServer } from '../support/console-server.js';
+import { signInOnPage, STAFF, useConsoleServer } from '../support/console-server.js';
 
 const serve = useConsoleServer();
 const openPage = useBrowser();
 const TIMEOUT = { timeout: 10_000 };
 
-async function signIn(page: Page, url: string): Promise<void> {
-  await page.goto(`${url}/admin`);
-  await page.getByLabel('E-mail').fill(STAFF.email);
-  await page.getByLabel('Password').fill(STAFF.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor(TIMEOUT);
-}
 
 describe('the staff console in a real browser', () => {
   it('opens the overview from /admin/ with a trailing slash, before and after signing in', async () => {
@@ -40,7 +33,7 @@ describe('the staff console in a real browser', () => {
   it('signs in, fixes a Farsi answer, publishes, and the bot answers with it at once', async () => {
     const { url, knowledge } = await serve();
     const { page, errors } = await openPage({ locale: 'en-GB' });
-    await signIn(page, url);
+    await signInOnPage(page, url, '/admin');
     await page.getByRole('link', { name: 'Edit the knowledge entries' }).click();
     await page.getByLabel('Search (id, topic or text in any language)').fill('cost');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -65,7 +58,7 @@ describe('the staff console in a real browser', () => {
     const { url, knowledgeDir } = await serve();
     const { page, errors } = await openPage({ locale: 'en-GB' });
     await page.setViewportSize({ width: 1280, height: 900 });
-    await signIn(page, url);
+    await signInOnPage(page, url, '/admin');
     await page.goto(`${url}/admin/entries/avrr-cost`);
     const shipped = parse(await readFile(path.join(knowledgeDir, 'avrr-cost.yaml'), 'utf8')) as KnowledgeEntry;
     const visibleLanguages = async () => {
@@ -116,7 +109,7 @@ describe('the staff console in a real browser', () => {
     const first = await openPage({ locale: 'en-GB' });
     const second = await openPage({ locale: 'en-GB' });
     for (const { page } of [first, second]) {
-      await signIn(page, url);
+      await signInOnPage(page, url, '/admin');
       await page.goto(`${url}/admin/entries/avrr-timeline`);
     }
     const edit = async (page: Page, text: string) => {

@@ -1,27 +1,16 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useBrowser } from '../support/browser.js';
-import { STAFF, useConsoleServer } from '../support/console-server.js';
+import { axeViolations } from '../support/axe.js';
+import { signInOnPage, useConsoleServer } from '../support/console-server.js';
 import { ROOT } from '../support/paths.js';
 
 const serve = useConsoleServer();
 const openPage = useBrowser();
 const TIMEOUT = { timeout: 10_000 };
 
-type AxeRun = (context: unknown, options: unknown) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }>;
-
-/** axe-core's WCAG 2.1 A and AA rules on the whole page, as "rule: [targets]" lines (none is a pass); in through Playwright, past the CSP. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
-  return page.evaluate(async () => {
-    const { run } = (window as unknown as { axe: { run: AxeRun } }).axe;
-    const result = await run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  });
-}
 
 /** The README's console screenshots, in docs/screenshots/, only with UPDATE_SCREENSHOTS=1 (ordinary runs leave the tree alone). */
 async function saveScreenshot(page: Page, name: string, clipTo?: string): Promise<void> {
@@ -41,11 +30,7 @@ describe('the console pages of the editor, the history and the inbox in a real b
     for (const text of ['can my cousin who lives in Sofia come with me on the return flight', 'Can my cousin who lives in Sofia come with me on the return flight?']) await insights.recordUnanswered({ text, lang: 'en', bestEntryId: null, bestConfidence: 0 });
     const { page, errors } = await openPage({ locale: 'en-GB' });
     await page.setViewportSize({ width: 1280, height: 900 });
-    await page.goto(`${url}/admin/login`);
-    await page.getByLabel('E-mail').fill(STAFF.email);
-    await page.getByLabel('Password').fill(STAFF.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor(TIMEOUT);
+    await signInOnPage(page, url);
 
     await page.goto(`${url}/admin/entries/avrr-cost?view=fa`);
     await page.locator('#preview-fa li').first().waitFor(TIMEOUT);

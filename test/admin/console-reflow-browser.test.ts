@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { InsightsStore } from '../../src/storage/insights-store.js';
 import { useBrowser } from '../support/browser.js';
-import { STAFF, useConsoleServer } from '../support/console-server.js';
+import { axeViolations } from '../support/axe.js';
+import { signInOnPage, useConsoleServer } from '../support/console-server.js';
 
 const serve = useConsoleServer();
 const openPage = useBrowser();
@@ -12,25 +11,7 @@ const TIMEOUT = { timeout: 10_000 };
 /** The narrowest width WCAG 1.4.10 (reflow) asks content to work at. */
 const NARROW = { width: 320, height: 640 };
 
-type AxeRun = (context: unknown, options: unknown) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }>;
 
-/** axe-core's WCAG 2.1 A and AA rules on the whole page, as "rule: [targets]" lines (none is a pass); in through Playwright, past the CSP. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
-  return page.evaluate(async () => {
-    const { run } = (window as unknown as { axe: { run: AxeRun } }).axe;
-    const result = await run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  });
-}
-
-async function signIn(page: Page, url: string): Promise<void> {
-  await page.goto(`${url}/admin/login`);
-  await page.getByLabel('E-mail').fill(STAFF.email);
-  await page.getByLabel('Password').fill(STAFF.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor(TIMEOUT);
-}
 
 /** How far the page itself scrolls sideways (0: it reflows into the window). */
 const pageOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -74,7 +55,7 @@ describe('the console at 320 px wide', () => {
     const { url, insights } = await serve();
     await seedDashboard(insights);
     const { page, errors } = await openPage({ locale: 'en-GB', viewport: NARROW });
-    await signIn(page, url);
+    await signInOnPage(page, url);
     expect(await pageOverflow(page)).toBe(0);
 
     const editors = ['/admin/entries/stay-legally-options?view=fa', '/admin/entries/stay-legally-options?view=all', '/admin/entries/new'];
@@ -103,7 +84,7 @@ describe('the console at 320 px wide', () => {
   it('after a refused publish, focuses the first invalid field, marked aria-invalid and described by the error that names the problem', async () => {
     const { url } = await serve();
     const { page, errors } = await openPage({ locale: 'en-GB', viewport: NARROW });
-    await signIn(page, url);
+    await signInOnPage(page, url);
     await page.goto(`${url}/admin/entries/avrr-cost?view=fa`);
     await page.locator('fieldset[lang="fa"]').getByLabel('Answer (Markdown)').fill('هزینه را مشاور توضیح می‌دهد. <img src=x>');
     await page.locator('fieldset[lang="en"]').getByLabel('Answer (Markdown)').fill('A counsellor explains the costs. <img src=x>');

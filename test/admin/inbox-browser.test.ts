@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useBrowser } from '../support/browser.js';
-import { STAFF, useConsoleServer } from '../support/console-server.js';
+import { signInOnPage, useConsoleServer } from '../support/console-server.js';
 
 const serve = useConsoleServer();
 const openPage = useBrowser();
@@ -29,11 +29,7 @@ describe('the unanswered inbox in a real browser', () => {
     // A staff member signs in and finds it in the inbox (the bot records it beside its reply).
     const staff = await openPage({ locale: 'en-GB' });
     const { page } = staff;
-    await page.goto(`${url}/admin`);
-    await page.getByLabel('E-mail').fill(STAFF.email);
-    await page.getByLabel('Password').fill(STAFF.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor(TIMEOUT);
+    await signInOnPage(page, url, '/admin');
     await page.goto(`${url}/admin/inbox`);
     const card = page.getByRole('listitem').filter({ has: page.getByText(question, { exact: true }) });
     const shown = async () => {

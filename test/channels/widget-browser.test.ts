@@ -4,7 +4,7 @@ import { useBrowser } from '../support/browser.js';
 import { shippedKnowledge } from '../support/engine.js';
 import type { MemoryConversationLog } from '../../src/channels/webchat/conversations.js';
 import { useWebChatServer } from '../support/webchat-server.js';
-import { axeViolations } from '../support/widget-page.js';
+import { widgetAxeViolations } from '../support/widget-page.js';
 
 const serve = useWebChatServer();
 const openPage = useBrowser();
@@ -148,13 +148,13 @@ describe('the web chat widget in a real browser', () => {
       await page.goto(url);
       const lang = locale.slice(0, 2) as 'en' | 'ar';
       await page.getByRole('button', { name: locales.widget(lang).open }).waitFor(TIMEOUT);
-      expect(await axeViolations(page), `${locale}, closed`).toEqual([]);
+      expect(await widgetAxeViolations(page), `${locale}, closed`).toEqual([]);
       await page.getByRole('button', { name: locales.widget(lang).open }).click();
       await botMessage(page, locales.t(lang, 'bot.welcome')).waitFor(TIMEOUT);
       await page.getByRole('textbox').fill(lang === 'en' ? 'How much does it cost?' : 'كم تكلفة العودة؟');
       await page.keyboard.press('Enter');
       await page.locator('.message.user ~ .message.bot').first().waitFor(TIMEOUT);
-      expect(await axeViolations(page), `${locale}, open with an answer`).toEqual([]);
+      expect(await widgetAxeViolations(page), `${locale}, open with an answer`).toEqual([]);
     }
   });
 });

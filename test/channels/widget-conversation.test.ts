@@ -4,7 +4,7 @@ import { flowPaths } from '../../src/knowledge/flow.js';
 import type { Lang } from '../../src/languages.js';
 import { useBrowser } from '../support/browser.js';
 import { useWebChatServer } from '../support/webchat-server.js';
-import { axeViolations, boxOf, PHONE, saveScreenshot, TIMEOUT, within } from '../support/widget-page.js';
+import { widgetAxeViolations, boxOf, PHONE, saveScreenshot, TIMEOUT, within } from '../support/widget-page.js';
 
 const serve = useWebChatServer();
 const openPage = useBrowser();
@@ -104,7 +104,7 @@ describe('the conversation in the widget on a phone', () => {
     await expect.poll(() => newMessages.isVisible(), TIMEOUT).toBe(true);
     // Where the person was reading, nothing moved.
     expect(await page.getByRole('log').evaluate((log) => log.scrollTop)).toBe(0);
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await widgetAxeViolations(page)).toEqual([]);
 
     expect(await firstReplyInView(page)).toBe(false);
     await newMessages.click();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useBrowser } from '../support/browser.js';
 import { useWebChatServer } from '../support/webchat-server.js';
 import {
-  axeViolations,
+  widgetAxeViolations,
   boxOf,
   focusedInWidget,
   PHONE,
@@ -134,7 +134,7 @@ describe('the widget on a phone and with large text', () => {
     const close = page.getByRole('button', { name: t.close });
     await close.scrollIntoViewIfNeeded();
     expect(within(await boxOf(close), screen)).toBe(true);
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await widgetAxeViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
   });
 
@@ -191,7 +191,7 @@ describe('the widget on a phone and with large text', () => {
     expect([...visited].filter((v) => v.startsWith('page'))).toEqual([]);
     expect(visited).toContain('close');
     expect(visited).toContain('send');
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await widgetAxeViolations(page)).toEqual([]);
 
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.isHidden()).toBe(true);
@@ -236,7 +236,7 @@ describe('the widget on a phone and with large text', () => {
     await page.waitForTimeout(300);
     expect(await page.locator('.frame').getAttribute('lang')).toBe('en');
     expect(await page.locator('.message').count()).toBe(messages);
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await widgetAxeViolations(page)).toEqual([]);
 
     // Escape closes the list, not the chat.
     await page.keyboard.press('Escape');

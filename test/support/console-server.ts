@@ -2,6 +2,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { AccountStore } from '../../src/admin/account-store.js';
 import { createAdminConsole } from '../../src/admin/setup.js';
@@ -72,6 +73,15 @@ export const cookieHeader = (...responses: LightMyRequestResponse[]) =>
 
 /** The CSRF token a console page's form carries. */
 export const csrfOf = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
+
+/** Signs the staff member in on a real browser page (from `path`, which leads to the sign-in form), until the overview shows. */
+export async function signInOnPage(page: Page, url: string, path = '/admin/login'): Promise<void> {
+  await page.goto(`${url}${path}`);
+  await page.getByLabel('E-mail').fill(STAFF.email);
+  await page.getByLabel('Password').fill(STAFF.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor({ timeout: 10_000 });
+}
 
 /** Signs in through the sign-in form, as a browser would: its page, then the POST. */
 export async function signInWith(app: FastifyInstance, password: string = STAFF.password) {

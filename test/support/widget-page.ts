@@ -1,10 +1,10 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { afterEach } from 'vitest';
+import { axeViolations } from './axe.js';
 import { ROOT } from './paths.js';
 
 /** A phone as the issue reports were made on (CSS pixels). */
@@ -93,22 +93,8 @@ export async function setBrowserTextSize(page: Page, pixels: number): Promise<vo
   await cdp.send('Page.setFontSizes', { fontSizes: { standard: pixels, fixed: Math.round(pixels * 0.8125) } });
 }
 
-type AxeRun = (context: unknown, options: unknown) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }>;
-let axeSource: string | undefined;
-
-/**
- * axe-core's WCAG 2.1 A and AA rules on the widget, as "rule: [targets]" lines (none is a pass).
- * The demo page has a CSP: axe goes in through Playwright, not as a page script.
- */
-export async function axeViolations(page: Page): Promise<string[]> {
-  axeSource ??= await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-  await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    const { run } = (window as unknown as { axe: { run: AxeRun } }).axe;
-    const result = await run({ include: [['.rahnama-webchat']] }, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  });
-}
+/** axe-core's WCAG 2.1 A and AA rules on the widget only (see `axeViolations` in ./axe.ts). */
+export const widgetAxeViolations = (page: Page): Promise<string[]> => axeViolations(page, '.rahnama-webchat');
 
 /**
  * Saves a screenshot for the README in docs/screenshots/ when UPDATE_SCREENSHOTS=1 (so that
