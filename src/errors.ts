@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   RAHNAMA_RATE_LIMITED: { status: 429, message: 'Too many requests; try again in %s seconds' },
   RAHNAMA_INTERNAL: { status: 500, message: 'Something went wrong on the server; nothing was acknowledged. Try again, and tell the operator if it keeps happening' },
   RAHNAMA_STORE_UNAVAILABLE: { status: 503, message: 'The database cannot be reached just now; nothing was saved. Try again in a moment' },
+  RAHNAMA_STORE_FILE_INVALID: { status: 500, message: 'The embedded store\'s file %s cannot be read: %s' },
   RAHNAMA_MODEL_ID_INVALID: { status: 500, message: '%s' },
   RAHNAMA_MODEL_MISSING: { status: 500, message: '%s' },
   RAHNAMA_MODEL_LOAD_FAILED: { status: 500, message: '%s' },
