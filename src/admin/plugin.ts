@@ -9,6 +9,7 @@ import { consoleLanguage, loadConsoleStrings } from './admin-i18n.js';
 import { CONSOLE_CSS, homePage, signInPage, type PageContext } from './pages.js';
 import type { ConsoleKit } from './console-kit.js';
 import type { InboxState } from './inbox-state.js';
+import type { PendingImports } from './pending-imports.js';
 import dashboardRoutes, { type DashboardRoutesOptions } from './routes/dashboard.js';
 import entryRoutes, { type EntryRoutesOptions } from './routes/entries.js';
 import inboxRoutes, { type InboxRoutesOptions } from './routes/inbox.js';
@@ -35,6 +36,8 @@ export interface AdminConsoleOptions {
   inbox: InboxState;
   /** Knowledge editing: the entries as served, and publishing back to the files. */
   knowledge: EntryRoutesOptions['knowledge'];
+  /** Spreadsheet dry runs awaiting apply. */
+  pendingImports: PendingImports;
 }
 
 declare module 'fastify' {
@@ -145,7 +148,7 @@ const adminConsole: FastifyPluginAsync<AdminConsoleOptions> = async (app, opts) 
 
   const kit: ConsoleKit = { context, sendPage };
   await app.register(entryRoutes, { kit, knowledge: opts.knowledge });
-  await app.register(transferRoutes, { kit, knowledge: opts.knowledge });
+  await app.register(transferRoutes, { kit, knowledge: opts.knowledge, pending: opts.pendingImports });
   await app.register(wordingRoutes, { kit, knowledge: opts.knowledge });
   await app.register(dashboardRoutes, { kit, insights: opts.insights, entries: opts.knowledge.entries });
   await app.register(inboxRoutes, { kit, insights: opts.insights, inbox: opts.inbox, knowledge: opts.knowledge });

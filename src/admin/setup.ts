@@ -8,6 +8,7 @@ import { AuditLog } from './audit-log.js';
 import { readQuestion } from './inbox.js';
 import { InboxState } from './inbox-state.js';
 import { KnowledgeEditor } from './knowledge-editor.js';
+import { PendingImports } from './pending-imports.js';
 import type { AdminConsoleOptions } from './plugin.js';
 import { SessionStore } from './session-store.js';
 
@@ -27,11 +28,14 @@ export async function createAdminConsole(
   const sessions = new SessionStore(store, sessionSeconds * 1000);
   const audit = new AuditLog(store);
   const inbox = new InboxState(store);
+  /** How long a clean spreadsheet dry run can be applied. */
+  const pendingImports = new PendingImports(store, 30 * 60_000);
   return {
     accounts,
     sessions,
     insights,
     inbox,
+    pendingImports,
     cookieSecret,
     sessionSeconds,
     counts: async () => ({ entries: knowledge.entries.size, unanswered: (await insights.unanswered()).length, feedback: (await insights.feedback()).length }),

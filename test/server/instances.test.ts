@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/admin/account-store.js';
 import { webhookPath } from '../../src/channels/telegram/plugin.js';
@@ -94,9 +96,7 @@ describe('several instances on one PostgreSQL database', () => {
   });
 
   it('serve an edit published in the console of one instance from the other', async () => {
-    const accounts = await PostgresStore.open(databaseUrl);
-    await new AccountStore(accounts).create({ email: STAFF.email, role: 'editor', password: STAFF.password }).catch(() => undefined);
-    await accounts.close();
+    await createStaffAccount();
     const cookie = await signIn(second.url);
     const form = await fetch(`${second.url}/admin/entries/avrr-cost`, { headers: { cookie } });
     const body = await form.text();
@@ -112,6 +112,31 @@ describe('several instances on one PostgreSQL database', () => {
     // The entry's history, kept in the database, shows the change on the other instance too.
     const history = await (await fetch(`${first.url}/admin/entries/avrr-cost/history`, { headers: { cookie: await signIn(first.url) } })).text();
     expect(history).toContain(STAFF.email);
+  });
+
+  it('apply on the second a spreadsheet import whose dry run was made on the first', async () => {
+    await createStaffAccount();
+    // One session, as a browser behind a load balancer without sticky sessions has.
+    const cookie = await signIn(first.url);
+    const csrf = csrfOf(await (await fetch(`${first.url}/admin/transfer`, { headers: { cookie } })).text());
+    const exported = await (await fetch(`${first.url}/admin/transfer/export.csv`, { headers: { cookie } })).text();
+    const rows = parseCsv(exported, { bom: true, columns: true }) as Record<string, string>[];
+    const columns = Object.keys(rows[0]!);
+    const newAnswer = 'An answer imported from a spreadsheet on the first instance and applied on the second.';
+    const isEdited = (r: Record<string, string>) => r.id === 'avrr-family' && r.lang === 'en';
+    const csv = stringify([columns, ...rows.map((r) => (isEdited(r) ? { ...r, answer: newAnswer } : r)).map((r) => columns.map((c) => r[c]))]);
+    const form = (fields: Record<string, string>) => ({ method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, ...fields }) });
+
+    const dryRun = await fetch(`${first.url}/admin/transfer/dry-run`, form({ csv }));
+    expect(dryRun.status).toBe(200);
+    const token = /name="token" value="([^"]+)"/.exec(await dryRun.text())?.[1] ?? '';
+    const applied = await fetch(`${second.url}/admin/transfer/apply`, form({ token }));
+    expect(applied.status).toBe(200);
+    expect(await applied.text()).toContain('Applied. 1 entry file(s) changed');
+    const question = rows.find(isEdited)!.question!;
+    await expect.poll(async () => (await ask(first, question, 'en')).answer, { timeout: 5000 }).toContain(newAnswer);
+    // Applied once, wherever the second apply lands.
+    expect((await fetch(`${first.url}/admin/transfer/apply`, form({ token }))).status).toBe(410);
   });
 
   it('answer one Telegram update posted to both instances once', async () => {
@@ -169,6 +194,13 @@ describe('several instances on one PostgreSQL database', () => {
     await expect.poll(async () => botTexts((await activitiesOf(second.url, conversations[0]!)).activities).at(-1), { timeout: 10_000 }).toMatch(/[\u0400-\u04FF]/);
   });
 });
+
+/** The staff account both instances sign in with, made once in the shared database. */
+async function createStaffAccount(): Promise<void> {
+  const accounts = await PostgresStore.open(databaseUrl);
+  await new AccountStore(accounts).create({ email: STAFF.email, role: 'editor', password: STAFF.password }).catch(() => undefined);
+  await accounts.close();
+}
 
 const csrfOf = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
 const versionOf = (body: string) => /name="version" value="([^"]+)"/.exec(body)?.[1] ?? '';

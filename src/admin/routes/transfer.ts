@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Busboy } from '@fastify/busboy';
 import { errorCodes, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import { RahnamaError } from '../../errors.js';
@@ -6,6 +6,7 @@ import type { KnowledgeEntry } from '../../knowledge/schema.js';
 import { signedIn, type ConsoleKit } from '../console-kit.js';
 import { checkUploadInWorker, type Upload } from '../import-check.js';
 import type { KnowledgeEditor } from '../knowledge-editor.js';
+import type { PendingImports } from '../pending-imports.js';
 import { exportCsv, SHEET_LIMITS } from '../spreadsheet.js';
 import { exportXlsx, workbookKind, XLSX_TYPE } from '../spreadsheet-xlsx.js';
 import { applyPage, dryRunPage, transferPage } from '../transfer-pages.js';
@@ -13,19 +14,12 @@ import { applyPage, dryRunPage, transferPage } from '../transfer-pages.js';
 export interface TransferRoutesOptions {
   kit: ConsoleKit;
   knowledge: { entries: () => Iterable<KnowledgeEntry>; editor: KnowledgeEditor };
-  /** How long a dry run can be applied (default 30 minutes). */
-  pendingMinutes?: number;
+  /** Clean dry runs awaiting apply, on the store (any instance can apply them). */
+  pending: PendingImports;
 }
 
 /** The largest spreadsheet accepted, pasted or uploaded. */
 const MAX_UPLOAD = SHEET_LIMITS.maxBytes;
-
-/** A dry run that can be applied: exactly the edits the staff member saw, and their files' versions. */
-interface PendingImport {
-  readonly sessionId: string;
-  readonly expires: number;
-  readonly edits: readonly { entry: KnowledgeEntry; baseVersion: string }[];
-}
 
 /**
  * Spreadsheet import and export (/admin/transfer): the whole knowledge base as CSV or XLSX, one
@@ -36,14 +30,7 @@ interface PendingImport {
  * SHEET_LIMITS; a hostile workbook archive is refused with a coded 400.
  */
 const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, opts) => {
-  const { kit, knowledge } = opts;
-  const pendingMs = (opts.pendingMinutes ?? 30) * 60_000;
-  /** Dry runs awaiting apply, by a random token; one per session, in memory, short-lived. */
-  const pending = new Map<string, PendingImport>();
-  const forget = (sessionId: string) => {
-    const now = Date.now();
-    for (const [token, p] of pending) if (p.sessionId === sessionId || p.expires < now) pending.delete(token);
-  };
+  const { kit, knowledge, pending } = opts;
 
   // Multipart (file upload) only for this area, parsed into fields before the console's CSRF
   // check (which reads the `_csrf` field); the file's bytes are kept beside the request, out of
@@ -101,12 +88,12 @@ const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, op
       // Bounded by the knowledge base, not by the file: at most every entry, each once.
       const problems = plan.edited.size > 0 ? await knowledge.editor.checkMany([...plan.edited.values()]) : [];
       const clean = plan.badRows === 0 && problems.length === 0;
-      forget(context.session.id);
+      // One dry run per session: this one replaces the last, applicable only if clean.
       let token: string | undefined;
       if (clean && plan.edited.size > 0) {
-        token = randomBytes(24).toString('base64url');
-        const edits = [...plan.edited.values()].map((entry) => ({ entry, baseVersion: current.get(entry.id)!.version }));
-        pending.set(token, { sessionId: context.session.id, expires: Date.now() + pendingMs, edits });
+        token = await pending.save(context.session.id, [...plan.edited.values()].map((entry) => ({ entry, baseVersion: current.get(entry.id)!.version })));
+      } else {
+        await pending.forget(context.session.id);
       }
       request.log.info({ format, rows: plan.rows, bad: plan.badRows, changes: plan.changes.length, problems: problems.length, digest }, 'console: spreadsheet import dry run');
       return kit.sendPage(reply, clean ? 200 : 422, dryRunPage(context, { digest, rows: plan.rows, bad: plan.bad, badRows: plan.badRows, changes: plan.changes, problems, token }));
@@ -118,13 +105,10 @@ const transferRoutes: FastifyPluginAsync<TransferRoutesOptions> = async (app, op
     { schema: { body: { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 64 }, _csrf: { type: 'string', maxLength: 100 } } } } },
     async (request, reply) => {
       const context = signedIn(kit, request);
-      const found = pending.get(request.body.token);
-      if (!found || found.sessionId !== context.session.id || found.expires < Date.now()) {
-        return kit.sendPage(reply, 410, transferPage(context, 'expired'));
-      }
-      pending.delete(request.body.token);
-      const result = await knowledge.editor.publishMany(found.edits, context.session.email);
-      request.log.info({ entries: found.edits.length, published: result.published }, 'console: spreadsheet import applied');
+      const edits = await pending.take(context.session.id, request.body.token);
+      if (!edits) return kit.sendPage(reply, 410, transferPage(context, 'expired'));
+      const result = await knowledge.editor.publishMany(edits, context.session.email);
+      request.log.info({ entries: edits.length, published: result.published }, 'console: spreadsheet import applied');
       const status = result.published ? 200 : 'conflict' in result ? 409 : 422;
       return kit.sendPage(reply, status, applyPage(context, result));
     },
