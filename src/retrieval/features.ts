@@ -47,11 +47,10 @@ export function foldedWords(text: string): string[] {
 }
 
 /**
- * Features of `words` as hash → kind weight (before IDF). Counts are not kept: in texts this
- * short, a repeated word says little more than one.
+ * Features of `words` as hash → kind weight (before IDF), added to `out`. Counts are not kept:
+ * in texts this short, a repeated word says little more than one.
  */
-export function rawFeatures(words: readonly string[], options: FeatureOptions = defaultFeatureOptions): Map<number, number> {
-  const out = new Map<number, number>();
+export function rawFeatures(words: readonly string[], options: FeatureOptions = defaultFeatureOptions, out = new Map<number, number>()): Map<number, number> {
   const add = (key: number, weight: number) => {
     if ((out.get(key) ?? 0) < weight) out.set(key, weight);
   };
