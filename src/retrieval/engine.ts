@@ -68,7 +68,7 @@ export interface AskResult {
 
 /** Tuning of the answer decision (see DESIGN.md). */
 export interface EngineOptions {
-  /** Probability from which the engine answers instead of falling back. Default 0.5. */
+  /** Probability from which the engine answers instead of falling back: `ANSWER_THRESHOLD`, whose default config.ts holds. */
   answerThreshold: number;
   /** Probability from which a runner-up is offered as a suggestion. Default 0.2. */
   suggestionThreshold: number;
@@ -76,8 +76,8 @@ export interface EngineOptions {
   maxSuggestions: number;
 }
 
-export const defaultEngineOptions: EngineOptions = {
-  answerThreshold: 0.5,
+/** Defaults of the options configuration does not set. */
+export const defaultEngineOptions: Omit<EngineOptions, 'answerThreshold'> = {
   suggestionThreshold: 0.2,
   maxSuggestions: 3,
 };
@@ -119,7 +119,7 @@ export interface AnswerEngineDeps {
   readonly keyword: KeywordIndex;
   readonly locales: Locales;
   readonly renderer: AnswerRenderer;
-  readonly options?: Partial<EngineOptions>;
+  readonly options: Pick<EngineOptions, 'answerThreshold'> & Partial<EngineOptions>;
 }
 
 /**
