@@ -89,6 +89,7 @@ async function main(): Promise<void> {
     Promise.all([app.close(), models.close()])
       .then(() => telegram?.stop())
       .then(() => sync?.stop())
+      .then(() => webChat.insights.close())
       .then(() => store.close())
       .then(() => ownership?.release())
       .then(() => process.exit(0), () => process.exit(1));

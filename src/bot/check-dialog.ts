@@ -5,6 +5,7 @@ import type { KnowledgeEntry } from '../knowledge/schema.js';
 import type { Lang } from '../languages.js';
 import type { InsightsStore } from '../storage/insights-store.js';
 import { GuidedCheck, type CheckState } from './guided-check.js';
+import { turnStateOf } from './turn-state.js';
 import { isTypedCommand } from './typed-words.js';
 
 export interface CheckDialogDeps {
@@ -104,7 +105,8 @@ export class CheckDialog {
       this.button(this.deps.locales.t(lang, 'check.again'), `${START}${check.flow.id}`),
     ];
     await context.sendActivity({ ...MessageFactory.suggestedActions(buttons, outcome.text), locale: lang });
-    await this.deps.insights.countCheckOutcome({ flow: check.flow.id, outcome: result.outcome, lang });
+    const counted = { flow: check.flow.id, outcome: result.outcome, lang };
+    turnStateOf(context).onCommitted(() => this.deps.insights.countCheckOutcome(counted));
     return true;
   }
 

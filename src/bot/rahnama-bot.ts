@@ -3,10 +3,8 @@ import {
   ActivityHandler,
   MessageFactory,
   type CardAction,
-  type ConversationState,
   type StatePropertyAccessor,
   type TurnContext,
-  type UserState,
 } from 'botbuilder';
 import type { Locales } from '../i18n/locales.js';
 import type { KnowledgeBase } from '../knowledge/load.js';
@@ -16,6 +14,7 @@ import type { InsightsStore } from '../storage/insights-store.js';
 import { decodeAction, encodeAction, type ButtonAction, type CommandAction } from './actions.js';
 import { CheckDialog } from './check-dialog.js';
 import type { CheckState } from './guided-check.js';
+import { stateKeys, TURN_STATE, TurnProperty, turnStateOf, type TurnStateStore } from './turn-state.js';
 import { isTypedCommand } from './typed-words.js';
 
 /** What the bot keeps about a user: small on purpose (no message text, no identity). */
@@ -40,8 +39,12 @@ export interface RahnamaBotDeps {
    */
   knowledge: Pick<KnowledgeBase, 'entries' | 'flows'>;
   locales: Locales;
-  conversationState: ConversationState;
-  userState: UserState;
+  /**
+   * Where conversation and user state live. A turn reads it once and writes it once at the end,
+   * unless its channel began the turn's state itself (the web chat, which writes the replies in
+   * the same write).
+   */
+  state: TurnStateStore;
   /** Where unanswered questions and feedback go, anonymously, for staff. */
   insights: InsightsStore;
 }
@@ -60,9 +63,6 @@ const SLASH_COMMANDS: Readonly<Record<string, CommandAction>> = {
   forget: { kind: 'forget' },
 };
 
-/** Set in a turn whose user asked to be forgotten: nothing of that turn is written back. */
-const FORGOTTEN = Symbol('forgotten');
-
 /**
  * The conversation logic every channel shares. The subclass is thin (botbuilder's advice to
  * the contrary notwithstanding): each turn is a few small functions composed in `onMessage`.
@@ -75,13 +75,13 @@ export class RahnamaBot extends ActivityHandler {
 
   constructor(private readonly deps: RahnamaBotDeps) {
     super();
-    this.profile = deps.userState.createProperty<UserProfile>('profile');
-    this.conversation = deps.conversationState.createProperty<ConversationData>('conversation');
+    this.profile = new TurnProperty<UserProfile>('user', 'profile');
+    this.conversation = new TurnProperty<ConversationData>('conversation', 'conversation');
     this.checks = new CheckDialog({
       flows: deps.knowledge.flows,
       entries: deps.knowledge.entries,
       locales: deps.locales,
-      state: deps.conversationState.createProperty<CheckState | undefined>('check'),
+      state: new TurnProperty<CheckState | undefined>('conversation', 'check'),
       insights: deps.insights,
       entryButton: (id, lang) => {
         const question = deps.knowledge.entries.get(id)?.languages[lang].question;
@@ -115,6 +115,9 @@ export class RahnamaBot extends ActivityHandler {
     });
 
     this.onTurn(async (context, next) => {
+      // One read of the state at the start of the turn, one write at the end (see TurnState).
+      const own = context.turnState.get(TURN_STATE) === undefined;
+      if (own) context.turnState.set(TURN_STATE, await deps.state.load(stateKeys(context.activity)));
       // Every reply says its language, so a client can follow it (the widget switches its
       // labels and text direction); answers set theirs, the rest take the user's.
       context.onSendActivities(async (ctx, activities, send) => {
@@ -123,10 +126,10 @@ export class RahnamaBot extends ActivityHandler {
         return send();
       });
       await next();
-      // State is saved once per turn, after every handler ran.
-      if (context.turnState.get(FORGOTTEN)) return;
-      await deps.conversationState.saveChanges(context);
-      await deps.userState.saveChanges(context);
+      if (own) {
+        await deps.state.save(turnStateOf(context));
+        await turnStateOf(context).committed();
+      }
     });
   }
 
@@ -186,8 +189,7 @@ export class RahnamaBot extends ActivityHandler {
    */
   private async forget(context: TurnContext): Promise<void> {
     const lang = await this.languageOf(context);
-    context.turnState.set(FORGOTTEN, true);
-    await Promise.all([this.deps.userState.delete(context), this.deps.conversationState.delete(context)]);
+    turnStateOf(context).forget();
     await context.sendActivity({ ...MessageFactory.text(this.t(lang, 'bot.forgotten')), locale: lang });
   }
 
@@ -220,7 +222,8 @@ export class RahnamaBot extends ActivityHandler {
       }
       case 'feedback':
         if (this.deps.knowledge.entries.has(action.entryId)) {
-          await this.deps.insights.recordFeedback({ entryId: action.entryId, helpful: action.helpful, lang });
+          const { entryId, helpful } = action;
+          turnStateOf(context).onCommitted(() => this.deps.insights.recordFeedback({ entryId, helpful, lang }));
         }
         await context.sendActivity(MessageFactory.text(this.t(lang, action.helpful ? 'bot.feedbackThanksUp' : 'bot.feedbackThanksDown')));
         return;
@@ -239,19 +242,21 @@ export class RahnamaBot extends ActivityHandler {
     });
     // Small talk ("hello", "ok") says too little to set the conversation's language.
     if (!profile.langChosen && (result.kind !== 'smalltalk' || !profile.lang)) profile.lang = result.lang;
-    // The reply need not wait for the question to reach the staff's list on disk.
-    const unanswered = result.kind === 'fallback' || result.kind === 'clarify';
-    const recorded = unanswered
-      ? this.deps.insights.recordUnanswered({ text, lang: result.lang, bestEntryId: result.suggestions[0]?.entryId ?? null, bestConfidence: result.confidence })
-      : undefined;
+    // For the staff's list and dashboard, once the turn is stored (a turn run again is not counted twice).
+    const turn = turnStateOf(context);
+    if (result.kind === 'fallback' || result.kind === 'clarify') {
+      const question = { text, lang: result.lang, bestEntryId: result.suggestions[0]?.entryId ?? null, bestConfidence: result.confidence };
+      turn.onCommitted(() => this.deps.insights.recordUnanswered(question));
+    }
     // Counts for the staff dashboard: nothing about who asked, only whether this conversation
     // already asked today (kept in its own state, so it holds across instances).
     const conversation = await this.conversation.get(context, {});
     const today = new Date().toISOString().slice(0, 10);
     const firstOfDay = conversation.askedOn !== today;
     conversation.askedOn = today;
-    const counted = this.deps.insights.countQuestion({ channel: context.activity.channelId, firstOfDay, lang: result.lang, kind: result.kind === 'clarify' ? 'fallback' : result.kind, entryId: result.entryId });
-    await Promise.all([this.reply(context, result), recorded, counted]);
+    const count = { channel: context.activity.channelId, firstOfDay, lang: result.lang, kind: result.kind === 'clarify' ? 'fallback' as const : result.kind, entryId: result.entryId };
+    turn.onCommitted(() => this.deps.insights.countQuestion(count));
+    await this.reply(context, result);
     // "Am I eligible?": the answer, then the check that looks at the person's own situation.
     const check = result.kind === 'answer' && result.entryId ? this.checks.triggeredBy(result.entryId) : undefined;
     if (check) await this.checks.start(context, check, result.lang);

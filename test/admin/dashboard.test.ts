@@ -1,4 +1,5 @@
-import { ConversationState, MemoryStorage, TestAdapter, UserState, type Activity } from 'botbuilder';
+import { MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
+import { turnStateOn } from '../../src/bot/turn-state.js';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { RahnamaBot } from '../../src/bot/rahnama-bot.js';
@@ -124,7 +125,7 @@ describe('the aggregates the bot records', () => {
     const { engine, knowledge } = await shipped();
     const insights = new InsightsStore(await EmbeddedStore.open(await tempDir()));
     const storage = new MemoryStorage();
-    const bot = new RahnamaBot({ engine, knowledge, locales, conversationState: new ConversationState(storage), userState: new UserState(storage), insights });
+    const bot = new RahnamaBot({ engine, knowledge, locales, state: turnStateOn(storage), insights });
     const on = (channelId: string, conversation: string) =>
       new TestAdapter(async (context) => bot.run(context), { channelId, conversation: { id: conversation, isGroup: false, name: conversation, conversationType: 'personal' } } as Partial<Activity>);
     const send = async (adapter: TestAdapter, text: string) => {

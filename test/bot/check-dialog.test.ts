@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ConversationState, MemoryStorage, TestAdapter, UserState, type Activity } from 'botbuilder';
+import { MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
+import { turnStateOn } from '../../src/bot/turn-state.js';
 import { describe, expect, it } from 'vitest';
 import { RahnamaBot } from '../../src/bot/rahnama-bot.js';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
@@ -15,7 +16,7 @@ const { locales } = engine;
 async function botOn() {
   const storage = new MemoryStorage();
   const insights = new InsightsStore(await EmbeddedStore.open(await tempDir()));
-  const bot = new RahnamaBot({ engine, knowledge, locales, conversationState: new ConversationState(storage), userState: new UserState(storage), insights });
+  const bot = new RahnamaBot({ engine, knowledge, locales, state: turnStateOn(storage), insights });
   const adapter = new TestAdapter(async (context) => bot.run(context));
   const turn = async (text: string): Promise<Partial<Activity>[]> => {
     const before = adapter.activeQueue.length;

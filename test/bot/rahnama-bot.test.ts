@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, UserState, type Activity, type Storage } from 'botbuilder';
+import { ActivityTypes, MemoryStorage, TestAdapter, type Activity, type Storage } from 'botbuilder';
+import { turnStateOn, type TurnStateStore } from '../../src/bot/turn-state.js';
 import { describe, expect, it } from 'vitest';
 import { RahnamaBot } from '../../src/bot/rahnama-bot.js';
 import { loadLocales } from '../../src/i18n/locales.js';
@@ -13,14 +14,13 @@ import { useTempDir } from '../support/temp-dir.js';
 const locales = await loadLocales(LOCALES_DIR);
 const tempDir = useTempDir();
 
-async function botOn(storage: Storage = new MemoryStorage()) {
+async function botOn(storage: Storage | TurnStateStore = new MemoryStorage()) {
   const insights = new InsightsStore(await EmbeddedStore.open(await tempDir()));
   const bot = new RahnamaBot({
     engine: await shippedEngine(),
     knowledge: await shippedKnowledge(),
     locales,
-    conversationState: new ConversationState(storage),
-    userState: new UserState(storage),
+    state: 'load' in storage ? storage : turnStateOn(storage),
     insights,
   });
   const adapter = new TestAdapter(async (context) => bot.run(context));

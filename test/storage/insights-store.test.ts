@@ -8,6 +8,7 @@ describe.each(useStoreBackends())('InsightsStore on the $name store', (backend) 
     const store = new InsightsStore(await place.open());
     await store.recordUnanswered({ text: 'weather?', lang: 'en', bestEntryId: null, bestConfidence: 0.1 });
     await store.recordFeedback({ entryId: 'avrr-cost', helpful: true, lang: 'fa' });
+    await store.close();
     const reopened = new InsightsStore(await place.open());
     expect(await reopened.unanswered()).toEqual([{ text: 'weather?', lang: 'en', bestEntryId: null, bestConfidence: 0.1, at: expect.any(String) }]);
     expect(await reopened.feedback()).toEqual([{ entryId: 'avrr-cost', helpful: true, lang: 'fa', at: expect.any(String) }]);
@@ -44,6 +45,7 @@ describe.each(useStoreBackends())('InsightsStore on the $name store', (backend) 
     await store.countQuestion({ channel: 'webchat', lang: 'en', kind: 'answer', entryId: 'avrr-cost', firstOfDay: true }, evening);
     await store.countQuestion({ channel: 'telegram', lang: 'ar', kind: 'emergency', entryId: 'emergency-help', firstOfDay: true }, evening);
     await store.countQuestion({ channel: 'Not A Channel!', lang: 'ar', kind: 'smalltalk', entryId: null, firstOfDay: true }, new Date('2026-12-01T09:00:00Z'));
+    await store.flush();
     const reopened = new InsightsStore(await place.open());
     expect(await reopened.dailyCounts()).toEqual([
       { day: '2026-11-30', channel: 'telegram', lang: 'ar', conversations: 1, questions: 1, answered: 0, fallback: 0, smalltalk: 0, emergency: 1 },
@@ -65,8 +67,28 @@ describe.each(useStoreBackends())('InsightsStore on the $name store', (backend) 
     // Embedded: two stores on one folder would each own the file; one store counts all.
     const stores = backend.name === 'postgres' ? [a, b] : [a, a];
     await Promise.all(Array.from({ length: 40 }, (_, i) => count(stores[i % 2]!)));
+    await b.flush();
     expect(await a.entryCounts()).toEqual([{ day: '2026-11-30', entryId: 'avrr-cost', count: 40 }]);
     expect((await a.dailyCounts())[0]).toMatchObject({ questions: 40, answered: 40 });
+  });
+
+  it('writes counts and records behind the turns that made them, all at once, and what waits on close', async () => {
+    const place = await backend.place();
+    const store = new InsightsStore(await place.open());
+    // As another instance (or a restart) sees the store: opened afresh.
+    const other = async () => new InsightsStore(await place.open());
+    const at = new Date('2026-11-30T08:00:00Z');
+    for (let i = 0; i < 5; i++) await store.countQuestion({ channel: 'webchat', lang: 'uk', kind: 'answer', entryId: 'avrr-cost', firstOfDay: i === 0 }, at);
+    await store.recordUnanswered({ text: 'still waiting', lang: 'uk', bestEntryId: null, bestConfidence: 0 }, at);
+    // Nothing written yet: another instance sees none of it, this one reads its own.
+    const before = await other();
+    expect(await before.entryCounts()).toEqual([]);
+    expect(await before.unanswered()).toEqual([]);
+    await store.close();
+    const after = await other();
+    expect(await after.entryCounts()).toEqual([{ day: '2026-11-30', entryId: 'avrr-cost', count: 5 }]);
+    expect(await after.dailyCounts()).toEqual([{ day: '2026-11-30', channel: 'webchat', lang: 'uk', conversations: 1, questions: 5, answered: 5, fallback: 0, smalltalk: 0, emergency: 0 }]);
+    expect((await after.unanswered()).map((q) => q.text)).toEqual(['still waiting']);
   });
 
   it('deletes raw questions and feedback after retention but keeps every aggregate', async () => {

@@ -5,7 +5,10 @@ import {
   type ConversationReference,
   type ResourceResponse,
 } from 'botbuilder';
-import type { ConversationLog } from './conversations.js';
+import type { ConversationLog, PendingAppend } from './conversations.js';
+
+/** Key of the turn's PendingAppend in its state: the replies wait there for the turn's write. */
+export const PENDING_APPEND = Symbol('web chat pending append');
 
 export const WEBCHAT_CHANNEL_ID = 'webchat';
 const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
@@ -19,18 +22,18 @@ const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
 export const escapeHtmlInMarkdown = (markdown: string): string => markdown.replace(/<(?=[A-Za-z/!?])/g, '&lt;');
 
 /**
- * The botbuilder adapter of the self-hosted web chat: incoming activities run through the bot,
- * and what the bot sends is appended to the conversation, where polling and the WebSocket
- * stream pick it up.
+ * The botbuilder adapter of the self-hosted web chat: incoming activities run through the bot
+ * (see WebChatTurns), and what the bot sends is appended to the conversation with the turn's
+ * write, where polling and the WebSocket stream pick it up.
  */
 export class WebChatAdapter extends BotAdapter {
   constructor(private readonly conversations: ConversationLog) {
     super();
   }
 
-  /** Runs one turn for an activity a client posted (already stored in the conversation). */
-  async processActivity(activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    await this.runMiddleware(new TurnContext(this, activity), logic);
+  /** Runs one turn of a context WebChatTurns prepared (its state and pending appends set). */
+  async processContext(context: TurnContext, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    await this.runMiddleware(context, logic);
   }
 
   async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
@@ -61,7 +64,9 @@ export class WebChatAdapter extends BotAdapter {
         await this.conversations.broadcast(conversationId, outgoing).catch(() => undefined);
         return { id: '' };
       }
-      return { id: await this.conversations.append(conversationId, outgoing) };
+      // In a turn, the reply waits for the turn's write; outside one, it is appended at once.
+      const pending = context.turnState.get(PENDING_APPEND) as PendingAppend | undefined;
+      return { id: pending ? pending.add(outgoing) : await this.conversations.append(conversationId, outgoing) };
     }
   }
 

@@ -5,14 +5,18 @@ import { RahnamaError } from '../../errors.js';
 import type { WebChatAdapter } from './adapter.js';
 import { WEBCHAT_CHANNEL_ID } from './adapter.js';
 import type { ConversationLog } from './conversations.js';
+import type { BotStateStorage } from '../../storage/bot-state-storage.js';
 import { DEFAULT_STREAM_LIMITS, OpenStreams, type StreamLimits } from './stream-limits.js';
 import { newUserId, type ConversationTokens, type TokenClaims } from './tokens.js';
+import { WebChatTurns } from './turns.js';
 
 export interface DirectLineOptions {
   tokens: ConversationTokens;
   conversations: ConversationLog;
   adapter: WebChatAdapter;
   bot: ActivityHandler;
+  /** The bot's state: a turn writes it, its user's activity and its replies in one write. */
+  storage: BotStateStorage;
   /** Longest message text accepted, in characters. */
   maxQuestionLength: number;
   /** Requests per minute: per client address for new conversations, per conversation for messages. */
@@ -61,7 +65,8 @@ const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
  * the user the token names (its `user` claim, as Direct Line's).
  */
 const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
-  const { tokens, conversations, adapter, bot } = opts;
+  const { tokens, conversations } = opts;
+  const turns = new WebChatTurns({ conversations, state: opts.storage, adapter: opts.adapter, bot: opts.bot });
   // A shared store that cannot be reached must not turn every request into an error.
   await app.register(rateLimit, { global: false, store: opts.rateLimitStore, skipOnError: true });
   const limited = { rateLimit: { max: opts.rateLimitMax, timeWindow: '1 minute' } };
@@ -103,23 +108,17 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
   app.post('/v3/directline/conversations', { config: limited }, async (request, reply) => {
     const claims = await claimsOf(request);
     const { conversationId, userId } = claims;
-    const fresh = (await conversations.watermark(conversationId)) === 0;
-    if (fresh) {
-      // The bot greets a new conversation as Bot Framework channels do: a member joined.
-      await adapter.processActivity(
-        {
-          type: 'conversationUpdate',
-          channelId: WEBCHAT_CHANNEL_ID,
-          conversation: { id: conversationId },
-          from: { id: userId, role: 'user' },
-          recipient: BOT,
-          membersAdded: [{ id: userId }],
-          locale: request.headers['accept-language']?.slice(0, 2),
-          timestamp: new Date(),
-        } as Activity,
-        (context) => bot.run(context),
-      );
-    }
+    // The bot greets a new conversation as Bot Framework channels do: a member joined.
+    const fresh = await turns.start({
+      type: 'conversationUpdate',
+      channelId: WEBCHAT_CHANNEL_ID,
+      conversation: { id: conversationId },
+      from: { id: userId, role: 'user' },
+      recipient: BOT,
+      membersAdded: [{ id: userId }],
+      locale: request.headers['accept-language']?.slice(0, 2),
+      timestamp: new Date(),
+    } as Activity);
     return reply.status(fresh ? 201 : 200).send(issued(claims, request));
   });
 
@@ -245,9 +244,7 @@ const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
         timestamp: new Date(),
         ...(clientActivityID !== undefined || postBack !== undefined ? { channelData: { clientActivityID, postBack } } : {}),
       } as Activity;
-      const id = await conversations.append(conversationId, activity);
-      await adapter.processActivity({ ...activity, id }, (context) => bot.run(context));
-      return { id };
+      return { id: await turns.post(activity) };
     },
   );
 };

@@ -1,4 +1,4 @@
-import { ConversationState, ShowTypingMiddleware, UserState } from 'botbuilder';
+import { ShowTypingMiddleware } from 'botbuilder';
 import type { Config } from '../../config.js';
 import { RahnamaBot } from '../../bot/rahnama-bot.js';
 import type { LoadedEngine } from '../../retrieval/load-engine.js';
@@ -14,11 +14,13 @@ import { ConversationTokens, loadDirectLineSecret } from './tokens.js';
 export async function createWebChat(config: Pick<Config, 'dataDir' | 'directLine'>, { engine, knowledge }: LoadedEngine, store: Store) {
   const storage = new BotStateStorage(store);
   const insights = new InsightsStore(store);
-  const bot = new RahnamaBot({ engine, knowledge, locales: engine.locales, conversationState: new ConversationState(storage), userState: new UserState(storage), insights });
-  // Idle for two token lifetimes, no client can still resume a conversation: forget it.
-  const idleMs = 2 * config.directLine.tokenTtlSeconds * 1000;
+  const bot = new RahnamaBot({ engine, knowledge, locales: engine.locales, state: storage, insights });
+  // Idle for two token lifetimes, no client can still resume a conversation: forget it; one
+  // that never got a message, after one (its first token has expired).
+  const unusedMs = config.directLine.tokenTtlSeconds * 1000;
+  const idleMs = 2 * unusedMs;
   // One instance keeps conversations in memory (text never on disk); several share them in the database.
-  const conversations: ConversationLog = store.kind === 'embedded' ? new MemoryConversationLog(idleMs) : new StoredConversationLog(store, idleMs);
+  const conversations: ConversationLog = store.kind === 'embedded' ? new MemoryConversationLog(idleMs, unusedMs) : new StoredConversationLog(store, idleMs, unusedMs);
   const tokens = new ConversationTokens(await loadDirectLineSecret(config, store), config.directLine.tokenTtlSeconds);
   // A slow turn (a model still loading, a busy machine) shows "typing…" instead of silence.
   const adapter = new WebChatAdapter(conversations).use(new ShowTypingMiddleware(500, 2000));

@@ -1,0 +1,123 @@
+import { TurnContext, type Activity, type ActivityHandler } from 'botbuilder';
+import { stateKeys, TURN_STATE, type StateKeys, type TurnState } from '../../bot/turn-state.js';
+import type { BotStateStorage } from '../../storage/bot-state-storage.js';
+import { VersionConflictError, type DocumentChange, type StoredDocument } from '../../storage/store.js';
+import { PENDING_APPEND, type WebChatAdapter } from './adapter.js';
+import type { ConversationLog } from './conversations.js';
+
+/** State remembered per conversation for its next turn: enough for every conversation active at once. */
+const MAX_REMEMBERED = 10_000;
+/** A turn refused this often (other instances writing the same conversation each time) fails. */
+const MAX_ATTEMPTS = 4;
+
+type Item = Record<string, unknown>;
+
+/** The state documents this instance wrote last for a conversation (null: not stored). */
+interface Remembered {
+  readonly keys: StateKeys;
+  readonly docs: ReadonlyMap<string, StoredDocument<Item> | null>;
+}
+
+export interface WebChatTurnsOptions {
+  conversations: ConversationLog;
+  state: BotStateStorage;
+  adapter: WebChatAdapter;
+  bot: ActivityHandler;
+}
+
+/**
+ * Runs web chat turns, each as one unit of work: the bot state and the conversation's head are
+ * read once (not at all when this instance wrote them last), the bot's state changes and replies
+ * stay in memory, and the user's activity, the replies and the state are written in one
+ * `Documents.apply`; only then do listeners get the activities (one notice to other instances).
+ *
+ * A write refused because another instance wrote the conversation meanwhile runs the turn again
+ * on what is stored now: nothing of the refused turn was seen (its dashboard counts included).
+ * Turns of one conversation run one at a time in this instance.
+ */
+export class WebChatTurns {
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly remembered = new Map<string, Remembered>();
+
+  constructor(private readonly options: WebChatTurnsOptions) {
+    options.conversations.onChangedElsewhere((conversationId) => {
+      if (conversationId === undefined) this.remembered.clear();
+      else this.remembered.delete(conversationId);
+    });
+  }
+
+  /** A user's activity and the bot's turn on it, written together; returns the activity's id. */
+  async post(activity: Activity): Promise<string> {
+    return (await this.queued(activity, true))!;
+  }
+
+  /**
+   * The bot's greeting (`update`: a member joined) of a conversation with no activity yet;
+   * false, with nothing run, if it has some.
+   */
+  async start(update: Activity): Promise<boolean> {
+    return (await this.queued(update, false)) !== undefined;
+  }
+
+  private queued(activity: Activity, stored: boolean): Promise<string | undefined> {
+    const conversationId = activity.conversation.id;
+    const turn = (this.queues.get(conversationId) ?? Promise.resolve()).catch(() => undefined).then(() => this.run(activity, stored));
+    this.queues.set(conversationId, turn);
+    void turn.catch(() => undefined).finally(() => {
+      if (this.queues.get(conversationId) === turn) this.queues.delete(conversationId);
+    });
+    return turn;
+  }
+
+  /** `stored`: the activity is the user's, kept in the conversation; otherwise only a fresh conversation gets a turn. */
+  private async run(activity: Activity, stored: boolean): Promise<string | undefined> {
+    const { conversations, state: storage, adapter, bot } = this.options;
+    const conversationId = activity.conversation.id;
+    const keys = stateKeys(activity);
+    for (let attempt = 1; ; attempt++) {
+      const remembered = this.remembered.get(conversationId);
+      const known = remembered && remembered.keys.user === keys.user && remembered.keys.conversation === keys.conversation ? remembered.docs : undefined;
+      const toRead = [...(known ? [] : [keys.conversation, keys.user]), ...conversations.keysToRead(conversationId)];
+      const found = new Map(toRead.length > 0 ? (await storage.items.getMany(toRead)).map((d) => [d.key, d] as const) : []);
+      const pending = conversations.begin(conversationId, found);
+      if (!stored && !pending.fresh) return undefined;
+      const docs = new Map<string, StoredDocument<Item> | null>([keys.conversation, keys.user].map((key) => [key, known ? (known.get(key) ?? null) : (found.get(key) ?? null)]));
+      const state = storage.stateOf(keys, new Map([...docs].map(([key, doc]) => [key, doc ?? undefined])));
+      const id = stored ? pending.add(activity) : undefined;
+      const context = new TurnContext(adapter, id === undefined ? activity : { ...activity, id });
+      context.turnState.set(TURN_STATE, state);
+      context.turnState.set(PENDING_APPEND, pending);
+      await adapter.processContext(context, (c) => bot.run(c));
+      const stateChanges = state.changes();
+      const changes = [...stateChanges, ...pending.changes()] as DocumentChange<Item>[];
+      let versions: ReadonlyMap<string, string>;
+      try {
+        versions = changes.length > 0 ? await storage.apply(changes) : new Map();
+      } catch (error) {
+        this.remembered.delete(conversationId);
+        conversations.forget(conversationId);
+        if (error instanceof VersionConflictError && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+      this.remember(conversationId, keys, docs, stateChanges, versions);
+      await Promise.all([pending.committed(versions), this.afterCommit(state)]);
+      return id ?? '';
+    }
+  }
+
+  /** What the turn asked to do once its state was written (the dashboard counts). */
+  private async afterCommit(state: TurnState): Promise<void> {
+    await state.committed();
+  }
+
+  private remember(conversationId: string, keys: StateKeys, read: ReadonlyMap<string, StoredDocument<Item> | null>, changes: readonly DocumentChange<Item>[], versions: ReadonlyMap<string, string>): void {
+    const docs = new Map(read);
+    for (const change of changes) {
+      const version = versions.get(change.key);
+      docs.set(change.key, change.value === null || version === undefined ? null : { key: change.key, value: change.value, version, updatedAt: new Date() });
+    }
+    this.remembered.delete(conversationId);
+    this.remembered.set(conversationId, { keys, docs });
+    if (this.remembered.size > MAX_REMEMBERED) this.remembered.delete(this.remembered.keys().next().value as string);
+  }
+}
