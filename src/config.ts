@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { RahnamaError } from './errors.js';
+import { NO_HOURS, parseHolidays, parseTimeZone, parseWeeklyHours, type OpeningHours, type WeeklyHours } from './handoff/opening-hours.js';
 import { maskAddressPassword } from './redact.js';
 
 /** Reads one variable's text into a value, or says what is wrong with it. */
@@ -29,6 +30,10 @@ const baseUrl = (pattern: RegExp, hint: string): Parse<string> => (raw) =>
   pattern.test(raw) ? { value: raw.replace(/\/+$/, '') } : { error: hint };
 const oneOf = <T extends string>(...choices: T[]): Parse<T> => (raw) =>
   (choices as string[]).includes(raw) ? { value: raw as T } : { error: `must be one of ${choices.join(', ')}` };
+
+/** A key of 32 bytes, written in base64 (`openssl rand -base64 32`). */
+const base64Key: Parse<string> = (raw) =>
+  /^[A-Za-z0-9+/]{43}=$/.test(raw) && Buffer.from(raw, 'base64').length === 32 ? { value: raw } : { error: 'must be 32 bytes in base64 (44 characters; openssl rand -base64 32 makes one)' };
 
 /** Which proxies' `X-Forwarded-*` headers are believed, as Fastify's `trustProxy` takes it: none, a hop count, or addresses and CIDRs. */
 export type TrustProxy = false | number | readonly string[];
@@ -115,6 +120,12 @@ export const ENV_VARIABLES = {
   TELEGRAM_WEBHOOK_SECRET: secret(text(/^[\w-]{16,256}$/, 'must be 16 to 256 characters: letters, digits, _ and -'), 'Secret Telegram sends with every webhook update (`X-Telegram-Bot-Api-Secret-Token`); other requests are refused. Empty: generated once and kept in `DATA_DIR/telegram-webhook-secret` (in the database with `DATABASE_URL`).'),
   TELEGRAM_ID_SECRET: secret(text(/^.{32,}$/, 'must be at least 32 characters'), 'Key of the hash under which Telegram user and chat ids are stored (never in clear). Set the same on every instance; empty: generated once and kept in `DATA_DIR/telegram-id-secret` (in the database with `DATABASE_URL`). Changing it makes the bot forget every Telegram user.'),
   TELEGRAM_GROUPS: variable(oneOf('off', 'mention'), 'off', 'Telegram groups: `off` (the bot answers private chats only) or `mention` (in groups it answers only messages that mention it or reply to it).'),
+  HANDOFF_HOURS: variable<WeeklyHours | undefined>(parseWeeklyHours, undefined, 'When counsellors take live conversations ("talk to a person"), in `HANDOFF_TIMEZONE`: days and times separated by `;`, like `Mon-Fri 09:00-17:00; Sat 10:00-13:00`. Empty: never (every request is a message a counsellor answers later).'),
+  HANDOFF_TIMEZONE: variable(parseTimeZone, 'Europe/Sofia', 'IANA time zone of `HANDOFF_HOURS`, `HANDOFF_HOLIDAYS` and the handoff dashboard\'s days.'),
+  HANDOFF_HOLIDAYS: variable(parseHolidays, [], 'Dates (`2026-12-24,2026-12-25`) on which nobody takes live conversations.'),
+  HANDOFF_IDLE_MINUTES: variable(integer(1, 1440), 30, 'Minutes without a message after which a claimed live conversation ends by itself and the bot takes over again.'),
+  HANDOFF_RETENTION_DAYS: variable(integer(1, 3650), 30, 'Days after which live-conversation transcripts are deleted (`/forget` deletes them at once). Only outcomes and times are kept for the dashboard.'),
+  HANDOFF_KEY: secret(base64Key, 'Key (32 bytes, base64) that encrypts a Telegram chat id while a live conversation is open, so a counsellor can write later. Empty: live handoff is off on Telegram.'),
   CONTACT_ORGANISATION: variable(text(), '', 'Overrides `contact.organisation` in `knowledge/contacts.yaml`.'),
   CONTACT_ADDRESS: variable(text(), '', 'Overrides `contact.address`.'),
   CONTACT_PHONE: variable(text(), '', 'Overrides `contact.phone`.'),
@@ -176,6 +187,14 @@ export interface Config {
     /** Empty: generated and kept under DATA_DIR. */
     readonly idSecret: string;
     readonly groups: 'off' | 'mention';
+  };
+  /** Live handoff to a counsellor (src/handoff/). */
+  readonly handoff: {
+    readonly hours: OpeningHours;
+    readonly idleMinutes: number;
+    readonly retentionDays: number;
+    /** Base64 of 32 bytes for the chat-id cipher; empty: handoff on Telegram is off. */
+    readonly key: string;
   };
   /** The secret-bearing values set (DATABASE_URL, tokens, secrets, passwords), for masking in logs. */
   readonly secrets: readonly string[];
@@ -246,6 +265,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       webhookSecret: v.TELEGRAM_WEBHOOK_SECRET,
       idSecret: v.TELEGRAM_ID_SECRET,
       groups: v.TELEGRAM_GROUPS,
+    },
+    handoff: {
+      hours: { weekly: v.HANDOFF_HOURS ?? NO_HOURS, timeZone: v.HANDOFF_TIMEZONE, holidays: v.HANDOFF_HOLIDAYS },
+      idleMinutes: v.HANDOFF_IDLE_MINUTES,
+      retentionDays: v.HANDOFF_RETENTION_DAYS,
+      key: v.HANDOFF_KEY,
     },
     secrets: secretValues(env),
     contactOverrides: {
