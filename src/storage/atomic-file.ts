@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isProcessRunning } from './process-alive.js';
 
 /**
  * Writes a file so that a crash at any moment leaves either the old content or the new one:
  * a temporary file in the same folder, flushed to disk (fsync), renamed over the target (atomic
- * on POSIX), then the folder flushed so the rename itself survives a power cut.
+ * on POSIX), then the folder flushed so the rename itself survives a power cut. `data` may come in
+ * pieces (an iterable of strings), written one after the other: a large file made that way never
+ * needs to be one string in memory, and other work runs between the pieces.
  */
-export async function writeFileAtomically(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomically(file: string, data: string | Uint8Array | Iterable<string>, mode = 0o600): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
   // The writer's process id is in the name: see `isLeftoverOf`.
@@ -16,7 +18,7 @@ export async function writeFileAtomically(file: string, data: string | Uint8Arra
   try {
     const handle = await open(temp, 'w', mode);
     try {
-      await handle.writeFile(data);
+      await writeFile(handle, data);
       await handle.sync();
     } finally {
       await handle.close();
@@ -26,7 +28,11 @@ export async function writeFileAtomically(file: string, data: string | Uint8Arra
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  // Best effort: some platforms cannot open a folder; the data itself is already on disk.
+  await syncFolder(dir);
+}
+
+/** Flushes a folder's entries (a rename, a new file) to disk. Best effort: some platforms cannot open a folder. */
+export async function syncFolder(dir: string): Promise<void> {
   const folder = await open(dir, 'r').catch(() => undefined);
   await folder?.sync().catch(() => undefined);
   await folder?.close();

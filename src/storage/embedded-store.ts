@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { Low } from 'lowdb';
-import { DurableJSONFile } from './durable-json-file.js';
+import { CollectionFiles, type Change, type CollectionKind } from './collection-files.js';
 import {
   checkCollectionName,
   checkKey,
@@ -19,44 +17,25 @@ import {
   type WriteOptions,
 } from './store.js';
 
-/** A document as the file keeps it: short names, the time as ISO text. */
+/** A document as the files keep it: short names, the time as ISO text. */
 interface FileDocument {
   v: unknown;
   version: string;
   at: string;
 }
-interface CollectionFile {
-  format: 1;
-  kind: 'documents' | 'counters';
-  items: Record<string, unknown>;
-}
 
 /**
- * One collection's items in memory, written whole to `<dir>/<name>.json` after every change by
- * lowdb (atomically, with writes grouped while one is on its way to disk: see DurableJSONFile), or
- * kept in memory only. A Map, not an object, so any key is safe (`__proto__` included).
+ * One collection's items in memory, and its files (see collection-files.ts), or none (memory
+ * only). A Map, not an object, so any key is safe (`__proto__` included). Items are replaced,
+ * never changed in place: a snapshot being written holds the ones of its moment.
  */
 class CollectionItems<T> {
-  readonly items = new Map<string, T>();
   private sorted: string[] | undefined;
-  private lastWrite: Promise<void> = Promise.resolve();
 
-  private constructor(
-    private readonly db: Low<CollectionFile | null> | undefined,
-    private readonly kind: CollectionFile['kind'],
+  constructor(
+    readonly items: Map<string, T>,
+    readonly files: CollectionFiles | undefined,
   ) {}
-
-  static async open<T>(file: string | undefined, kind: CollectionFile['kind']): Promise<CollectionItems<T>> {
-    const db = file ? new Low<CollectionFile | null>(new DurableJSONFile<CollectionFile | null>(file), null) : undefined;
-    await db?.read();
-    const collection = new CollectionItems<T>(db, kind);
-    const data = db?.data;
-    if (data) {
-      if (data.format !== 1 || data.kind !== kind || typeof data.items !== 'object') throw new Error(`${file}: not a ${kind} collection of format 1`);
-      for (const [key, item] of Object.entries(data.items)) collection.items.set(key, item as T);
-    }
-    return collection;
-  }
 
   /** Keys in order, kept sorted between changes that add or remove keys. */
   keys(): readonly string[] {
@@ -75,18 +54,9 @@ class CollectionItems<T> {
     return existed;
   }
 
-  /** Resolves once the collection as it is now (or newer) is on disk. */
-  persist(): Promise<void> {
-    if (!this.db) return Promise.resolve();
-    // Serialised when the write really happens: one write carries every change made before it.
-    const payload = { toJSON: (): CollectionFile => ({ format: 1, kind: this.kind, items: Object.fromEntries(this.items) }) };
-    this.db.data = payload as unknown as CollectionFile;
-    this.lastWrite = this.db.write();
-    return this.lastWrite;
-  }
-
-  flushed(): Promise<void> {
-    return this.lastWrite.catch(() => undefined);
+  /** Resolves once these changes, already made here, are on disk. */
+  persist(changes: readonly Change[]): Promise<void> {
+    return this.files?.record(changes) ?? Promise.resolve();
   }
 }
 
@@ -99,25 +69,14 @@ function conflicts(doc: FileDocument | undefined, ifVersion: string | null | und
 }
 
 class EmbeddedDocuments<T> implements Documents<T> {
-  private c!: CollectionItems<FileDocument>;
-  private readonly ready: Promise<void>;
-
-  constructor(items: Promise<CollectionItems<FileDocument>>) {
-    this.ready = items.then((c) => {
-      this.c = c;
-    });
-    // A bad file fails every call; it must not also be an unhandled rejection.
-    this.ready.catch(() => undefined);
-  }
+  constructor(private readonly c: CollectionItems<FileDocument>) {}
 
   async get(key: string): Promise<StoredDocument<T> | undefined> {
-    await this.ready;
     const doc = this.c.items.get(key);
     return doc && toStored<T>(key, doc);
   }
 
   async getMany(keys: readonly string[]): Promise<StoredDocument<T>[]> {
-    await this.ready;
     return keys.flatMap((key) => {
       const doc = this.c.items.get(key);
       return doc ? [toStored<T>(key, doc)] : [];
@@ -125,44 +84,42 @@ class EmbeddedDocuments<T> implements Documents<T> {
   }
 
   async put(key: string, value: T, options: WriteOptions = {}): Promise<string> {
-    await this.ready;
     checkKey(key);
     if (conflicts(this.c.items.get(key), options.ifVersion)) throw new VersionConflictError([key]);
     const version = randomUUID();
-    this.c.set(key, { v: clone(value), version, at: (options.at ?? new Date()).toISOString() });
-    await this.c.persist();
+    const doc = { v: clone(value), version, at: (options.at ?? new Date()).toISOString() };
+    this.c.set(key, doc);
+    await this.c.persist([[key, doc]]);
     return version;
   }
 
   async apply(changes: readonly DocumentChange<T>[], at = new Date()): Promise<ReadonlyMap<string, string>> {
-    await this.ready;
     // Checked before anything changes, and nothing can interleave: all or none.
     const stale = changes.filter((change) => conflicts(this.c.items.get(checkKey(change.key)), change.ifVersion)).map((change) => change.key);
     if (stale.length > 0) throw new VersionConflictError(stale);
     const versions = new Map<string, string>();
+    const made: Change[] = [];
     for (const { key, value } of changes) {
       if (value === null) {
-        this.c.delete(key);
+        if (this.c.delete(key)) made.push([key, null]);
         continue;
       }
-      const version = randomUUID();
-      this.c.set(key, { v: clone(value), version, at: at.toISOString() });
-      versions.set(key, version);
+      const doc = { v: clone(value), version: randomUUID(), at: at.toISOString() };
+      this.c.set(key, doc);
+      versions.set(key, doc.version);
+      made.push([key, doc]);
     }
-    await this.c.persist();
+    if (made.length > 0) await this.c.persist(made);
     return versions;
   }
 
   async delete(keys: readonly string[]): Promise<number> {
-    await this.ready;
-    let removed = 0;
-    for (const key of keys) if (this.c.delete(key)) removed++;
-    if (removed > 0) await this.c.persist();
-    return removed;
+    const removed: Change[] = keys.filter((key) => this.c.delete(key)).map((key) => [key, null]);
+    if (removed.length > 0) await this.c.persist(removed);
+    return removed.length;
   }
 
   async list(options: ListOptions = {}): Promise<StoredDocument<T>[]> {
-    await this.ready;
     const result: StoredDocument<T>[] = [];
     for (const key of matchingKeys(this.c.keys(), options)) {
       if (options.limit !== undefined && result.length >= options.limit) break;
@@ -172,7 +129,6 @@ class EmbeddedDocuments<T> implements Documents<T> {
   }
 
   async deleteWrittenBefore(cutoff: Date, options: Pick<ListOptions, 'prefix'> = {}): Promise<number> {
-    await this.ready;
     const before = cutoff.toISOString();
     const old = [...matchingKeys(this.c.keys(), options)].filter((key) => this.c.items.get(key)!.at < before);
     return this.delete(old);
@@ -198,29 +154,18 @@ function* matchingKeys(sorted: readonly string[], { prefix = '', after }: ListOp
 }
 
 class EmbeddedCounters implements Counters {
-  private c!: CollectionItems<Record<string, number>>;
-  private readonly ready: Promise<void>;
-
-  constructor(items: Promise<CollectionItems<Record<string, number>>>) {
-    this.ready = items.then((c) => {
-      this.c = c;
-    });
-    // A bad file fails every call; it must not also be an unhandled rejection.
-    this.ready.catch(() => undefined);
-  }
+  constructor(private readonly c: CollectionItems<Record<string, number>>) {}
 
   async add(key: string, deltas: Counts): Promise<Counts> {
-    await this.ready;
     checkKey(key);
     const counts = { ...this.c.items.get(key) };
     for (const [name, delta] of Object.entries(deltas)) counts[name] = (counts[name] ?? 0) + delta;
     this.c.set(key, counts);
-    await this.c.persist();
+    await this.c.persist([[key, counts]]);
     return { ...counts };
   }
 
   async list(options: Pick<ListOptions, 'prefix'> = {}): Promise<{ key: string; counts: Counts }[]> {
-    await this.ready;
     return [...matchingKeys(this.c.keys(), options)].map((key) => ({ key, counts: { ...this.c.items.get(key) } }));
   }
 }
@@ -248,22 +193,32 @@ class LocalBroadcast implements Broadcast {
 }
 
 /**
- * The embedded backend: one JSON file per collection under a folder (the default, under
- * DATA_DIR), or memory only (for what must never reach the disk, and tests). One process owns
- * the folder (each collection is kept in memory and written whole: a second writer's changes
- * would be lost): the server and the CLIs that write claim it first, see owner-lock.ts. Several
- * instances need PostgreSQL.
+ * The embedded backend: each collection in memory and in files under a folder (the default,
+ * under DATA_DIR: a snapshot and logs of the changes since, see collection-files.ts), or memory
+ * only (for what must never reach the disk, and tests). Opening reads and checks every file, so
+ * a bad one stops start-up with `RAHNAMA_STORE_FILE_INVALID` naming it. One process owns the
+ * folder (what it holds in memory is what it writes: a second writer's changes would be lost):
+ * the server and the CLIs that write claim it first, see owner-lock.ts. Several instances need
+ * PostgreSQL.
  */
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded' as const;
   readonly broadcast: Broadcast = new LocalBroadcast();
-  private readonly collections = new Map<string, { kind: CollectionFile['kind']; items: CollectionItems<never> }>();
+  private readonly collections = new Map<string, { kind: CollectionKind; items: CollectionItems<unknown> }>();
 
   private constructor(private readonly dir: string | undefined) {}
 
   static async open(dir: string): Promise<EmbeddedStore> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    return new EmbeddedStore(dir);
+    const store = new EmbeddedStore(dir);
+    const maps = new Map<string, Map<string, unknown>>();
+    const loaded = await CollectionFiles.loadAll(dir, (name) => {
+      const items = new Map<string, unknown>();
+      maps.set(name, items);
+      return items;
+    });
+    for (const files of loaded) store.collections.set(files.name, { kind: files.kind, items: new CollectionItems(maps.get(files.name)!, files) });
+    return store;
   }
 
   static async inMemory(): Promise<EmbeddedStore> {
@@ -282,20 +237,24 @@ export class EmbeddedStore implements Store {
     return { ok: true };
   }
 
-  async close(): Promise<void> {
-    const opened = await Promise.all([...this.collections.values()].map((c) => c.items));
-    await Promise.all(opened.map((items) => items.flushed()));
+  /** Folds every collection's logs into its snapshot now (the bench; otherwise this happens by itself). */
+  async compact(): Promise<void> {
+    await Promise.all([...this.collections.values()].map((c) => c.items.files?.compact()));
   }
 
-  private itemsOf<I>(name: string, kind: CollectionFile['kind']): Promise<CollectionItems<I>> {
+  async close(): Promise<void> {
+    await Promise.all([...this.collections.values()].map((c) => c.items.files?.close()));
+  }
+
+  private itemsOf<I>(name: string, kind: CollectionKind): CollectionItems<I> {
     checkCollectionName(name);
     let entry = this.collections.get(name);
     if (!entry) {
-      const file = this.dir && path.join(this.dir, `${name}.json`);
-      entry = { kind, items: CollectionItems.open<never>(file, kind) as never };
+      const items = new Map<string, unknown>();
+      entry = { kind, items: new CollectionItems(items, this.dir ? CollectionFiles.create(this.dir, name, kind, () => items) : undefined) };
       this.collections.set(name, entry);
     }
     if (entry.kind !== kind) throw new Error(`collection "${name}" holds ${entry.kind}, not ${kind}`);
-    return entry.items as unknown as Promise<CollectionItems<I>>;
+    return entry.items as CollectionItems<I>;
   }
 }

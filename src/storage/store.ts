@@ -1,3 +1,5 @@
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+
 /**
  * The one storage interface everything the server keeps goes through, with two backends chosen
  * by configuration: embedded (JSON files under DATA_DIR, or memory only) and PostgreSQL
@@ -103,6 +105,11 @@ export interface Store {
   documents<T>(collection: string): Documents<T>;
   counters(collection: string): Counters;
   readonly broadcast: Broadcast;
+  /**
+   * For `@fastify/rate-limit`: a rate-limit store in which every instance sharing this store
+   * counts (PostgreSQL). Absent: each process counts alone (the embedded store).
+   */
+  readonly rateLimitStore?: FastifyRateLimitStoreCtor;
   /** Whether the store can be used right now (for /readyz). */
   health(): Promise<StoreHealth>;
   close(): Promise<void>;

@@ -47,6 +47,21 @@ describe('PostgreSQL rate-limit store', () => {
     expect((await ask(b, '/other')).statusCode).toBe(200);
   });
 
+  it('is the PostgreSQL store\'s own capability (store.rateLimitStore): two servers given it share one limit', async () => {
+    const url = await usePostgresDatabase();
+    const servers = [];
+    for (const store of [await openStore(url), await openStore(url)]) {
+      const app = Fastify();
+      closing.push(() => app.close());
+      await app.register(rateLimit, { global: false, store: store.rateLimitStore });
+      app.get('/ask', { config: { rateLimit: { max: 2, timeWindow: 60_000 } } }, async () => ({ ok: true }));
+      servers.push(app);
+    }
+    const statuses = [];
+    for (const app of [servers[0]!, servers[1]!, servers[0]!]) statuses.push((await ask(app)).statusCode);
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+
   it('counts every one of many concurrent requests exactly once', async () => {
     const url = await usePostgresDatabase();
     const limit = { max: 10, timeWindow: 60_000 };

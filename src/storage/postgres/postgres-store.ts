@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import pg from 'pg';
 import {
   checkCollectionName,
@@ -18,6 +19,7 @@ import {
 } from '../store.js';
 import { connectionConfig, connectionError, Database, type Log, type Queryable } from './database.js';
 import { migrate } from './migrations.js';
+import { postgresRateLimitStore } from './rate-limit-store.js';
 
 /**
  * The Store on PostgreSQL (`DATABASE_URL`), shared by every instance using the same database.
@@ -39,14 +41,17 @@ const HEALTH_TIMEOUT_MS = 1500;
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly broadcast: PostgresBroadcast;
+  /** Rate limits in the same database, so every instance counts against one limit. */
+  readonly rateLimitStore: FastifyRateLimitStoreCtor;
 
   private constructor(
-    /** The connection pool, for PostgreSQL-only helpers (the rate-limit store). */
+    /** The connection pool, for PostgreSQL-only helpers and tests. */
     readonly database: Database,
     url: string,
     log: Log,
   ) {
     this.broadcast = new PostgresBroadcast(database, url, log);
+    this.rateLimitStore = postgresRateLimitStore(database);
   }
 
   /** Connects, brings the schema up to date, and returns the store. */
