@@ -1,5 +1,5 @@
 import { VersionConflictError, type Documents, type Store } from '../storage/store.js';
-import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { hashPassword, OWASP_SCRYPT_COST, passwordProblem, verifyPassword, type ScryptCost } from './passwords.js';
 
 export type StaffRole = 'admin' | 'editor';
 export const STAFF_ROLES: readonly StaffRole[] = ['admin', 'editor'];
@@ -37,8 +37,12 @@ export class AccountStore {
   /** Per account, the last change under way in this process (see `update`). */
   private readonly queues = new Map<string, Promise<void>>();
 
-  constructor(store: Store) {
+  /** The scrypt cost new hashes are made at (each hash keeps its own): OWASP's, or a test fixture's cheaper one. */
+  private readonly passwordCost: ScryptCost;
+
+  constructor(store: Store, options: { passwordCost?: ScryptCost } = {}) {
     this.records = store.documents('staff-accounts');
+    this.passwordCost = options.passwordCost ?? OWASP_SCRYPT_COST;
   }
 
   async accounts(): Promise<Omit<StaffAccount, 'passwordHash'>[]> {
@@ -55,7 +59,7 @@ export class AccountStore {
     if (!STAFF_ROLES.includes(input.role)) throw new AccountError(`role must be one of ${STAFF_ROLES.join(', ')}`);
     const problem = passwordProblem(input.password);
     if (problem) throw new AccountError(`the password ${problem}`);
-    const account = { email, role: input.role, passwordHash: await hashPassword(input.password), createdAt: now.toISOString(), failedSignIns: 0 };
+    const account = { email, role: input.role, passwordHash: await hashPassword(input.password, this.passwordCost), createdAt: now.toISOString(), failedSignIns: 0 };
     try {
       await this.records.put(email, account, { ifVersion: null });
     } catch (error) {
@@ -82,7 +86,7 @@ export class AccountStore {
     });
     if (!attempt) {
       // Same work as for a real account, so timing does not reveal which addresses exist.
-      this.dummyHash ??= hashPassword('not a real password, only for timing');
+      this.dummyHash ??= hashPassword('not a real password, only for timing', this.passwordCost);
       await verifyPassword(password, await this.dummyHash);
       return { error: 'invalid' };
     }

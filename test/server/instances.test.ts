@@ -4,7 +4,6 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccountStore } from '../../src/admin/account-store.js';
 import { webhookPath } from '../../src/channels/telegram/plugin.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { activitiesOf, botTexts, openStream, postMessage, startConversation } from '../support/direct-line-client.js';
@@ -12,6 +11,7 @@ import { FakeTelegram, textUpdate } from '../support/fake-telegram.js';
 import { WIDGET_DIR } from '../support/global-setup.js';
 import { usePostgresDatabase } from '../support/postgres.js';
 import { startServer, type RunningServer } from '../support/process.js';
+import { fixtureAccounts } from '../support/staff-accounts.js';
 
 const STAFF = { email: 'editor@example.org', password: 'a long staff password' };
 const WEBHOOK_SECRET = 'instances-webhook-secret_0123456789';
@@ -198,7 +198,7 @@ describe('several instances on one PostgreSQL database', () => {
 /** The staff account both instances sign in with, made once in the shared database. */
 async function createStaffAccount(): Promise<void> {
   const accounts = await PostgresStore.open(databaseUrl);
-  await new AccountStore(accounts).create({ email: STAFF.email, role: 'editor', password: STAFF.password }).catch(() => undefined);
+  await fixtureAccounts(accounts).create({ email: STAFF.email, role: 'editor', password: STAFF.password }).catch(() => undefined);
   await accounts.close();
 }
 

@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { AccountStore } from '../../src/admin/account-store.js';
 import { createAdminConsole } from '../../src/admin/setup.js';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { loadAnswerEngine } from '../../src/retrieval/load-engine.js';
@@ -15,6 +14,7 @@ import type { Store } from '../../src/storage/store.js';
 import { testConfig } from './engine.js';
 import { WIDGET_DIR } from './global-setup.js';
 import { KNOWLEDGE_DIR } from './paths.js';
+import { fixtureAccounts } from './staff-accounts.js';
 import { useTempDir } from './temp-dir.js';
 
 export const STAFF = { email: 'maria@example.org', password: 'a long staff password' } as const;
@@ -29,8 +29,8 @@ export interface ConsoleServerOptions {
 
 /**
  * The server with the staff console, wired as main.ts wires it, on a copy of the knowledge base
- * (publishing writes to it) and a fresh DATA_DIR with one editor account. The account is made
- * once per file (scrypt is slow on purpose) and copied in.
+ * (publishing writes to it) and a fresh DATA_DIR with one editor account (hashed at the fixture
+ * cost), made once per file and copied in.
  */
 export function useConsoleServer() {
   const tempDir = useTempDir();
@@ -40,7 +40,7 @@ export function useConsoleServer() {
   beforeAll(async () => {
     template = await mkdtemp(path.join(tmpdir(), 'rahnama-accounts-'));
     const accounts = await openStore({ dataDir: template, databaseUrl: '' });
-    await new AccountStore(accounts).create({ email: STAFF.email, role: 'editor', password: STAFF.password });
+    await fixtureAccounts(accounts).create({ email: STAFF.email, role: 'editor', password: STAFF.password });
     await accounts.close();
   });
   afterAll(() => rm(template, { recursive: true, force: true }));
