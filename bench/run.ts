@@ -19,6 +19,7 @@ import { closedLoop, measureMemory, openConversations } from './webchat.js';
 import { webhookClosedLoop } from './telegram.js';
 import { benchQuestions, instancesBench, instancesDefaults, instancesReport } from './instances.js';
 import { nlpjsBench, nlpjsDefaults, nlpjsRows } from './nlpjs.js';
+import { storeSizeBench, storeSizeDefaults, storeSizeRows } from './store-size.js';
 import { FakeTelegram } from '../test/support/fake-telegram.js';
 import type { Lang } from '../src/languages.js';
 
@@ -39,9 +40,9 @@ const WEBCHAT_CONVERSATIONS = 100;
 const WEBCHAT_MEMORY_SOCKETS = 1000;
 const TELEGRAM_SECONDS = Number(process.env.BENCH_TELEGRAM_SECONDS ?? 5);
 const TELEGRAM_USERS = Number(process.env.BENCH_TELEGRAM_USERS ?? 100);
-/** `npm run bench -- --only keyword,model,engine,nlpjs,http,webchat,telegram,instances` runs some suites (all by default). */
+/** `npm run bench -- --only keyword,model,engine,nlpjs,store-size,http,webchat,telegram,instances` runs some suites (all by default). */
 const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
-const suites = new Set((args.only ?? 'keyword,model,engine,nlpjs,http,webchat,telegram,instances').split(','));
+const suites = new Set((args.only ?? 'keyword,model,engine,nlpjs,store-size,http,webchat,telegram,instances').split(','));
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 const rows: string[][] = [];
 /** Sentences printed under the table. */
@@ -153,6 +154,13 @@ if (suites.has('nlpjs')) {
   const result = await nlpjsBench({ root: ROOT, ...nlpjsDefaults, progress });
   rows.push(...nlpjsRows(result));
   results.nlpjs = result;
+}
+
+// --- the embedded store's cost per message, empty and with 100,000 stored conversations ------------
+if (suites.has('store-size')) {
+  const result = await storeSizeBench({ ...storeSizeDefaults, progress });
+  rows.push(...storeSizeRows(result));
+  results['store-size'] = result;
 }
 
 // --- server processes over loopback HTTP ---------------------------------------------------------
