@@ -3,23 +3,25 @@ import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two lanes. `integration`: every test file that loads the shipped knowledge base's engine,
- * starts a server, a browser, PostgreSQL or another process (it imports one of the helpers
- * below, the engine loader, or child_process). `unit`: the rest, in process and quick
- * (`npm run test:unit`). A file's lane follows from what it imports, so a new test lands in the
- * right one by itself.
+ * Three lanes, each runnable alone (`npm run test:unit`, `test:integration`, `test:e2e`; `npm
+ * test` runs all three). `e2e`: every test file that drives Chromium (it imports the browser
+ * helper or Playwright). `integration`: the other files that load the shipped knowledge base's
+ * engine, start a server, PostgreSQL or another process (they import one of the helpers below,
+ * the engine loader, or child_process). `unit`: the rest, in process and quick. A file's lane
+ * follows from what it imports, so a new test lands in the right one by itself.
  */
 const HEAVY_IMPORTS = /from ['"](?:\.\.\/)+(?:support\/(?:browser|postgres|stores|process|engine|console-server|webchat-server|tiny-model)|(?:\.\.\/)?src\/retrieval\/load-engine)\.js['"]|from ['"]node:child_process['"]/;
+
+const BROWSER_IMPORTS = /from ['"](?:(?:\.\.\/)+support\/browser\.js|playwright(?:-core)?)['"]/;
 
 const testFiles = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.test.ts'))
   .map((file) => path.join('test', file));
 /** Or a file says so itself, on a line of its own: `// lane: integration` (a slow test of its own making). */
 const MARKED = /^\/\/ lane: integration$/m;
-const integration = testFiles.filter((file) => {
-  const text = readFileSync(file, 'utf8');
-  return HEAVY_IMPORTS.test(text) || MARKED.test(text);
-});
+const texts = new Map(testFiles.map((file) => [file, readFileSync(file, 'utf8')]));
+const e2e = testFiles.filter((file) => BROWSER_IMPORTS.test(texts.get(file)!));
+const integration = testFiles.filter((file) => !e2e.includes(file) && (HEAVY_IMPORTS.test(texts.get(file)!) || MARKED.test(texts.get(file)!)));
 
 export default defineConfig({
   test: {
@@ -28,11 +30,16 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: integration, globalSetup: ['test/support/widget-setup.ts'] },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...integration, ...e2e], globalSetup: ['test/support/widget-setup.ts'] },
       },
       {
         extends: true,
         test: { name: 'integration', include: integration, globalSetup: ['test/support/global-setup.ts'] },
+      },
+      {
+        extends: true,
+        // The widget is built once before; no database (the consoles they sign in to use the embedded store).
+        test: { name: 'e2e', include: e2e, globalSetup: ['test/support/widget-setup.ts'] },
       },
     ],
   },
