@@ -61,9 +61,12 @@ describe('Telegram long-polling mode', () => {
     const [answer] = await fake.messages(2, { since, chatId: group.id });
     expect(answer?.params.text).toBe(toTelegramHtml((await engine.ask({ text: 'Does voluntary return cost me anything?' })).answer));
     expect(answer?.params.reply_parameters).toMatchObject({ message_id: mentioned.message?.message_id });
+    // A chat's updates are handled in turn: the reply to a later one is the signal that these two are done.
+    const later = textUpdate(user, `/help@${FAKE_BOT.username}`, group);
+    fake.queueUpdate(later);
+    const help = await fake.waitFor('sendMessage', (p) => (p.reply_parameters as { message_id?: number } | undefined)?.message_id === later.message?.message_id, { since });
     // Two messages answer the mention (the answer and its feedback prompt); the other got none.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(fake.calls.slice(since).filter((c) => c.method === 'sendMessage' && c.params.chat_id === group.id)).toHaveLength(2);
+    expect(fake.calls.slice(since, fake.calls.indexOf(help)).filter((c) => c.method === 'sendMessage' && c.params.chat_id === group.id)).toHaveLength(2);
   });
 
   it('stops gracefully: the update in hand is answered before stop() resolves, then no more polling', async () => {
@@ -77,7 +80,8 @@ describe('Telegram long-polling mode', () => {
     const reply = fake.calls.slice(since).find((c) => c.method === 'sendMessage' && c.params.chat_id === user.id);
     expect(reply?.response?.ok).toBe(true);
     const polls = fake.callsOf('getUpdates').length;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Stopped: the long poll in hand is hung up on, and no other follows it.
+    await fake.settled('getUpdates');
     expect(fake.callsOf('getUpdates').length).toBe(polls);
   });
 });

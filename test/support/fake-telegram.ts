@@ -10,6 +10,8 @@ export interface ApiCall {
   readonly at: number;
   /** What the fake answered: a result, or an error's description. */
   response?: { ok: true; result: unknown } | { ok: false; description: string };
+  /** Whether its connection is done: answered, or hung up on by the client. */
+  closed?: boolean;
 }
 
 export const FAKE_BOT = {
@@ -139,6 +141,15 @@ export class FakeTelegram {
     }
   }
 
+  /** Resolves once every call of `method` so far is closed: answered, or hung up on by the client (a stopped long poll). */
+  async settled(method: string, { timeoutMs = 10_000 } = {}): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.callsOf(method).some((call) => !call.closed)) {
+      if (Date.now() > deadline) throw new Error(`a ${method} call still open after ${timeoutMs} ms`);
+      await this.changed(deadline - Date.now());
+    }
+  }
+
   /** Resolves when `count` messages (to `chatId`, if given) have been accepted since call index `since`. */
   async messages(count: number, { since = 0, chatId, timeoutMs = 10_000 }: { since?: number; chatId?: number; timeoutMs?: number } = {}): Promise<ApiCall[]> {
     const deadline = Date.now() + timeoutMs;
@@ -177,6 +188,10 @@ export class FakeTelegram {
     const params = await readParams(request);
     const call: ApiCall = { method, params, at: performance.now() };
     this.calls.push(call);
+    response.once('close', () => {
+      call.closed = true;
+      this.notify();
+    });
     this.onCall?.(call);
 
     const failure = this.failures.get(method);
