@@ -1,0 +1,397 @@
+import { randomBytes } from 'node:crypto';
+import { VersionConflictError, type Counters, type DocumentChange, type Documents, type Store } from '../storage/store.js';
+import type { ChatIdCipher } from './chat-id-cipher.js';
+import {
+  HANDOFF_TOPIC,
+  type ClosedHandoff,
+  type HandoffDocument,
+  type HandoffEnding,
+  type HandoffMessage,
+  type HandoffNotice,
+  type HandoffOutcome,
+  type HandoffOutcomeRecord,
+  type OpenHandoff,
+  type PersonHandoffs,
+  type QueueItem,
+} from './handoff-records.js';
+import { localTime, openingAt, type OpeningHours, type OpeningState } from './opening-hours.js';
+import { TranscriptReads } from './transcript-reads.js';
+
+/**
+ * The channel-independent core of "talk to a person": the queue, claims, messages both ways,
+ * ends with an outcome, retention and `/forget`, all on the Store, so a person on one instance
+ * and a counsellor on another share it. Every change is a conditional write (`ifVersion`) and
+ * is announced on the broadcast (topic `handoff`) without text. The channels deliver messages;
+ * the console shows the queue; neither is wired here yet.
+ */
+
+export interface HandoffDeskOptions {
+  readonly hours: OpeningHours;
+  /** A claimed conversation this long without a message ends by itself (`endIdle`). */
+  readonly idleMinutes: number;
+  /** Transcripts are deleted this many days after they were written (`deleteExpired`). */
+  readonly retentionDays: number;
+  /** Needed to keep a Telegram chat id; absent: requests with a chat id are refused. */
+  readonly cipher?: ChatIdCipher;
+  /** The clock (tests); default the real one. */
+  readonly now?: () => Date;
+}
+
+export interface HandoffRequest {
+  readonly person: string;
+  readonly channel: string;
+  readonly language: string;
+  readonly recentEntryIds?: readonly string[];
+  /** The clear Telegram chat id, for a later reply; sealed before it is stored. */
+  readonly chatId?: string;
+}
+
+/** Why a change was not made. */
+export interface HandoffRefusal {
+  readonly ok: false;
+  /** `missing`: no such handoff (or forgotten); `ended`: already closed; `claimed`: another counsellor holds it; `not-yours`: the caller does not hold the claim. */
+  readonly reason: 'missing' | 'ended' | 'claimed' | 'not-yours';
+  /** Who holds the claim, for `claimed`. */
+  readonly claimedBy?: string;
+}
+export type HandoffChange<T> = { readonly ok: true; readonly value: T } | HandoffRefusal;
+
+const refuse = (reason: HandoffRefusal['reason'], claimedBy?: string): HandoffRefusal => (claimedBy ? { ok: false, reason, claimedBy } : { ok: false, reason });
+
+const DAY_MS = 86_400_000;
+const newId = () => randomBytes(9).toString('base64url');
+
+export class HandoffDesk {
+  private readonly docs: Documents<HandoffDocument>;
+  private readonly messages: Documents<HandoffMessage>;
+  private readonly outcomes: Documents<HandoffOutcomeRecord>;
+  private readonly requests: Counters;
+  private readonly reads: TranscriptReads;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: HandoffDeskOptions,
+  ) {
+    this.docs = store.documents('handoffs');
+    this.messages = store.documents('handoff-messages');
+    this.outcomes = store.documents('handoff-outcomes');
+    this.requests = store.counters('handoff-requests');
+    this.reads = new TranscriptReads(store);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Whether Telegram chat ids can be kept (`HANDOFF_KEY` set): without, handoff on Telegram is off. */
+  get keepsChatIds(): boolean {
+    return this.options.cipher !== undefined;
+  }
+
+  /** Whether counsellors take conversations now, and until or from when. */
+  opening(at = this.now()): OpeningState {
+    return openingAt(this.options.hours, at);
+  }
+
+  /**
+   * Puts a person who confirmed into the queue. A person has one open handoff at a time: asking
+   * again returns the open one (`created: false`).
+   */
+  async request(request: HandoffRequest): Promise<{ handoff: OpenHandoff; created: boolean; opening: OpeningState }> {
+    if (request.chatId !== undefined && !this.options.cipher) throw new Error('HANDOFF_KEY is not set: a Telegram chat id cannot be kept, so handoff on Telegram is off');
+    for (;;) {
+      const now = this.now();
+      const opening = this.opening(now);
+      const personKey = `person/${request.person}`;
+      const personDoc = await this.docs.get(personKey);
+      const person = personDoc?.value as PersonHandoffs | undefined;
+      if (person?.open) {
+        const open = await this.openDoc(person.open);
+        if (open) return { handoff: open.value, created: false, opening };
+      }
+      const id = newId();
+      const handoff: OpenHandoff = {
+        kind: 'open',
+        id,
+        person: request.person,
+        channel: request.channel,
+        language: request.language,
+        recentEntryIds: [...(request.recentEntryIds ?? [])].slice(-5),
+        requestedAt: now.toISOString(),
+        outsideHours: !opening.open,
+        state: 'waiting',
+        lastActivityAt: now.toISOString(),
+        ...(request.chatId !== undefined && this.options.cipher ? { sealedChatId: this.options.cipher.seal(request.chatId, id) } : {}),
+      };
+      const index: PersonHandoffs = { kind: 'person', open: id, ids: [...(person?.ids ?? []), id] };
+      try {
+        await this.docs.apply(
+          [
+            { key: personKey, value: index, ifVersion: personDoc?.version ?? null },
+            { key: `open/${id}`, value: handoff, ifVersion: null },
+          ],
+          now,
+        );
+      } catch (error) {
+        if (error instanceof VersionConflictError) continue; // the same person asked twice at once: take the other request's handoff
+        throw error;
+      }
+      await this.requests.add(localTime(now, this.options.hours.timeZone).date, {
+        requests: 1,
+        [`language:${request.language}`]: 1,
+        [`channel:${request.channel}`]: 1,
+        ...(handoff.outsideHours ? { 'outside-hours': 1 } : {}),
+      });
+      await this.notify({ event: 'requested', id });
+      return { handoff, created: true, opening };
+    }
+  }
+
+  /** An open or closed handoff (the console's view; the chat id stays sealed). */
+  async get(id: string): Promise<OpenHandoff | ClosedHandoff | undefined> {
+    const [doc] = await this.docs.getMany([`open/${id}`, `closed/${id}`]);
+    return doc?.value as OpenHandoff | ClosedHandoff | undefined;
+  }
+
+  /** The person's open handoff, if any: while there is one, the bot stays quiet (danger words aside). */
+  async openHandoffOf(person: string): Promise<OpenHandoff | undefined> {
+    const index = (await this.docs.get(`person/${person}`))?.value as PersonHandoffs | undefined;
+    return index?.open ? (await this.openDoc(index.open))?.value : undefined;
+  }
+
+  /** Waiting conversations first (longest waiting first), then claimed ones. */
+  async queue(): Promise<QueueItem[]> {
+    const open = (await this.docs.list({ prefix: 'open/' })).map((d) => d.value as OpenHandoff);
+    open.sort((a, b) => (a.state === b.state ? a.requestedAt.localeCompare(b.requestedAt) : a.state === 'waiting' ? -1 : 1));
+    return open.map(({ kind: _kind, person: _person, sealedChatId: _chatId, ...item }) => item);
+  }
+
+  /** The handoff's place among those waiting (1: next), or undefined once claimed or closed. */
+  async placeOf(id: string): Promise<number | undefined> {
+    const waiting = (await this.queue()).filter((h) => h.state === 'waiting');
+    const index = waiting.findIndex((h) => h.id === id);
+    return index < 0 ? undefined : index + 1;
+  }
+
+  /** A message from the person into their open handoff; undefined when they have none. */
+  async personWrites(person: string, text: string): Promise<{ handoff: OpenHandoff; message: HandoffMessage } | undefined> {
+    const open = await this.openHandoffOf(person);
+    if (!open) return undefined;
+    const message: HandoffMessage = { handoffId: open.id, from: 'person', text, at: this.now().toISOString() };
+    const touched = await this.change(open.id, (h) => ({ ...h, lastActivityAt: message.at }));
+    if (!touched.ok) return undefined;
+    await this.addMessage(message);
+    return { handoff: touched.value, message };
+  }
+
+  /** Claims a waiting conversation: of two counsellors claiming at once, exactly one wins. */
+  async claim(id: string, counsellor: string): Promise<HandoffChange<OpenHandoff>> {
+    const result = await this.change(id, (h) => {
+      if (h.state === 'claimed') return h.claimedBy === counsellor ? h : refuse('claimed', h.claimedBy);
+      const at = this.now().toISOString();
+      return { ...h, state: 'claimed', claimedBy: counsellor, firstClaimedAt: h.firstClaimedAt ?? at };
+    });
+    if (result.ok) await this.notify({ event: 'claimed', id });
+    return result;
+  }
+
+  /** Hands the claim from its holder to a colleague. */
+  async handOver(id: string, from: string, to: string): Promise<HandoffChange<OpenHandoff>> {
+    const result = await this.change(id, (h) => (h.claimedBy === from ? { ...h, claimedBy: to } : refuse('not-yours')));
+    if (result.ok) await this.notify({ event: 'handed-over', id });
+    return result;
+  }
+
+  /** Puts a claimed conversation back in the queue. */
+  async release(id: string, counsellor: string): Promise<HandoffChange<OpenHandoff>> {
+    const result = await this.change(id, (h) => {
+      if (h.claimedBy !== counsellor) return refuse('not-yours');
+      const { claimedBy: _claimedBy, ...rest } = h;
+      return { ...rest, state: 'waiting' };
+    });
+    if (result.ok) await this.notify({ event: 'released', id });
+    return result;
+  }
+
+  /** A reply from the counsellor holding the claim; `entryId` when it is an entry's answer inserted. */
+  async reply(id: string, counsellor: string, text: string, entryId?: string): Promise<HandoffChange<{ handoff: OpenHandoff; message: HandoffMessage }>> {
+    const at = this.now().toISOString();
+    const result = await this.change(id, (h) => (h.claimedBy === counsellor ? { ...h, firstReplyAt: h.firstReplyAt ?? at, lastActivityAt: at } : refuse('not-yours')));
+    if (!result.ok) return result;
+    const message: HandoffMessage = { handoffId: id, from: 'counsellor', text, at, counsellor, ...(entryId ? { entryId } : {}) };
+    await this.addMessage(message);
+    return { ok: true, value: { handoff: result.value, message } };
+  }
+
+  /** The clear Telegram chat id of an open handoff, to deliver a reply. */
+  async chatIdOf(id: string): Promise<string | undefined> {
+    const open = (await this.openDoc(id))?.value;
+    return open?.sealedChatId && this.options.cipher ? this.options.cipher.open(open.sealedChatId, id) : undefined;
+  }
+
+  /**
+   * The messages since the person confirmed, oldest first, for `reader` (a staff e-mail
+   * address): every read is recorded (who, when, which handoff) before anything is returned.
+   */
+  async transcript(id: string, reader: string): Promise<HandoffMessage[]> {
+    await this.reads.record({ at: this.now().toISOString(), who: reader, handoffId: id });
+    return (await this.messages.list({ prefix: `${id}/` })).map((d) => d.value);
+  }
+
+  /** Who read this handoff's transcript, and when. */
+  readsOf(id: string) {
+    return this.reads.of(id);
+  }
+
+  /** Ends a conversation with an outcome. A claimed one only by the counsellor holding it. */
+  async end(id: string, outcome: HandoffOutcome, counsellor: string): Promise<HandoffChange<ClosedHandoff>> {
+    return this.close(id, outcome, counsellor);
+  }
+
+  /** Ends claimed conversations without a message for `idleMinutes`; returns their ids. */
+  async endIdle(): Promise<string[]> {
+    const cutoff = this.now().getTime() - this.options.idleMinutes * 60_000;
+    const idle = (await this.queue()).filter((h) => h.state === 'claimed' && Date.parse(h.lastActivityAt) <= cutoff);
+    const ended: string[] = [];
+    for (const h of idle) {
+      const result = await this.close(h.id, 'idle', undefined, (current) => Date.parse(current.lastActivityAt) <= cutoff);
+      if (result.ok) ended.push(h.id);
+    }
+    return ended;
+  }
+
+  /**
+   * Retention: deletes messages and closed handoffs written more than `retentionDays` ago, and
+   * ends open ones silent for that long (their chat ids go with them).
+   */
+  async deleteExpired(): Promise<{ messages: number; handoffs: number }> {
+    const cutoff = new Date(this.now().getTime() - this.options.retentionDays * DAY_MS);
+    // Silent past retention while open: ended now, and deleted with the rest below.
+    const silent = new Set<string>();
+    for (const h of await this.queue()) {
+      if (Date.parse(h.lastActivityAt) >= cutoff.getTime()) continue;
+      const ended = await this.close(h.id, 'expired', undefined, (current) => Date.parse(current.lastActivityAt) < cutoff.getTime());
+      if (ended.ok) silent.add(h.id);
+    }
+    const messages = await this.messages.deleteWrittenBefore(cutoff);
+    const closed = await this.docs.list({ prefix: 'closed/' });
+    const expired = closed.filter((d) => d.updatedAt < cutoff || silent.has((d.value as ClosedHandoff).id)).map((d) => d.value as ClosedHandoff);
+    const handoffs = await this.docs.delete(expired.map((h) => `closed/${h.id}`));
+    // People whose handoffs are all gone: drop them from the index.
+    const people = await this.docs.list({ prefix: 'person/' });
+    const gone = new Set(expired.map((h) => h.id));
+    for (const doc of people) {
+      const index = doc.value as PersonHandoffs;
+      const ids = index.ids.filter((id) => !gone.has(id));
+      if (ids.length === index.ids.length) continue;
+      const change: DocumentChange<HandoffDocument> = ids.length === 0 && !index.open ? { key: doc.key, value: null, ifVersion: doc.version } : { key: doc.key, value: { ...index, ids }, ifVersion: doc.version };
+      // A conflict means the person just asked again: the next run tidies their entry.
+      await this.docs.apply([change], this.now()).catch((error: unknown) => {
+        if (!(error instanceof VersionConflictError)) throw error;
+      });
+    }
+    return { messages, handoffs };
+  }
+
+  /** `/forget`: deletes the person's handoffs and their transcripts at once (open ones end); returns how many handoffs. */
+  async forget(person: string): Promise<number> {
+    const key = `person/${person}`;
+    const index = (await this.docs.get(key))?.value as PersonHandoffs | undefined;
+    if (!index) return 0;
+    const ids = [...new Set([...index.ids, ...(index.open ? [index.open] : [])])];
+    await this.docs.delete([key, ...ids.flatMap((id) => [`open/${id}`, `closed/${id}`])]);
+    for (const id of ids) {
+      const messages = await this.messages.list({ prefix: `${id}/` });
+      await this.messages.delete(messages.map((m) => m.key));
+      await this.notify({ event: 'forgotten', id });
+    }
+    return ids.length;
+  }
+
+  private openDoc(id: string) {
+    return this.docs.get(`open/${id}`) as Promise<{ value: OpenHandoff; version: string } | undefined>;
+  }
+
+  /** Reads an open handoff, applies `update`, and writes it only if nobody wrote in between (else again). */
+  private async change(id: string, update: (h: OpenHandoff) => OpenHandoff | HandoffRefusal): Promise<HandoffChange<OpenHandoff>> {
+    for (;;) {
+      const doc = await this.openDoc(id);
+      if (!doc) return refuse((await this.docs.get(`closed/${id}`)) ? 'ended' : 'missing');
+      const next = update(doc.value);
+      if ('ok' in next) return next;
+      if (next === doc.value) return { ok: true, value: next };
+      try {
+        await this.docs.put(`open/${id}`, next, { ifVersion: doc.version, at: this.now() });
+        return { ok: true, value: next };
+      } catch (error) {
+        if (!(error instanceof VersionConflictError)) throw error;
+      }
+    }
+  }
+
+  /**
+   * Moves a handoff from open to closed in one atomic write (chat id dropped, the person's
+   * index updated), then keeps its outcome and times for the dashboard. `stillDue` re-checks an
+   * automatic end against the current version.
+   */
+  private async close(id: string, ending: HandoffEnding, counsellor: string | undefined, stillDue: (h: OpenHandoff) => boolean = () => true): Promise<HandoffChange<ClosedHandoff>> {
+    for (;;) {
+      const doc = await this.openDoc(id);
+      if (!doc) return refuse((await this.docs.get(`closed/${id}`)) ? 'ended' : 'missing');
+      const h = doc.value;
+      if (counsellor !== undefined && h.state === 'claimed' && h.claimedBy !== counsellor) return refuse('not-yours');
+      if (!stillDue(h)) return refuse('not-yours');
+      const now = this.now();
+      const closed: ClosedHandoff = {
+        kind: 'closed',
+        id,
+        person: h.person,
+        channel: h.channel,
+        language: h.language,
+        recentEntryIds: h.recentEntryIds,
+        requestedAt: h.requestedAt,
+        outsideHours: h.outsideHours,
+        endedAt: now.toISOString(),
+        ending,
+        ...(counsellor !== undefined ? { endedBy: counsellor } : {}),
+      };
+      const personKey = `person/${h.person}`;
+      const personDoc = await this.docs.get(personKey);
+      const index = personDoc?.value as PersonHandoffs | undefined;
+      const changes: DocumentChange<HandoffDocument>[] = [
+        { key: `open/${id}`, value: null, ifVersion: doc.version },
+        { key: `closed/${id}`, value: closed, ifVersion: null },
+      ];
+      if (personDoc && index) {
+        const { open: _open, ...rest } = index;
+        changes.push({ key: personKey, value: index.open === id ? rest : index, ifVersion: personDoc.version });
+      }
+      try {
+        await this.docs.apply(changes, now);
+      } catch (error) {
+        if (error instanceof VersionConflictError) continue;
+        throw error;
+      }
+      const seconds = (from: string | undefined, to: string | undefined) => (from && to ? Math.round((Date.parse(to) - Date.parse(from)) / 1000) : null);
+      const record: HandoffOutcomeRecord = {
+        day: localTime(new Date(h.requestedAt), this.options.hours.timeZone).date,
+        language: h.language,
+        channel: h.channel,
+        ending,
+        outsideHours: h.outsideHours,
+        waitSeconds: seconds(h.requestedAt, h.firstReplyAt),
+        handlingSeconds: seconds(h.firstClaimedAt, closed.endedAt),
+      };
+      await this.outcomes.put(`${record.day}/${id}`, record, { at: now });
+      await this.notify({ event: 'ended', id });
+      return { ok: true, value: closed };
+    }
+  }
+
+  private async addMessage(message: HandoffMessage): Promise<void> {
+    await this.messages.put(`${message.handoffId}/${message.at}/${randomBytes(4).toString('hex')}`, message, { at: new Date(message.at) });
+    await this.notify({ event: 'message', id: message.handoffId, from: message.from });
+  }
+
+  private async notify(notice: HandoffNotice): Promise<void> {
+    await this.store.broadcast.publish(HANDOFF_TOPIC, JSON.stringify(notice));
+  }
+}

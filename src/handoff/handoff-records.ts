@@ -1,0 +1,115 @@
+/**
+ * What a live handoff keeps in the store, and the notices it broadcasts. One collection
+ * (`handoffs`) holds three kinds of document under key prefixes, so that a change touching
+ * several (a request, an end) is one atomic `apply`:
+ * - `open/<id>`: a handoff waiting or claimed (the queue);
+ * - `closed/<id>`: an ended one, kept with its transcript until retention (no chat id);
+ * - `person/<person>`: which handoffs are a person's, for "one open at a time" and `/forget`.
+ * Messages are in `handoff-messages` under `<id>/<time>/<random>`, one document each, so the person
+ * and the counsellor never write the same document. What the dashboard keeps after the end has
+ * no text and no person: `handoff-outcomes` documents and `handoff-requests` counters.
+ */
+
+/** How a counsellor ends a conversation. */
+export const HANDOFF_OUTCOMES = ['answered', 'referred', 'return-requested'] as const;
+export type HandoffOutcome = (typeof HANDOFF_OUTCOMES)[number];
+/** How a handoff ended: by a counsellor, or by itself (idle, or past retention while open). */
+export type HandoffEnding = HandoffOutcome | 'idle' | 'expired';
+
+export interface OpenHandoff {
+  readonly kind: 'open';
+  readonly id: string;
+  /** The person's pseudonymous id, as the bot keys their state (and `/forget` names them). */
+  readonly person: string;
+  /** The channel to answer on (`webchat`, `telegram`, …). */
+  readonly channel: string;
+  /** The person's detected language. */
+  readonly language: string;
+  /** The entry ids the bot answered last, newest last (no text): the last one is the topic. */
+  readonly recentEntryIds: readonly string[];
+  readonly requestedAt: string;
+  /** Requested outside the opening hours: a message a counsellor answers later. */
+  readonly outsideHours: boolean;
+  readonly state: 'waiting' | 'claimed';
+  readonly claimedBy?: string;
+  readonly firstClaimedAt?: string;
+  readonly firstReplyAt?: string;
+  readonly lastActivityAt: string;
+  /** A Telegram chat id sealed by `ChatIdCipher` for this handoff; gone when it closes. */
+  readonly sealedChatId?: string;
+}
+
+export interface ClosedHandoff {
+  readonly kind: 'closed';
+  readonly id: string;
+  readonly person: string;
+  readonly channel: string;
+  readonly language: string;
+  readonly recentEntryIds: readonly string[];
+  readonly requestedAt: string;
+  readonly outsideHours: boolean;
+  readonly endedAt: string;
+  readonly ending: HandoffEnding;
+  /** The counsellor who ended it; absent when it ended by itself. */
+  readonly endedBy?: string;
+}
+
+export interface PersonHandoffs {
+  readonly kind: 'person';
+  /** The person's open handoff, if any. */
+  readonly open?: string;
+  /** Every handoff of theirs not yet deleted, for `/forget`. */
+  readonly ids: readonly string[];
+}
+
+export type HandoffDocument = OpenHandoff | ClosedHandoff | PersonHandoffs;
+
+export interface HandoffMessage {
+  readonly handoffId: string;
+  readonly from: 'person' | 'counsellor';
+  readonly text: string;
+  readonly at: string;
+  /** The counsellor who wrote it. */
+  readonly counsellor?: string;
+  /** An entry whose answer the counsellor inserted. */
+  readonly entryId?: string;
+}
+
+/** What the dashboard keeps of an ended handoff: no text, no person. */
+export interface HandoffOutcomeRecord {
+  /** The local day (in the opening hours' time zone) it was requested. */
+  readonly day: string;
+  readonly language: string;
+  readonly channel: string;
+  readonly ending: HandoffEnding;
+  readonly outsideHours: boolean;
+  /** Seconds from the request to the first counsellor reply; null: nobody replied. */
+  readonly waitSeconds: number | null;
+  /** Seconds from the first claim to the end; null: never claimed. */
+  readonly handlingSeconds: number | null;
+}
+
+/** The queue as the console shows it: no person id, no chat id, no text. */
+export type QueueItem = Omit<OpenHandoff, 'kind' | 'person' | 'sealedChatId'>;
+
+/** The broadcast topic of handoff notices. */
+export const HANDOFF_TOPIC = 'handoff';
+
+/**
+ * "Something changed in handoff `id`": listeners re-read what they show. Never message text or
+ * a person's id; `from` says whose message arrived.
+ */
+export interface HandoffNotice {
+  readonly event: 'requested' | 'message' | 'claimed' | 'handed-over' | 'released' | 'ended' | 'forgotten';
+  readonly id: string;
+  readonly from?: HandoffMessage['from'];
+}
+
+export function parseHandoffNotice(message: string): HandoffNotice | undefined {
+  try {
+    const value = JSON.parse(message) as Partial<HandoffNotice> | null;
+    return value && typeof value.event === 'string' && typeof value.id === 'string' ? (value as HandoffNotice) : undefined;
+  } catch {
+    return undefined;
+  }
+}
