@@ -151,7 +151,10 @@ export class CollectionFiles {
         await unlink(logFile).catch(() => undefined);
         continue;
       }
-      files.logBytes += await replay(logFile, kind, items);
+      const replayed = await replay(logFile, kind, items);
+      files.logBytes += replayed.bytes;
+      // Deleted before a crash could erase it: still to be erased.
+      if (replayed.deletes) files.eraseSoon();
       files.logsOnDisk.add(number);
       // Appends go to a file of their own: this one may end in a line cut short.
       files.logNumber = number + 1;
@@ -261,8 +264,8 @@ export class CollectionFiles {
   }
 }
 
-/** Applies one log's changes to `items`; returns the log's size. */
-async function replay(file: string, kind: CollectionKind, items: Map<string, unknown>): Promise<number> {
+/** Applies one log's changes to `items`; returns the log's size and whether it deletes anything. */
+async function replay(file: string, kind: CollectionKind, items: Map<string, unknown>): Promise<{ bytes: number; deletes: boolean }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -272,6 +275,7 @@ async function replay(file: string, kind: CollectionKind, items: Map<string, unk
   // A last line without its newline was being written when the process stopped: never acknowledged.
   const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n');
   lines.pop();
+  let deletes = false;
   for (const [index, line] of lines.entries()) {
     let changes: unknown;
     try {
@@ -284,9 +288,9 @@ async function replay(file: string, kind: CollectionKind, items: Map<string, unk
       const [key, item] = Array.isArray(change) ? (change as unknown[]) : [];
       const problem = typeof key !== 'string' ? 'a change without a key' : item === null ? undefined : itemProblem(kind, item);
       if (problem) throw invalid(file, `line ${index + 1}: ${problem}`);
-      if (item === null) items.delete(key as string);
+      if (item === null) deletes = items.delete(key as string) || deletes;
       else items.set(key as string, item);
     }
   }
-  return Buffer.byteLength(text);
+  return { bytes: Buffer.byteLength(text), deletes };
 }

@@ -4,7 +4,7 @@ import type { Adapter } from 'lowdb';
 import { isLeftoverOf, writeFileAtomically } from './atomic-file.js';
 
 /** Pieces of about this many characters: large enough to write well, small enough not to hold up other work. */
-const PIECE = 256 * 1024;
+const PIECE = 64 * 1024;
 
 /**
  * The JSON text of `value` in pieces, for a file too large to build as one string: the outer two

@@ -1,4 +1,4 @@
-import { appendFile, copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, cp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RahnamaError } from '../../src/errors.js';
@@ -95,6 +95,23 @@ describe('embedded store files', () => {
     await store.documents<string>('docs').delete(['private/1']);
     await store.close();
     for (const file of await filesIn(dir)) expect(await readFile(path.join(dir, file), 'utf8')).not.toContain('my secret address');
+  });
+
+  it('deleted data a crash left in the files is erased after the next start', async () => {
+    const dir = await tempDir();
+    const store = await largeStore(dir);
+    await store.documents<string>('docs').put('private/1', 'my secret address');
+    await store.documents<string>('docs').delete(['private/1']);
+    // The files as a crash right now would leave them: the deletion logged, not yet erased.
+    const crashed = await tempDir();
+    await cp(dir, crashed, { recursive: true });
+    await store.close();
+    expect((await Promise.all((await filesIn(crashed)).map((f) => readFile(path.join(crashed, f), 'utf8')))).join('')).toContain('my secret address');
+
+    const restarted = await EmbeddedStore.open(crashed);
+    expect(await restarted.documents<string>('docs').get('private/1')).toBeUndefined();
+    await restarted.close();
+    for (const file of await filesIn(crashed)) expect(await readFile(path.join(crashed, file), 'utf8')).not.toContain('my secret address');
   });
 
   it('drops a last log line cut short by a crash, keeps every line before it, and writes on after it', async () => {
