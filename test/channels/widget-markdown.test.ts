@@ -48,7 +48,9 @@ async function rendered(...sources: string[]): Promise<Rendered[]> {
       };
     });
   }, sources);
-  await page.waitForTimeout(100);
+  // An inline handler of our own, like the hostile ones, put in after them: once it has run, theirs would have.
+  await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<img src="x" onerror="window.probed = true" alt="">'));
+  await page.waitForFunction(() => (window as unknown as { probed?: boolean }).probed === true);
   expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
   expect(errors).toEqual([]);
   return results;
