@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   RAHNAMA_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Origin %s may not use this web chat (see WEBCHAT_ALLOWED_ORIGINS)' },
   RAHNAMA_TELEGRAM_SECRET_INVALID: { status: 401, message: 'Missing or wrong Telegram webhook secret token' },
   RAHNAMA_TELEGRAM_CALLBACK_TOO_LONG: { status: 500, message: 'Button value "%s" is longer than Telegram\'s 64-byte callback data' },
+  RAHNAMA_CHANNEL_LIMIT: { status: 500, message: 'The %s channel cannot carry %s: %s' },
   RAHNAMA_ADMIN_SIGN_IN_REQUIRED: { status: 401, message: 'Sign in to the staff console first' },
   RAHNAMA_ADMIN_CSRF: { status: 403, message: 'The form or request is missing its CSRF token, or it is wrong: reload the page' },
   RAHNAMA_SPREADSHEET_REFUSED: { status: 400, message: 'The spreadsheet was refused: %s' },

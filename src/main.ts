@@ -1,12 +1,11 @@
-import type { ActivityHandler } from 'botbuilder';
-import type { FastifyInstance } from 'fastify';
 import { createAdminConsole } from './admin/setup.js';
+import { ChannelSet } from './channels/common/channel-set.js';
+import { CHANNELS } from './channels/registry.js';
 import { createWebChat } from './channels/webchat/setup.js';
 import { ensureWidget } from './channels/webchat/widget-build.js';
 import { inspect } from 'node:util';
-import { loadConfig, secretValues, type Config } from './config.js';
+import { loadConfig, secretValues } from './config.js';
 import { RahnamaError } from './errors.js';
-import type { AnswerEngine } from './retrieval/engine.js';
 import { KnowledgeSync } from './knowledge/knowledge-sync.js';
 import { openPublishedKnowledge } from './knowledge/published-knowledge.js';
 import { loadAnswerEngine } from './retrieval/load-engine.js';
@@ -15,7 +14,6 @@ import { buildApp } from './server/app.js';
 import { secretRedactor } from './redact.js';
 import { embeddedStoreDir, openStore, sharedRateLimitStore } from './storage/open-store.js';
 import { claimStoreFolder, StoreInUseError } from './storage/owner-lock.js';
-import type { Store } from './storage/store.js';
 
 /** How long a shutdown may take before the process exits anyway (orchestrators wait about 10 s before SIGKILL). */
 const SHUTDOWN_GRACE_MS = 8000;
@@ -37,27 +35,21 @@ async function main(): Promise<void> {
   let sync: KnowledgeSync | undefined;
   const announce = async (files: readonly string[]) => sync?.announce(files);
   const admin = await createAdminConsole(config, served, webChat.insights, store, { files: published.files, announce });
-  const app = await buildApp({ config, engine, knowledge, webChat, admin, store, rateLimitStore: await sharedRateLimitStore(store), widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
+  // Every channel the configuration turns on (channels/registry.ts), on the shared bot core and state.
+  const channels = new ChannelSet(CHANNELS, { config, bot: webChat, engine, knowledge, store });
+  const app = await buildApp({ config, engine, knowledge, channels, admin, store, rateLimitStore: await sharedRateLimitStore(store), widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
   if (published.seeded) app.log.info({ entries: knowledge.entries.size }, 'knowledge: the database was empty; published the knowledge folder into it');
   if (store.kind === 'postgres') {
     sync = new KnowledgeSync(store, published.files, knowledge, app.log, published.sources);
     await sync.start();
   }
   if (!widgetBuilt) app.log.error({ widgetDir: config.widgetDir }, 'no web chat widget: run npm run build:widget (the Direct Line routes still work)');
-  // Telegram shares the web chat's bot core and state; its webhook route must exist before listen.
-  const telegram = config.telegram.botToken ? await telegramChannel(config, webChat.bot, engine, app, store) : undefined;
   const models = new ModelManager(config, app.log);
   await app.listen({ port: config.port, host: config.host });
-  app.log.info({ entries: knowledge.entries.size, mode: engine.mode, store: store.kind, startupMs: Math.round(process.uptime() * 1000) }, 'ready');
+  app.log.info({ entries: knowledge.entries.size, mode: engine.mode, store: store.kind, channels: channels.names, startupMs: Math.round(process.uptime() * 1000) }, 'ready');
   void models.start(engine, knowledge);
-  // Telegram out of reach must not keep the web chat from serving: its failure is only logged.
-  if (telegram) {
-    const { mode } = telegram;
-    telegram.start().then(
-      () => app.log.info({ mode }, 'telegram: started'),
-      (error: unknown) => app.log.error({ err: (error as Error).message }, 'telegram: could not start'),
-    );
-  }
+  // Telegram out of reach must not keep the web chat from serving: a channel's failure is only logged.
+  channels.start();
 
   // Retention, as the privacy answer promises: stored questions and feedback older than
   // RETENTION_DAYS, and the state of conversations and users idle that long, are deleted at
@@ -72,7 +64,7 @@ async function main(): Promise<void> {
       expire('expired questions and feedback', () => webChat.insights.deleteOlderThan(config.retentionDays)),
       expire('state of idle conversations and users', () => webChat.storage.deleteOlderThan(config.retentionDays)),
       expire('handled marks of expired inbox questions', () => admin.inbox.deleteOlderThan(config.retentionDays)),
-      expire('records of handled Telegram updates', () => telegram?.updates.deleteOlderThan(2) ?? Promise.resolve(0)),
+      expire('records of handled channel updates', () => channels.deleteExpired()),
     ]);
   void deleteExpired();
   setInterval(deleteExpired, 6 * 60 * 60 * 1000).unref();
@@ -85,9 +77,9 @@ async function main(): Promise<void> {
       app.log.warn({ signal, afterMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long; exiting now');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
-    // The webhook stops taking updates first; then the Telegram turns in hand finish.
+    // Webhooks stop taking updates first; then the channels' turns in hand finish.
     Promise.all([app.close(), models.close()])
-      .then(() => telegram?.stop())
+      .then(() => channels.stop())
       .then(() => sync?.stop())
       .then(() => webChat.insights.close())
       .then(() => store.close())
@@ -96,14 +88,6 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
-}
-
-/** The Telegram channel, loaded only when configured: a web-only deployment does not load grammY. */
-async function telegramChannel(config: Config, core: ActivityHandler, engine: AnswerEngine, app: FastifyInstance, store: Store) {
-  const [{ createTelegram }, { default: telegramWebhook }] = await Promise.all([import('./channels/telegram/setup.js'), import('./channels/telegram/plugin.js')]);
-  const channel = await createTelegram(config, { core, locales: engine.locales, log: app.log, store });
-  if (channel.webhook) await app.register(telegramWebhook, channel.webhook);
-  return channel;
 }
 
 main().catch((error: unknown) => {

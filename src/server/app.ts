@@ -10,7 +10,8 @@ import type { AnswerEngine } from '../retrieval/engine.js';
 import type { ModelStatus } from '../retrieval/model-manager.js';
 import { STATUS_CODES } from 'node:http';
 import adminConsole, { type AdminConsoleOptions } from '../admin/plugin.js';
-import botFrameworkMessages from '../channels/bot-framework/messages.js';
+import type { ChannelSet } from '../channels/common/channel-set.js';
+import { webChatOptions } from '../channels/webchat/channel.js';
 import type { DirectLineOptions } from '../channels/webchat/direct-line.js';
 import webChatPlugin from '../channels/webchat/plugin.js';
 import askApi from './plugins/ask-api.js';
@@ -18,12 +19,20 @@ import enginePlugin from './plugins/engine.js';
 import health, { type HealthOptions } from './plugins/health.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'logLevel' | 'maxQuestionLength' | 'rateLimitMax' | 'trustProxy' | 'botFramework' | 'webChatAllowedOrigins' | 'secrets'>;
+  config: Pick<Config, 'logLevel' | 'maxQuestionLength' | 'rateLimitMax' | 'trustProxy' | 'webChatAllowedOrigins' | 'secrets'>;
   engine: AnswerEngine;
   /** The knowledge in service (the engine's): shared with the routes, counted by /readyz. */
   knowledge: LiveKnowledge;
   modelStatus?: () => ModelStatus;
-  /** The self-hosted web chat (Direct Line subset); absent, no chat routes are served. */
+  /**
+   * The channels the configuration turns on, from the registry (channels/registry.ts): each is
+   * made and its routes registered here. The server (main.ts) serves its channels this way.
+   */
+  channels?: ChannelSet;
+  /**
+   * The web chat alone, without a channel list (tests): its routes as the web chat channel
+   * registers them. Absent, and absent from `channels`, no chat routes are served.
+   */
   webChat?: Omit<DirectLineOptions, 'maxQuestionLength' | 'rateLimitMax'>;
   /** The built widget's folder; absent, the widget and the demo page are not served. */
   widgetDir?: string;
@@ -49,7 +58,7 @@ function fastifyTrustProxy(trust: TrustProxy): false | string[] | ((address: str
 }
 
 /** Builds the HTTP server: shared engine and knowledge first, then one encapsulated plugin per area. */
-export async function buildApp({ config, engine, knowledge, modelStatus, webChat, widgetDir, admin, store, rateLimitStore, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, engine, knowledge, modelStatus, channels, webChat, widgetDir, admin, store, rateLimitStore, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     // Every log line is searched for the configured secrets (an error may quote a token or an address).
     logger: logger ?? { level: config.logLevel, hooks: { streamWrite: secretRedactor(config.secrets) } },
@@ -87,18 +96,8 @@ export async function buildApp({ config, engine, knowledge, modelStatus, webChat
   await app.register(enginePlugin, { engine, knowledge, modelStatus: modelStatus ?? (() => ({ status: 'disabled' as const })) });
   await app.register(health, { store });
   await app.register(askApi, { maxQuestionLength: config.maxQuestionLength, rateLimitMax: config.rateLimitMax, rateLimitStore });
-  if (webChat) {
-    await app.register(webChatPlugin, {
-      ...webChat,
-      maxQuestionLength: config.maxQuestionLength,
-      rateLimitMax: config.rateLimitMax,
-      rateLimitStore,
-      allowedOrigins: config.webChatAllowedOrigins,
-      widget: widgetDir ? { widgetDir, locales: engine.locales, maxQuestionLength: config.maxQuestionLength } : undefined,
-    });
-  }
+  if (webChat) await app.register(webChatPlugin, webChatOptions(config, webChat, engine.locales, { rateLimitStore, widgetDir }));
   if (admin) await app.register(adminConsole, { ...admin, rateLimitStore });
-  // Azure Bot Service only when an app id is configured: no open endpoint otherwise.
-  if (webChat && config.botFramework.appId) await app.register(botFrameworkMessages, { credentials: config.botFramework, bot: webChat.bot });
+  if (channels) await app.register(channels.plugin, { rateLimitStore, widgetDir });
   return app;
 }

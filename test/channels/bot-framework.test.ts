@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ChannelSet } from '../../src/channels/common/channel-set.js';
+import { CHANNELS } from '../../src/channels/registry.js';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { buildApp } from '../../src/server/app.js';
@@ -10,10 +12,13 @@ const tempDir = useTempDir();
 let app: FastifyInstance | undefined;
 afterEach(() => app?.close());
 
+/** The server as main.ts builds it: every channel the configuration turns on, from the registry. */
 async function appWith(env: Record<string, string>) {
   const config = testConfig({ DATA_DIR: await tempDir(), ...env });
   const served = await shipped();
-  app = await buildApp({ config, ...served, webChat: await createWebChat(config, served, await openStore(config)), logger: false });
+  const store = await openStore(config);
+  const channels = new ChannelSet(CHANNELS, { config, bot: await createWebChat(config, served, store), ...served, store });
+  app = await buildApp({ config, ...served, channels, logger: false });
   return app;
 }
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toTelegramHtml } from '../../src/channels/telegram/html.js';
 import telegramWebhook from '../../src/channels/telegram/plugin.js';
 import { createTelegram, TELEGRAM_COMMANDS, type TelegramChannel } from '../../src/channels/telegram/setup.js';
-import { TelegramIdHasher } from '../../src/channels/telegram/user-key.js';
+import { KeyedIds } from '../../src/channels/common/keyed-ids.js';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { openStore } from '../../src/storage/open-store.js';
 import type { Config } from '../../src/config.js';
@@ -229,7 +229,7 @@ describe('Telegram webhook mode', () => {
 
   it('/forget really removes the user\'s stored state, then confirms in their language', async () => {
     const user = { id: 912345678, language_code: 'en' };
-    const ids = new TelegramIdHasher(ID_SECRET);
+    const ids = new KeyedIds('tg', ID_SECRET);
     // botbuilder keys: channel/users|conversations/id/namespace (empty).
     const keys = [`telegram/users/${ids.key(user.id)}/`, `telegram/conversations/${ids.key(user.id)}/`];
     await exchange(textUpdate(user, 'lang:fa'), 1);

@@ -1,6 +1,6 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
-import { ShowTypingMiddleware, type Activity, type ActivityHandler } from 'botbuilder';
+import type { Activity, ActivityHandler } from 'botbuilder';
 import type { FastifyBaseLogger } from 'fastify';
 import { Bot, BotError, GrammyError, HttpError, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
@@ -8,11 +8,13 @@ import { isCheckButtonValue } from '../../bot/check-dialog.js';
 import { decodeAction } from '../../bot/actions.js';
 import { TELEGRAM_CHANNEL_ID, TelegramAdapter, type ReplyTarget } from './adapter.js';
 import { keyboardAfterPress } from './keyboard.js';
-import type { TelegramIdHasher } from './user-key.js';
+import type { KeyedIds } from '../common/keyed-ids.js';
+import { typingIndicator } from '../common/typing.js';
 
 export type GroupPolicy = 'off' | 'mention';
 
-const TYPING_RENEW_MS = 4500;
+/** Telegram shows "typing…" for five seconds: a slow turn (a model still loading) renews it before then. */
+const TYPING = { delayMs: 4500, renewMs: 4500 };
 
 export interface TelegramBotOptions {
   /** The bot token from @BotFather. */
@@ -22,7 +24,7 @@ export interface TelegramBotOptions {
   /** `off`: private chats only; `mention`: in groups, messages that mention or reply to the bot. */
   groups: GroupPolicy;
   /** Turns Telegram ids into the hashed ids the core sees. */
-  ids: TelegramIdHasher;
+  ids: KeyedIds;
   /** The shared bot core. */
   core: ActivityHandler;
   log: FastifyBaseLogger;
@@ -47,8 +49,8 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
   // 429s wait their `retry_after`, 5xx back off, a few times; network errors are left to the
   // error boundary (grammY's auto-retry would retry those forever).
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
-  // Telegram shows "typing…" for five seconds: a slow turn (a model still loading) renews it.
-  const adapter = new TelegramAdapter(bot.api).use(new ShowTypingMiddleware(TYPING_RENEW_MS, TYPING_RENEW_MS));
+  // The adapter sends "typing…" as a message turn starts; the indicator renews it.
+  const adapter = new TelegramAdapter(bot.api).use(typingIndicator(TYPING));
 
   const inHand = new Set<Promise<unknown>>();
   bot.use(async (_ctx, next) => {

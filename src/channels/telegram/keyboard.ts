@@ -2,9 +2,9 @@ import { ActionTypes, type CardAction } from 'botbuilder';
 import { InlineKeyboard } from 'grammy';
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { RahnamaError } from '../../errors.js';
+import { CALLBACK_DATA_LIMIT } from './channel.js';
 
-/** Telegram's limit on a button's callback data, in bytes (UTF-8). */
-export const CALLBACK_DATA_LIMIT = 64;
+export { CALLBACK_DATA_LIMIT };
 
 /** Titles up to this many characters (a language's name, 👍) share a row; longer ones get their own. */
 const SHORT_TITLE = 14;

@@ -8,10 +8,10 @@ import type { Locales } from '../../i18n/locales.js';
 import { LANGUAGES } from '../../languages.js';
 import { loadGeneratedSecret } from '../../storage/generated-secret.js';
 import type { Store } from '../../storage/store.js';
+import { HandledUpdates } from '../common/handled-updates.js';
+import { KeyedIds } from '../common/keyed-ids.js';
 import { createTelegramBot } from './bot.js';
 import { webhookPath, type TelegramWebhookOptions } from './plugin.js';
-import { TelegramUpdateLog } from './update-log.js';
-import { TelegramIdHasher } from './user-key.js';
 
 /** The commands in Telegram's menu; their descriptions are `telegram.commands.<name>` in each language. */
 export const TELEGRAM_COMMANDS = ['start', 'check', 'language', 'help', 'contact', 'privacy', 'forget'] as const;
@@ -36,7 +36,7 @@ export interface TelegramChannel {
   readonly webhook?: TelegramWebhookOptions;
   readonly api: Api;
   /** Which updates were handled (for retention). */
-  readonly updates: TelegramUpdateLog;
+  readonly updates: HandledUpdates;
   /** Registers the commands, then the webhook (webhook mode) or starts polling. */
   start(): Promise<void>;
   /** Stops polling and waits for the updates in hand; the webhook stays registered for the next start. */
@@ -55,13 +55,13 @@ export async function createTelegram(config: Pick<Config, 'telegram' | 'dataDir'
     token: telegram.botToken,
     apiRoot: telegram.apiRoot,
     groups: telegram.groups,
-    ids: new TelegramIdHasher(idSecret),
+    ids: new KeyedIds('tg', idSecret),
     core: deps.core,
     log: deps.log,
     botInfo: deps.botInfo,
   });
-  const updates = new TelegramUpdateLog(deps.store);
-  // Each update once, whichever instance Telegram's copies reach (see TelegramUpdateLog).
+  const updates = new HandledUpdates(deps.store, 'telegram');
+  // Each update once, whichever instance Telegram's copies reach (see HandledUpdates).
   const handleUpdate = async (update: Parameters<typeof bot.handleUpdate>[0]): Promise<'handled' | 'busy'> => {
     const claim = await updates.begin(update.update_id);
     if (claim !== 'new') return claim === 'done' ? 'handled' : 'busy';

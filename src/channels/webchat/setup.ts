@@ -1,10 +1,10 @@
-import { ShowTypingMiddleware } from 'botbuilder';
 import type { Config } from '../../config.js';
 import { RahnamaBot } from '../../bot/rahnama-bot.js';
 import type { LoadedEngine } from '../../retrieval/load-engine.js';
 import { BotStateStorage } from '../../storage/bot-state-storage.js';
 import { InsightsStore } from '../../storage/insights-store.js';
 import type { Store } from '../../storage/store.js';
+import { typingIndicator } from '../common/typing.js';
 import { WebChatAdapter } from './adapter.js';
 import { MemoryConversationLog, type ConversationLog } from './conversations.js';
 import { StoredConversationLog } from './stored-conversations.js';
@@ -23,6 +23,6 @@ export async function createWebChat(config: Pick<Config, 'dataDir' | 'directLine
   const conversations: ConversationLog = store.kind === 'embedded' ? new MemoryConversationLog(idleMs, unusedMs) : new StoredConversationLog(store, idleMs, unusedMs);
   const tokens = new ConversationTokens(await loadDirectLineSecret(config, store), config.directLine.tokenTtlSeconds);
   // A slow turn (a model still loading, a busy machine) shows "typing…" instead of silence.
-  const adapter = new WebChatAdapter(conversations).use(new ShowTypingMiddleware(500, 2000));
+  const adapter = new WebChatAdapter(conversations).use(typingIndicator({ delayMs: 500, renewMs: 2000 }));
   return { bot, insights, storage, conversations, tokens, adapter, store };
 }

@@ -8,16 +8,17 @@ interface UpdateRecord {
 const LEASE_MS = 60_000;
 
 /**
- * Which Telegram updates have been handled, shared by every instance: Telegram resends an update
- * it got no answer for, and behind a load balancer the copy may reach another instance. An update
- * is claimed before it is handled and marked done after, so it is handled once; a claim whose
- * instance died is taken over after a minute, so nothing is lost either.
+ * Which of a channel's updates have been handled, shared by every instance: a platform resends an
+ * update it got no answer for (Telegram does), and behind a load balancer the copy may reach
+ * another instance. An update is claimed before it is handled and marked done after, so it is
+ * handled once; a claim whose instance died is taken over after a minute, so nothing is lost either.
  */
-export class TelegramUpdateLog {
+export class HandledUpdates {
   private readonly records: Documents<UpdateRecord>;
 
-  constructor(store: Store) {
-    this.records = store.documents('telegram-updates');
+  /** Records of `channel`'s updates, in the store's `<channel>-updates` collection. */
+  constructor(store: Store, channel: string) {
+    this.records = store.documents(`${channel}-updates`);
   }
 
   /** `new`: handle it now; `done`: already handled; `busy`: being handled elsewhere right now. */
@@ -46,7 +47,7 @@ export class TelegramUpdateLog {
     await this.records.put(String(updateId), { state: 'done' });
   }
 
-  /** Telegram keeps undelivered updates for a day; records older than that are of no more use. */
+  /** Records older than the platform keeps undelivered updates (Telegram: a day) are of no more use. */
   deleteOlderThan(days: number, now = new Date()): Promise<number> {
     return this.records.deleteWrittenBefore(new Date(now.getTime() - days * 86_400_000));
   }

@@ -1,0 +1,21 @@
+import type { ChannelDefinition } from '../common/channel.js';
+
+/**
+ * Azure Bot Service (Teams, Microsoft's Web Chat, ...), on when MicrosoftAppId is set: no open
+ * endpoint otherwise. botbuilder's CloudAdapter and its authentication are loaded only then.
+ */
+export const botFrameworkChannel: ChannelDefinition = {
+  name: 'bot-framework',
+  // Teams, the strictest client behind it, refuses a message over 100 KB of UTF-16 and advises
+  // staying within 80 KB; nothing cuts a longer one.
+  limits: { messageLength: 40_000, splitsLongMessages: false },
+  enabled: (config) => config.botFramework.appId !== '',
+  async create({ config, bot }) {
+    const { default: botFrameworkMessages } = await import('./messages.js');
+    return {
+      plugin: async (app) => app.register(botFrameworkMessages, { credentials: config.botFramework, bot: bot.bot }),
+      start: async () => {},
+      stop: async () => {},
+    };
+  },
+};

@@ -1,0 +1,35 @@
+import type { ChannelDefinition } from '../common/channel.js';
+import type { ChannelLimits } from '../common/limits.js';
+import { TELEGRAM_MESSAGE_LIMIT } from './html.js';
+
+/** Telegram's limit on a button's callback data, in bytes (UTF-8). */
+export const CALLBACK_DATA_LIMIT = 64;
+
+/** Telegram's limits: 64-byte callback data; 4,096-character messages, which html.ts cuts longer answers into. */
+export const TELEGRAM_LIMITS: ChannelLimits = { buttonValueBytes: CALLBACK_DATA_LIMIT, messageLength: TELEGRAM_MESSAGE_LIMIT, splitsLongMessages: true };
+
+/** Telegram keeps an undelivered update for a day: the records of handled ones are kept two. */
+const HANDLED_UPDATES_DAYS = 2;
+
+/**
+ * The Telegram channel, on when TELEGRAM_BOT_TOKEN is set: a webhook route when PUBLIC_URL is set,
+ * long polling otherwise (setup.ts). grammY is loaded only then.
+ */
+export const telegramChannel: ChannelDefinition = {
+  name: 'telegram',
+  limits: TELEGRAM_LIMITS,
+  enabled: (config) => config.telegram.botToken !== '',
+  async create({ config, bot, engine, log, store }) {
+    const [{ createTelegram }, { default: telegramWebhook }] = await Promise.all([import('./setup.js'), import('./plugin.js')]);
+    const telegram = await createTelegram(config, { core: bot.bot, locales: engine.locales, log, store });
+    const { webhook } = telegram;
+    return {
+      // Its route must exist before the server listens.
+      plugin: webhook && (async (app) => app.register(telegramWebhook, webhook)),
+      details: { mode: telegram.mode },
+      start: () => telegram.start(),
+      stop: () => telegram.stop(),
+      deleteExpired: () => telegram.updates.deleteOlderThan(HANDLED_UPDATES_DAYS),
+    };
+  },
+};
