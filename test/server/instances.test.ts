@@ -173,16 +173,22 @@ describe('several instances on one PostgreSQL database', () => {
     for (const c of conversations) expect((await postMessage(third.url, c, 'lang:uk')).status).toBe(200);
     const acknowledged = new Map<string, string[]>();
     let stop = false;
+    let failed = 0;
     const traffic = conversations.map(async (c, i) => {
       for (let n = 0; !stop && n < 200; n++) {
         const text = `message ${n} of ${i}`;
         const response = await postMessage(n % 2 === 0 ? third.url : second.url, c, text).catch(() => undefined);
         if (response?.status === 200) acknowledged.set(c.conversationId, [...(acknowledged.get(c.conversationId) ?? []), text]);
+        else failed++;
       }
     });
     await expect.poll(() => [...acknowledged.values()].flat().length, { timeout: 20_000 }).toBeGreaterThan(30);
+    const exited = new Promise((resolve) => third.child.once('exit', resolve));
     third.child.kill('SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The traffic goes on until it has met the dead instance: requests in hand cut off, new ones refused.
+    const failedBefore = failed;
+    await exited;
+    await expect.poll(() => failed, { timeout: 10_000 }).toBeGreaterThan(failedBefore);
     stop = true;
     await Promise.all(traffic);
     for (const c of conversations) {
