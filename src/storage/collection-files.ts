@@ -85,11 +85,17 @@ export class CollectionFiles {
     /** The collection's items now, for a snapshot (the caller never changes an item in place). */
     private readonly items: () => ReadonlyMap<string, unknown>,
     snapshot: { exists: boolean; bytes: number; firstLog: number },
+    db?: Low<Snapshot | null>,
   ) {
-    this.db = new Low<Snapshot | null>(new DurableJSONFile<Snapshot | null>(this.snapshotFile), null);
+    this.db = db ?? CollectionFiles.snapshotOf(path.join(dir, `${name}.json`));
     this.hasSnapshot = snapshot.exists;
     this.snapshotBytes = snapshot.bytes;
     this.logNumber = snapshot.firstLog;
+  }
+
+  /** The snapshot file through lowdb, on the adapter that writes it atomically. */
+  private static snapshotOf(file: string): Low<Snapshot | null> {
+    return new Low<Snapshot | null>(new DurableJSONFile<Snapshot | null>(file), null);
   }
 
   /** A collection with no files yet: its first change writes its snapshot. */
@@ -99,7 +105,8 @@ export class CollectionFiles {
 
   /**
    * Every collection stored in `dir`: each snapshot read and its logs replayed, checked
-   * throughout. `into(name, kind)` gives the Map to fill and the function that reads it later.
+   * throughout, into the Map `into(name, kind)` gives (which the collection's files then keep
+   * snapshotting).
    */
   static async loadAll(dir: string, into: (name: string, kind: CollectionKind) => Map<string, unknown>): Promise<CollectionFiles[]> {
     const names = await readdir(dir);
@@ -121,7 +128,7 @@ export class CollectionFiles {
 
   private static async load(dir: string, name: string, logNumbers: readonly number[], into: (name: string, kind: CollectionKind) => Map<string, unknown>): Promise<CollectionFiles> {
     const file = path.join(dir, `${name}.json`);
-    const db = new Low<Snapshot | null>(new DurableJSONFile<Snapshot | null>(file), null);
+    const db = CollectionFiles.snapshotOf(file);
     try {
       await db.read();
     } catch (error) {
@@ -143,7 +150,8 @@ export class CollectionFiles {
       if (problem) throw invalid(file, `${problem} (key ${JSON.stringify(key.slice(0, 80))})`);
       items.set(key, item);
     }
-    const files = new CollectionFiles(dir, name, kind, () => items, { exists: true, bytes: (await stat(file)).size, firstLog: firstLog! });
+    db.data = null;
+    const files = new CollectionFiles(dir, name, kind, () => items, { exists: true, bytes: (await stat(file)).size, firstLog: firstLog! }, db);
     for (const number of logNumbers) {
       const logFile = files.logFile(number);
       // Before the snapshot: left by a crash between writing it and deleting them. Already in it.
