@@ -56,6 +56,12 @@ export interface HandoffRefusal {
 }
 export type HandoffChange<T> = { readonly ok: true; readonly value: T } | HandoffRefusal;
 
+/** A handoff just closed, and its clear Telegram chat id (if it had one), which the store no longer keeps. */
+export interface EndedHandoff {
+  readonly handoff: ClosedHandoff;
+  readonly chatId?: string;
+}
+
 const refuse = (reason: HandoffRefusal['reason'], claimedBy?: string): HandoffRefusal => (claimedBy ? { ok: false, reason, claimedBy } : { ok: false, reason });
 
 const DAY_MS = 86_400_000;
@@ -241,19 +247,22 @@ export class HandoffDesk {
     return this.reads.of(id);
   }
 
-  /** Ends a conversation with an outcome. A claimed one only by the counsellor holding it. */
-  async end(id: string, outcome: HandoffOutcome, counsellor: string): Promise<HandoffChange<ClosedHandoff>> {
+  /**
+   * Ends a conversation with an outcome; a claimed one only by the counsellor holding it. The
+   * Telegram chat id, dropped from the store, is returned this once so the person can be told.
+   */
+  async end(id: string, outcome: HandoffOutcome, counsellor: string): Promise<HandoffChange<EndedHandoff>> {
     return this.close(id, outcome, counsellor);
   }
 
-  /** Ends claimed conversations without a message for `idleMinutes`; returns their ids. */
-  async endIdle(): Promise<string[]> {
+  /** Ends claimed conversations without a message for `idleMinutes`; returns them (with chat ids, to tell the people). */
+  async endIdle(): Promise<EndedHandoff[]> {
     const cutoff = this.now().getTime() - this.options.idleMinutes * 60_000;
     const idle = (await this.queue()).filter((h) => h.state === 'claimed' && Date.parse(h.lastActivityAt) <= cutoff);
-    const ended: string[] = [];
+    const ended: EndedHandoff[] = [];
     for (const h of idle) {
       const result = await this.close(h.id, 'idle', undefined, (current) => Date.parse(current.lastActivityAt) <= cutoff);
-      if (result.ok) ended.push(h.id);
+      if (result.ok) ended.push(result.value);
     }
     return ended;
   }
@@ -332,7 +341,7 @@ export class HandoffDesk {
    * index updated), then keeps its outcome and times for the dashboard. `stillDue` re-checks an
    * automatic end against the current version.
    */
-  private async close(id: string, ending: HandoffEnding, counsellor: string | undefined, stillDue: (h: OpenHandoff) => boolean = () => true): Promise<HandoffChange<ClosedHandoff>> {
+  private async close(id: string, ending: HandoffEnding, counsellor: string | undefined, stillDue: (h: OpenHandoff) => boolean = () => true): Promise<HandoffChange<EndedHandoff>> {
     for (;;) {
       const doc = await this.openDoc(id);
       if (!doc) return refuse((await this.docs.get(`closed/${id}`)) ? 'ended' : 'missing');
@@ -382,7 +391,8 @@ export class HandoffDesk {
       };
       await this.outcomes.put(`${record.day}/${id}`, record, { at: now });
       await this.notify({ event: 'ended', id });
-      return { ok: true, value: closed };
+      const chatId = h.sealedChatId && this.options.cipher ? this.options.cipher.open(h.sealedChatId, id) : undefined;
+      return { ok: true, value: chatId === undefined ? { handoff: closed } : { handoff: closed, chatId } };
     }
   }
 

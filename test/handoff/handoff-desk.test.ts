@@ -143,7 +143,8 @@ describe.each(useStoreBackends())('live handoff core: $name store', (backend) =>
     expect(JSON.stringify(stored)).not.toContain('987654321');
     expect(await counsellor.chatIdOf(handoff.id)).toBe('987654321');
     await counsellor.claim(handoff.id, 'ana@iom.example');
-    await counsellor.end(handoff.id, 'referred', 'ana@iom.example');
+    // Returned this once, so the person can be told the conversation ended; then gone.
+    expect(await counsellor.end(handoff.id, 'referred', 'ana@iom.example')).toMatchObject({ ok: true, value: { chatId: '987654321' } });
     expect(await counsellor.chatIdOf(handoff.id)).toBeUndefined();
     const raw = await a.documents('handoffs').list();
     expect(raw.map((d) => d.key).filter((k) => k.includes(handoff.id))).toEqual([`closed/${handoff.id}`]);
@@ -161,7 +162,8 @@ describe.each(useStoreBackends())('live handoff core: $name store', (backend) =>
     clock.advance(minutes(10));
     expect(await counsellor.end(handoff.id, 'answered', 'boris@iom.example')).toEqual({ ok: false, reason: 'not-yours' });
     const ended = await counsellor.end(handoff.id, 'answered', 'ana@iom.example');
-    expect(ended).toMatchObject({ ok: true, value: { kind: 'closed', ending: 'answered', endedBy: 'ana@iom.example' } });
+    expect(ended).toMatchObject({ ok: true, value: { handoff: { kind: 'closed', ending: 'answered', endedBy: 'ana@iom.example' } } });
+    expect(ended.ok && ended.value).not.toHaveProperty('chatId');
     expect(await counsellor.end(handoff.id, 'answered', 'ana@iom.example')).toEqual({ ok: false, reason: 'ended' });
     expect(await person.openHandoffOf('p1')).toBeUndefined();
     expect(await person.personWrites('p1', 'are you there?')).toBeUndefined();
@@ -178,7 +180,7 @@ describe.each(useStoreBackends())('live handoff core: $name store', (backend) =>
 
   it('ends a claimed conversation silent for HANDOFF_IDLE_MINUTES by itself, and leaves waiting ones for a counsellor', async () => {
     const { person, counsellor, clock } = await setUp(backend, { idleMinutes: 20 });
-    const claimed = (await person.request({ person: 'p1', channel: 'webchat', language: 'en' })).handoff;
+    const claimed = (await person.request({ person: 'p1', channel: 'telegram', language: 'en', chatId: '11' })).handoff;
     const waiting = (await person.request({ person: 'p2', channel: 'telegram', language: 'ku', chatId: '12' })).handoff;
     await counsellor.claim(claimed.id, 'ana@iom.example');
     clock.advance(minutes(19));
@@ -187,7 +189,7 @@ describe.each(useStoreBackends())('live handoff core: $name store', (backend) =>
     clock.advance(minutes(19));
     expect(await counsellor.endIdle()).toEqual([]);
     clock.advance(minutes(1));
-    expect(await counsellor.endIdle()).toEqual([claimed.id]);
+    expect(await counsellor.endIdle()).toMatchObject([{ handoff: { id: claimed.id, ending: 'idle' }, chatId: '11' }]);
     expect(await counsellor.get(claimed.id)).toMatchObject({ kind: 'closed', ending: 'idle' });
     expect(await counsellor.get(claimed.id)).not.toHaveProperty('endedBy');
     expect(await counsellor.get(waiting.id)).toMatchObject({ kind: 'open', state: 'waiting' });
