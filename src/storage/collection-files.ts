@@ -77,6 +77,8 @@ export class CollectionFiles {
   /** When the last compaction started (ms), and the erasure waiting for its turn. */
   private lastCompaction = 0;
   private eraseTimer: NodeJS.Timeout | undefined;
+  /** The logs read at open delete something that is still in the files. */
+  private erasePending = false;
 
   private constructor(
     private readonly dir: string,
@@ -161,8 +163,8 @@ export class CollectionFiles {
       }
       const replayed = await replay(logFile, kind, items);
       files.logBytes += replayed.bytes;
-      // Deleted before a crash could erase it: still to be erased.
-      if (replayed.deletes) files.eraseSoon();
+      // Deleted before a crash could erase it: still to be erased, by the first writer (not by a reader opening the folder).
+      if (replayed.deletes) files.erasePending = true;
       files.logsOnDisk.add(number);
       // Appends go to a file of their own: this one may end in a line cut short.
       files.logNumber = number + 1;
@@ -180,6 +182,10 @@ export class CollectionFiles {
 
   /** Stores changes already made to the items; resolves once they are on disk. */
   record(changes: readonly Change[]): Promise<void> {
+    if (this.erasePending) {
+      this.erasePending = false;
+      this.eraseSoon();
+    }
     if (!this.hasSnapshot || this.snapshotBytes + this.logBytes < REWRITE_BELOW_BYTES) return this.compact();
     const line = JSON.stringify(changes);
     if (!this.log) {
