@@ -568,8 +568,9 @@ export function instancesReport(r: InstancesResult): { rows: string[][]; notes: 
       + (scaled < 1 ? 'So here two instances do less than one; ' : 'So (c) cannot double (b) here; ')
       + 'the figures show two instances serving one database side by side (see the errors row), not how they would scale on machines of their own.',
     `What (b)/(a) measures: the same server with its state in PostgreSQL instead of files in its own process. Each request waits on the database `
-      + `(about ${one.transactions?.perRequest.toFixed(1)} transactions: the shared rate-limit counter), each turn on about ${one.transactions?.perTurn.toFixed(0)} transactions `
-      + `(also the conversation log, the bot state and the dashboard counters), and PostgreSQL took `
+      + `(about ${one.transactions?.perRequest.toFixed(1)} transactions: the shared rate-limit counter), each turn on about ${one.transactions?.perTurn.toFixed(1)} transactions `
+      + '(also its one write of the activities and the bot state, and its notice; a read only when the instance did not write the conversation last; '
+      + 'the dashboard counts are written behind, once a second), and PostgreSQL took '
       + `${pgTurnMs.toFixed(1)} ms of CPU a turn from the same cores (the server ${turnMs(one)} ms).`,
   ];
   return { rows, notes };

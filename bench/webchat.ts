@@ -87,7 +87,7 @@ export class BenchConversation {
    * Posts a question; resolves when both the answer has arrived on the socket and the POST has
    * returned (one turn in flight per conversation, as a person waiting for the reply).
    * `answerMs`: POST sent to the answer received on the socket. `postMs`: the POST's round
-   * trip, which also covers the bot saving its state after the answer went out.
+   * trip: the whole turn, whose one write (state, activities) comes before the answer goes out.
    */
   async ask(text: string): Promise<{ answerMs: number; postMs: number }> {
     const sent = performance.now();

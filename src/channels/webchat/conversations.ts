@@ -12,6 +12,11 @@ export type ActivityListener = (activities: Activity[], watermark: number) => vo
 export interface PendingAppend {
   /** Whether the conversation had no activity before this turn. */
   readonly fresh: boolean;
+  /**
+   * Whether the activities are written with the turn's state (on a store). In memory they are
+   * not: they are shown while the state is written, as they can be shown no sooner.
+   */
+  readonly stored: boolean;
   /** Numbers an activity (its id, returned) and keeps it for the write. */
   add(activity: Activity): string;
   /** The documents to write with the turn's state, in the bot state's collection (none in memory). */
@@ -85,7 +90,7 @@ interface Conversation {
  * The conversations of a single instance, in memory only (message text never goes to disk), so a
  * reload can show them again. `sweep` forgets conversations with no one listening that are idle
  * longer than `idleMs`, or that never got a message from their user within `unusedMs` of their
- * start. A turn's activities reach listeners the moment the turn has written its state.
+ * start. A turn's activities reach listeners as soon as the turn is done, while its state is written.
  */
 export class MemoryConversationLog implements ConversationLog {
   private readonly conversations = new Map<string, Conversation>();
@@ -132,6 +137,7 @@ export class MemoryConversationLog implements ConversationLog {
     const added: Activity[] = [];
     return {
       fresh: base === 0,
+      stored: false,
       add: (activity) => {
         const id = `${conversationId}|${conversation.generation}${String(base + added.length + 1).padStart(7, '0')}`;
         added.push({ ...activity, id } as Activity);

@@ -126,6 +126,7 @@ export class StoredConversationLog implements ConversationLog {
     let written: ConversationHead | undefined;
     return {
       fresh: head.value.last === 0,
+      stored: true,
       add: (activity) => {
         const watermark = head.value.last + added.length + 1;
         const id = `${conversationId}|${head.value.generation}${String(watermark).padStart(7, '0')}`;

@@ -1,5 +1,5 @@
 import { TurnContext, type Activity, type ActivityHandler } from 'botbuilder';
-import { stateKeys, TURN_STATE, type StateKeys, type TurnState } from '../../bot/turn-state.js';
+import { stateKeys, TURN_STATE, type StateKeys } from '../../bot/turn-state.js';
 import type { BotStateStorage } from '../../storage/bot-state-storage.js';
 import { VersionConflictError, type DocumentChange, type StoredDocument } from '../../storage/store.js';
 import { PENDING_APPEND, type WebChatAdapter } from './adapter.js';
@@ -30,6 +30,7 @@ export interface WebChatTurnsOptions {
  * read once (not at all when this instance wrote them last), the bot's state changes and replies
  * stay in memory, and the user's activity, the replies and the state are written in one
  * `Documents.apply`; only then do listeners get the activities (one notice to other instances).
+ * (On one instance the activities live in memory only and are shown while the state is written.)
  *
  * A write refused because another instance wrote the conversation meanwhile runs the turn again
  * on what is stored now: nothing of the refused turn was seen (its dashboard counts included).
@@ -90,24 +91,23 @@ export class WebChatTurns {
       await adapter.processContext(context, (c) => bot.run(c));
       const stateChanges = state.changes();
       const changes = [...stateChanges, ...pending.changes()] as DocumentChange<Item>[];
+      // Activities kept in memory only are shown at once, while the state is written: one
+      // instance alone writes its conversations (turns of one run one at a time), so its write
+      // is never refused and the turn never runs again.
+      const shown = pending.stored ? undefined : pending.committed(new Map());
       let versions: ReadonlyMap<string, string>;
       try {
         versions = changes.length > 0 ? await storage.apply(changes) : new Map();
       } catch (error) {
         this.remembered.delete(conversationId);
         conversations.forget(conversationId);
-        if (error instanceof VersionConflictError && attempt < MAX_ATTEMPTS) continue;
+        if (!shown && error instanceof VersionConflictError && attempt < MAX_ATTEMPTS) continue;
         throw error;
       }
       this.remember(conversationId, keys, docs, stateChanges, versions);
-      await Promise.all([pending.committed(versions), this.afterCommit(state)]);
+      await Promise.all([shown ?? pending.committed(versions), state.committed()]);
       return id ?? '';
     }
-  }
-
-  /** What the turn asked to do once its state was written (the dashboard counts). */
-  private async afterCommit(state: TurnState): Promise<void> {
-    await state.committed();
   }
 
   private remember(conversationId: string, keys: StateKeys, read: ReadonlyMap<string, StoredDocument<Item> | null>, changes: readonly DocumentChange<Item>[], versions: ReadonlyMap<string, string>): void {
