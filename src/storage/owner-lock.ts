@@ -108,8 +108,8 @@ function releaseAllSync(): void {
 
 /**
  * Makes this process the only one writing the embedded store in `dir`: the embedded store keeps
- * each collection in memory and writes it whole, so a second writer's changes would be lost at
- * the first one's next write. A lock file (`owner.lock`, created exclusively, holding pid, host,
+ * each collection in memory, appends its changes to logs and compacts them into the collection's
+ * file, so a second writer's changes would be lost at the first one's next compaction. A lock file (`owner.lock`, created exclusively, holding pid, host,
  * boot id and purpose) marks the owner; a lock whose process is gone is taken over. Refused with
  * `StoreInUseError` while another process holds it. PostgreSQL needs none of this: it is shared
  * and every write there is a transaction.
