@@ -178,14 +178,13 @@ export class HandoffDesk {
   }
 
   /** A message from the person into their open handoff; undefined when they have none. */
-  async personWrites(person: string, text: string): Promise<{ handoff: OpenHandoff; message: HandoffMessage } | undefined> {
+  async personWrites(person: string, text: string): Promise<{ handoff: OpenHandoff; message: HandoffMessage; key: string } | undefined> {
     const open = await this.openHandoffOf(person);
     if (!open) return undefined;
     const message: HandoffMessage = { handoffId: open.id, from: 'person', text, at: this.now().toISOString() };
     const touched = await this.change(open.id, (h) => ({ ...h, lastActivityAt: message.at }));
     if (!touched.ok) return undefined;
-    await this.addMessage(message);
-    return { handoff: touched.value, message };
+    return { handoff: touched.value, message, key: await this.addMessage(message) };
   }
 
   /** Claims a waiting conversation: of two counsellors claiming at once, exactly one wins. */
@@ -218,13 +217,12 @@ export class HandoffDesk {
   }
 
   /** A reply from the counsellor holding the claim; `entryId` when it is an entry's answer inserted. */
-  async reply(id: string, counsellor: string, text: string, entryId?: string): Promise<HandoffChange<{ handoff: OpenHandoff; message: HandoffMessage }>> {
+  async reply(id: string, counsellor: string, text: string, entryId?: string): Promise<HandoffChange<{ handoff: OpenHandoff; message: HandoffMessage; key: string }>> {
     const at = this.now().toISOString();
     const result = await this.change(id, (h) => (h.claimedBy === counsellor ? { ...h, firstReplyAt: h.firstReplyAt ?? at, lastActivityAt: at } : refuse('not-yours')));
     if (!result.ok) return result;
     const message: HandoffMessage = { handoffId: id, from: 'counsellor', text, at, counsellor, ...(entryId ? { entryId } : {}) };
-    await this.addMessage(message);
-    return { ok: true, value: { handoff: result.value, message } };
+    return { ok: true, value: { handoff: result.value, message, key: await this.addMessage(message) } };
   }
 
   /** The clear Telegram chat id of an open handoff, to deliver a reply. */
@@ -240,6 +238,16 @@ export class HandoffDesk {
   async transcript(id: string, reader: string): Promise<HandoffMessage[]> {
     await this.reads.record({ at: this.now().toISOString(), who: reader, handoffId: id });
     return (await this.messages.list({ prefix: `${id}/` })).map((d) => d.value);
+  }
+
+  /**
+   * The messages after `afterKey` (a key from a notice or an earlier call; absent: all), for
+   * delivering to the person on their own channel. Not a staff read, so not recorded: a
+   * counsellor's view reads through `transcript`.
+   */
+  async messagesSince(id: string, afterKey?: string): Promise<{ key: string; message: HandoffMessage }[]> {
+    const docs = await this.messages.list({ prefix: `${id}/`, ...(afterKey !== undefined ? { after: afterKey } : {}) });
+    return docs.map((d) => ({ key: d.key, message: d.value }));
   }
 
   /** Who read this handoff's transcript, and when. */
@@ -396,9 +404,12 @@ export class HandoffDesk {
     }
   }
 
-  private async addMessage(message: HandoffMessage): Promise<void> {
-    await this.messages.put(`${message.handoffId}/${message.at}/${randomBytes(4).toString('hex')}`, message, { at: new Date(message.at) });
-    await this.notify({ event: 'message', id: message.handoffId, from: message.from });
+  /** Stores a message and announces it by its key (no text); returns the key. */
+  private async addMessage(message: HandoffMessage): Promise<string> {
+    const key = `${message.handoffId}/${message.at}/${randomBytes(4).toString('hex')}`;
+    await this.messages.put(key, message, { at: new Date(message.at) });
+    await this.notify({ event: 'message', id: message.handoffId, from: message.from, message: key });
+    return key;
   }
 
   private async notify(notice: HandoffNotice): Promise<void> {

@@ -103,6 +103,8 @@ export interface HandoffNotice {
   readonly event: 'requested' | 'message' | 'claimed' | 'handed-over' | 'released' | 'ended' | 'forgotten';
   readonly id: string;
   readonly from?: HandoffMessage['from'];
+  /** For `message`: the new message's key, to read it with `messagesSince` (the key holds no text). */
+  readonly message?: string;
 }
 
 export function parseHandoffNotice(message: string): HandoffNotice | undefined {

@@ -254,14 +254,30 @@ describe.each(useStoreBackends())('live handoff core: $name store', (backend) =>
     const notices = await heard.until(7);
     expect(notices).toEqual([
       { event: 'requested', id: handoff.id },
-      { event: 'message', id: handoff.id, from: 'person' },
+      { event: 'message', id: handoff.id, from: 'person', message: expect.stringMatching(new RegExp(`^${handoff.id}/`)) },
       { event: 'claimed', id: handoff.id },
-      { event: 'message', id: handoff.id, from: 'counsellor' },
+      { event: 'message', id: handoff.id, from: 'counsellor', message: expect.stringMatching(new RegExp(`^${handoff.id}/`)) },
       { event: 'handed-over', id: handoff.id },
       { event: 'ended', id: handoff.id },
       { event: 'forgotten', id: handoff.id },
     ]);
     expect(heard.raw.join('\n')).not.toMatch(/private words|person-secret-id|4242/);
+  });
+
+  it('delivers a counsellor\'s reply to the person\'s instance from the notice, reading only what is new and recording no staff read', async () => {
+    const { a, person, counsellor, clock } = await setUp(backend);
+    const heard = await listen(a);
+    const { handoff } = await person.request({ person: 'p1', channel: 'webchat', language: 'ar' });
+    const mine = await person.personWrites('p1', 'مرحبا');
+    await counsellor.claim(handoff.id, 'ana@iom.example');
+    clock.advance(1000);
+    const sent = await counsellor.reply(handoff.id, 'ana@iom.example', 'أهلاً بك');
+    const notices = await heard.until(4);
+    const notice = notices.find((n) => n.event === 'message' && n.from === 'counsellor')!;
+    expect(sent.ok && sent.value.key).toBe(notice.message);
+    expect(await person.messagesSince(handoff.id, mine!.key)).toEqual([{ key: notice.message, message: expect.objectContaining({ from: 'counsellor', text: 'أهلاً بك' }) }]);
+    expect((await person.messagesSince(handoff.id)).map((m) => m.message.text)).toEqual(['مرحبا', 'أهلاً بك']);
+    expect(await person.readsOf(handoff.id)).toEqual([]);
   });
 
   it('gives the dashboard handoffs per day and language, median wait to the first reply, share answered and outside-hours requests', async () => {
