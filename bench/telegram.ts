@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Update } from 'grammy/types';
-import { FakeTelegram, textUpdate } from '../test/support/fake-telegram.js';
+import { type FakeTelegram, textUpdate } from '../test/support/fake-telegram.js';
 
 /**
  * The Telegram channel's side of `npm run bench`: users sending updates to the server's webhook,

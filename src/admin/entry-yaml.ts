@@ -77,7 +77,10 @@ function keepUntouchedLines(current: string, untouched: string, edited: string):
   }
   let previous: number | undefined;
   const blockOfRow = rows.map((row, i) => {
-    if (row.a !== undefined) return (previous = row.a), blockOf[row.a]!;
+    if (row.a !== undefined) {
+      previous = row.a;
+      return blockOf[row.a]!;
+    }
     const next = nextBefore[i];
     const [prevBlock, nextBlock] = [previous === undefined ? undefined : blockOf[previous], next === undefined ? undefined : blockOf[next]];
     if (prevBlock !== undefined && prevBlock === nextBlock) return prevBlock;

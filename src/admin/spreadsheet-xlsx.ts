@@ -72,6 +72,7 @@ export async function readXlsx(data: Buffer): Promise<WorkbookRead> {
 const ZIP = { end: 0x06054b50, central: 0x02014b50, local: 0x04034b50 } as const;
 const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'prototype', 'constructor']);
 /** A part of a path in the archive: no control characters, no characters Windows forbids in names. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses in a name
 const NAME_PART = /^[^\u0000-\u001f\u007f\\:*?"<>|]+$/;
 
 /** Why no workbook has a file of this name (a key that would reach an object's prototype, a path out of the archive), if so. */

@@ -201,7 +201,7 @@ export function planImport(sheet: SheetRead, current: ReadonlyMap<string, Knowle
   if ('unreadable' in sheet) return whole(sheet.unreadable);
   const records = sheet.records.map((r): SheetRecord => (r.kind === 'record' ? { kind: 'record', cells: r.cells.map(unguardCell) } : r));
   const header = records[0];
-  if (!header || header.kind !== 'record') return whole(header ? `CSV syntax: ${header.message}` : 'the file is empty: the first row must name the columns');
+  if (header?.kind !== 'record') return whole(header ? `CSV syntax: ${header.message}` : 'the file is empty: the first row must name the columns');
   const index = new Map(header.cells.map((name, i) => [name.trim().toLowerCase(), i]));
   const missing = COLUMNS.filter((c) => !index.has(c) && !OPTIONAL_COLUMNS.has(c));
   if (missing.length > 0) return whole(`missing columns: ${missing.join(', ')} (the first row must name the columns ${COLUMNS.join(', ')})`);

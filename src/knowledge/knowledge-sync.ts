@@ -51,7 +51,8 @@ export class KnowledgeSync {
       KNOWLEDGE_TOPIC,
       (message) => {
         const { origin } = JSON.parse(message) as { origin?: string };
-        if (origin !== this.origin) this.refresh();
+        // refresh() logs its own failures and never rejects.
+        if (origin !== this.origin) void this.refresh();
       },
       () => this.refresh(),
     );

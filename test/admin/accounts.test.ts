@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AccountStore, LOCK_MS, MAX_FAILED_SIGN_INS, type SignInResult } from '../../src/admin/account-store.js';
+import { type AccountStore, LOCK_MS, MAX_FAILED_SIGN_INS, type SignInResult } from '../../src/admin/account-store.js';
 import { hashPassword, OWASP_SCRYPT_COST, passwordProblem, verifyPassword } from '../../src/admin/passwords.js';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { FIXTURE_SCRYPT_COST, fixtureAccounts } from '../support/staff-accounts.js';

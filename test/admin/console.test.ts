@@ -33,7 +33,7 @@ function routesOf(server: FastifyInstance): { method: string; url: string }[] {
   const routes: { method: string; url: string }[] = [];
   const prefixes: string[] = [];
   for (const line of server.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^((?:│   |    )*)[├└]── (\S+)(?: \(([^)]+)\))?/.exec(line);
+    const match = /^((?:│ {3}| {4})*)[├└]── (\S+)(?: \(([^)]+)\))?/.exec(line);
     if (!match) continue;
     const depth = (match[1] ?? '').length / 4;
     prefixes.length = depth;

@@ -121,11 +121,11 @@ function postOverHttp(cookie: string, { type, body }: { type: string; body: Buff
   });
 }
 
-const unescape = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescapeHtml = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 /** The report's table rows, as [row, id, lang, last cell]. */
 function tableRows(body: string, table: 'bad-rows' | 'changes'): string[][] {
   const section = new RegExp(`<table class="${table}">([\\s\\S]*?)</table>`).exec(body)?.[1] ?? '';
-  return [...section.matchAll(/<tr><td>([\s\S]*?)<\/tr>/g)].map((m) => `<td>${m[1]}`.split(/<\/td>/).filter((c) => c.includes('<td>')).map((c) => unescape(c.replace(/^[\s\S]*?<td>/, '').replace(/<[^>]+>/g, ''))));
+  return [...section.matchAll(/<tr><td>([\s\S]*?)<\/tr>/g)].map((m) => `<td>${m[1]}`.split(/<\/td>/).filter((c) => c.includes('<td>')).map((c) => unescapeHtml(c.replace(/^[\s\S]*?<td>/, '').replace(/<[^>]+>/g, ''))));
 }
 
 async function snapshot(dir: string): Promise<Map<string, string>> {
@@ -333,7 +333,7 @@ describe('spreadsheet import and export in the staff console', () => {
     const before = await snapshot(knowledge);
     const report = await dryRun(cookie, csrf, toCsv([{ ...en, answer: `${en.answer}\n<img src="https://tracker.example/p.gif">` }]));
     expect(report.statusCode).toBe(422);
-    expect(unescape(report.body)).toContain('avrr-cost.yaml › languages.en.answer: contains raw HTML (<img src="https://tracker.example/p.gif">)');
+    expect(unescapeHtml(report.body)).toContain('avrr-cost.yaml › languages.en.answer: contains raw HTML (<img src="https://tracker.example/p.gif">)');
     expect(report.body).not.toContain('<img src=');
     expect(tokenOf(report.body)).toBeUndefined();
     expect(await snapshot(knowledge)).toEqual(before);

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
 import { turnStateOn } from '../../src/bot/turn-state.js';
 import { describe, expect, it } from 'vitest';

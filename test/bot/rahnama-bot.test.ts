@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { ActivityTypes, MemoryStorage, TestAdapter, type Activity, type Storage } from 'botbuilder';
 import { turnStateOn, type TurnStateStore } from '../../src/bot/turn-state.js';
 import { describe, expect, it } from 'vitest';

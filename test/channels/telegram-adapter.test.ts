@@ -46,7 +46,7 @@ describe('the Telegram adapter', () => {
     expect(String(sent[1]?.params.text)).toMatch(/^Paragraph \d+:/);
     expect(`${sent[0]?.params.text}\n\n${sent[1]?.params.text}`).toBe(answer);
     expect(sent[0]?.params.reply_markup).toBeUndefined();
-    expect((sent[1]?.params.reply_markup as InlineKeyboardMarkup).inline_keyboard).toEqual([[{ text: '👍', callback_data: 'fb:up:avrr-cost' }]]);
+    expect((sent[1]!.params.reply_markup as InlineKeyboardMarkup).inline_keyboard).toEqual([[{ text: '👍', callback_data: 'fb:up:avrr-cost' }]]);
   });
 
   it('escapes HTML-special characters in answers, so Telegram shows them as written', async () => {

@@ -85,7 +85,7 @@ const stateOf = (keys: string[]) => expect.poll(() => webChat.storage.read(keys)
 
 const keyboardOf = (call: ApiCall | undefined) => (call?.params.reply_markup as InlineKeyboardMarkup | undefined)?.inline_keyboard ?? [];
 const callbackData = (call: ApiCall | undefined) => keyboardOf(call).flat().map((b) => ('callback_data' in b ? b.callback_data : ''));
-const sentId = (call: ApiCall | undefined) => ((call?.response as { result: { message_id: number } }).result.message_id);
+const sentId = (call: ApiCall | undefined) => ((call!.response as { result: { message_id: number } }).result.message_id);
 
 describe('Telegram webhook mode', () => {
   it('registers the webhook with its secret token and the commands in every language', async () => {
@@ -157,7 +157,7 @@ describe('Telegram webhook mode', () => {
     expect(answered).toBeLessThan(calls.findIndex((c) => c.method === 'sendMessage'));
     const edit = calls.find((c) => c.method === 'editMessageReplyMarkup');
     expect(edit?.params).toMatchObject({ chat_id: user.id, message_id: sentId(feedback) });
-    const left = (edit?.params.reply_markup as InlineKeyboardMarkup).inline_keyboard.flat().map((b) => ('callback_data' in b ? b.callback_data : ''));
+    const left = (edit!.params.reply_markup as InlineKeyboardMarkup).inline_keyboard.flat().map((b) => ('callback_data' in b ? b.callback_data : ''));
     expect(left).toEqual(callbackData(feedback).filter((data) => data !== related));
   });
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSigner } from 'fast-jwt';
 import { ConversationTokens, loadDirectLineSecret, newUserId } from '../../src/channels/webchat/tokens.js';
 import { openStore } from '../../src/storage/open-store.js';
-import { RahnamaError } from '../../src/errors.js';
+import type { RahnamaError } from '../../src/errors.js';
 import { testConfig } from '../support/engine.js';
 import { useTempDir } from '../support/temp-dir.js';
 

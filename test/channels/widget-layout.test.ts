@@ -7,7 +7,6 @@ import {
   boxOf,
   focusedInWidget,
   PHONE,
-  saveScreenshot,
   setBrowserTextSize,
   TIMEOUT,
   useHostSite,

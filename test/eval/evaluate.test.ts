@@ -160,7 +160,11 @@ describe('the engine on a small knowledge base', () => {
     const calls: string[] = [];
     const noted = (name: string) => {
       const system = engineSystem(engine);
-      return { name, label: name, ask: (text: string, lang: string | undefined) => (calls.push(`${name}:${text}:${lang ?? '-'}`), system.ask(text, lang)) };
+      const ask = (text: string, lang: string | undefined) => {
+        calls.push(`${name}:${text}:${lang ?? '-'}`);
+        return system.ask(text, lang);
+      };
+      return { name, label: name, ask };
     };
     const items: EvalItem[] = [{ q: 'one', lang: 'en', expect: 'none' }, { q: 'two', lang: 'fr', expect: 'none' }];
     const runs = await evaluate(items, [noted('a'), noted('b'), noted('c')], { detect: true });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { GuidedCheck } from '../../src/bot/guided-check.js';
-import { flowPaths, type Flow } from '../../src/knowledge/flow.js';
+import { flowPaths } from '../../src/knowledge/flow.js';
 import { all, smallFlow } from '../support/small-flow.js';
 import { loadKnowledgeBase, readKnowledgeSources, validateKnowledge } from '../../src/knowledge/load.js';
 import { LANGUAGES } from '../../src/languages.js';

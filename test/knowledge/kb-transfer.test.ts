@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { AuditLog } from '../../src/admin/audit-log.js';
-import { StoredKnowledgeFiles } from '../../src/knowledge/knowledge-files.js';
+import type { StoredKnowledgeFiles } from '../../src/knowledge/knowledge-files.js';
 import { KNOWLEDGE_TOPIC, KnowledgeSync, type SyncLog } from '../../src/knowledge/knowledge-sync.js';
 import { readKnowledgeSources, type KnowledgeSource } from '../../src/knowledge/load.js';
 import { openPublishedKnowledge } from '../../src/knowledge/published-knowledge.js';

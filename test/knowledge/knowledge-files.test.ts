@@ -66,11 +66,11 @@ describe.each(implementations)('$name', ({ place }) => {
   it('changes nothing and names the file when one change is based on a stale text; writes and deletes all of them otherwise', async () => {
     const { files, reader } = await place();
     const shipped = await shippedSources();
-    const before = (file: string) => shipped.find((s) => s.file === file)!.text;
+    const shippedText = (file: string) => shipped.find((s) => s.file === file)!.text;
     const changes: KnowledgeFileChange[] = [
-      { file: 'avrr-cost.yaml', before: before('avrr-cost.yaml'), after: `${before('avrr-cost.yaml')}# edited\n` },
-      { file: 'flows/eligibility.yaml', before: before('flows/eligibility.yaml'), after: `${before('flows/eligibility.yaml')}# edited\n` },
-      { file: 'about-iom.yaml', before: before('about-iom.yaml'), after: null },
+      { file: 'avrr-cost.yaml', before: shippedText('avrr-cost.yaml'), after: `${shippedText('avrr-cost.yaml')}# edited\n` },
+      { file: 'flows/eligibility.yaml', before: shippedText('flows/eligibility.yaml'), after: `${shippedText('flows/eligibility.yaml')}# edited\n` },
+      { file: 'about-iom.yaml', before: shippedText('about-iom.yaml'), after: null },
       { file: 'new-entry.yaml', before: '', after: 'id: new-entry\n' },
     ];
 
@@ -83,8 +83,8 @@ describe.each(implementations)('$name', ({ place }) => {
 
     expect(await files.replace(changes)).toEqual([]);
     const other = await reader();
-    expect(await other.read('avrr-cost.yaml')).toBe(`${before('avrr-cost.yaml')}# edited\n`);
-    expect(await textOf(other, 'flows/eligibility.yaml')).toBe(`${before('flows/eligibility.yaml')}# edited\n`);
+    expect(await other.read('avrr-cost.yaml')).toBe(`${shippedText('avrr-cost.yaml')}# edited\n`);
+    expect(await textOf(other, 'flows/eligibility.yaml')).toBe(`${shippedText('flows/eligibility.yaml')}# edited\n`);
     expect(await other.read('about-iom.yaml')).toBe('');
     expect(await textOf(other, 'new-entry.yaml')).toBe('id: new-entry\n');
     expect((await other.list()).map((s) => s.file)).toEqual(

@@ -3,7 +3,7 @@ import { parse, stringify } from 'yaml';
 import { AuditLog } from '../../src/admin/audit-log.js';
 import { KnowledgeEditor } from '../../src/admin/knowledge-editor.js';
 import { outOfScopeText } from '../../src/admin/routes/wording.js';
-import { StoredKnowledgeFiles } from '../../src/knowledge/knowledge-files.js';
+import type { StoredKnowledgeFiles } from '../../src/knowledge/knowledge-files.js';
 import { KnowledgeSync, type SyncLog } from '../../src/knowledge/knowledge-sync.js';
 import type { LiveKnowledge } from '../../src/knowledge/live-knowledge.js';
 import { openPublishedKnowledge } from '../../src/knowledge/published-knowledge.js';

@@ -113,7 +113,11 @@ describe('modules that are handed the table', () => {
     const entry = kb.entries.get('avrr-cost');
     expect(entry).toBeDefined();
     const calls = new Set<Lang>();
-    const index = KeywordIndex.build([entry!], { processTerm: (word, lang) => (calls.add(lang), word.toLowerCase()) });
+    const processTerm = (word: string, lang: Lang) => {
+      calls.add(lang);
+      return word.toLowerCase();
+    };
+    const index = KeywordIndex.build([entry!], { processTerm });
     expect(calls).toEqual(new Set(LANGUAGES));
     // Stemmed, "costs" finds "cost"; unstemmed, a plural matches only itself.
     expect(KeywordIndex.build([entry!]).search('costs', 'en', { approximate: false }).map((h) => h.entryId)).toEqual(['avrr-cost']);

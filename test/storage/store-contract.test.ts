@@ -22,7 +22,10 @@ interface Backend {
   open(): Promise<{ store: Store; again?: () => Promise<Store> }>;
 }
 
-const track = <S extends Store>(store: S): S => (opened.push(store), store);
+const track = <S extends Store>(store: S): S => {
+  opened.push(store);
+  return store;
+};
 
 const backends: Backend[] = [
   {

@@ -29,7 +29,10 @@ export function useStoreBackends(): StoreBackend[] {
     await Promise.all(opened.splice(0).map((s) => s.close()));
     await Promise.all(folders.splice(0).map((f) => rm(f, { recursive: true, force: true })));
   });
-  const keep = (store: Store) => (opened.push(store), store);
+  const keep = (store: Store) => {
+    opened.push(store);
+    return store;
+  };
   return [
     {
       name: 'embedded',

@@ -124,12 +124,16 @@ function blank(data: Uint8Array): boolean {
 /** A multipart form's fields as strings and its one file as bytes, within the size limit. */
 function parseMultipart(request: FastifyRequest, payload: NodeJS.ReadableStream, onFile: (upload: Upload) => void, done: (error: Error | null, body?: unknown) => void): void {
   const tooLarge = () => new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
-  if (Number(request.headers['content-length'] ?? 0) > MAX_UPLOAD + 64 * 1024) return done(tooLarge());
+  if (Number(request.headers['content-length'] ?? 0) > MAX_UPLOAD + 64 * 1024) {
+    done(tooLarge());
+    return;
+  }
   let busboy: InstanceType<typeof Busboy>;
   try {
     busboy = new Busboy({ headers: request.headers as { 'content-type': string }, limits: { fileSize: MAX_UPLOAD, fieldSize: MAX_UPLOAD, files: 1, fields: 10, parts: 12 } });
   } catch (error) {
-    return done(error as Error);
+    done(error as Error);
+    return;
   }
   const fields: Record<string, string> = {};
   let failed = false;

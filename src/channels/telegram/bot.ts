@@ -2,7 +2,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import type { Activity, ActivityHandler } from 'botbuilder';
 import type { FastifyBaseLogger } from 'fastify';
-import { Bot, BotError, GrammyError, HttpError, type Context } from 'grammy';
+import { Bot, type BotError, GrammyError, HttpError, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { isCheckButtonValue } from '../../bot/check-dialog.js';
 import { decodeAction } from '../../bot/actions.js';

@@ -70,7 +70,10 @@ function start(script: HTMLScriptElement): void {
       seen.add(activity.id);
     }
     const fromBot = activity.from?.role === 'bot';
-    if (activity.type === 'typing' && fromBot) return setTyping(true);
+    if (activity.type === 'typing' && fromBot) {
+      setTyping(true);
+      return;
+    }
     if (activity.type !== 'message') return;
     if (!fromBot) {
       // Our own messages are shown when sent. A button press sends its value, not what the
