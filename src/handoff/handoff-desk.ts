@@ -65,11 +65,13 @@ export interface EndedHandoff {
 const refuse = (reason: HandoffRefusal['reason'], claimedBy?: string): HandoffRefusal => (claimedBy ? { ok: false, reason, claimedBy } : { ok: false, reason });
 
 const DAY_MS = 86_400_000;
+const messagePrefix = (id: string) => `message/${id}/`;
+/** Zero-padded, so key order is number order. */
+const messageKey = (id: string, n: number) => `${messagePrefix(id)}${String(n).padStart(8, '0')}`;
 const newId = () => randomBytes(9).toString('base64url');
 
 export class HandoffDesk {
   private readonly docs: Documents<HandoffDocument>;
-  private readonly messages: Documents<HandoffMessage>;
   private readonly outcomes: Documents<HandoffOutcomeRecord>;
   private readonly requests: Counters;
   private readonly reads: TranscriptReads;
@@ -80,7 +82,6 @@ export class HandoffDesk {
     private readonly options: HandoffDeskOptions,
   ) {
     this.docs = store.documents('handoffs');
-    this.messages = store.documents('handoff-messages');
     this.outcomes = store.documents('handoff-outcomes');
     this.requests = store.counters('handoff-requests');
     this.reads = new TranscriptReads(store);
@@ -125,6 +126,7 @@ export class HandoffDesk {
         outsideHours: !opening.open,
         state: 'waiting',
         lastActivityAt: now.toISOString(),
+        messageCount: 0,
         ...(request.chatId !== undefined && this.options.cipher ? { sealedChatId: this.options.cipher.seal(request.chatId, id) } : {}),
       };
       const index: PersonHandoffs = { kind: 'person', open: id, ids: [...(person?.ids ?? []), id] };
@@ -181,10 +183,12 @@ export class HandoffDesk {
   async personWrites(person: string, text: string): Promise<{ handoff: OpenHandoff; message: HandoffMessage; key: string } | undefined> {
     const open = await this.openHandoffOf(person);
     if (!open) return undefined;
-    const message: HandoffMessage = { handoffId: open.id, from: 'person', text, at: this.now().toISOString() };
-    const touched = await this.change(open.id, (h) => ({ ...h, lastActivityAt: message.at }));
-    if (!touched.ok) return undefined;
-    return { handoff: touched.value, message, key: await this.addMessage(message) };
+    const message: HandoffMessage = { kind: 'message', handoffId: open.id, from: 'person', text, at: this.now().toISOString() };
+    const written = await this.change(open.id, (h) => ({ ...h, lastActivityAt: message.at, messageCount: h.messageCount + 1 }), message);
+    if (!written.ok) return undefined;
+    const key = messageKey(open.id, written.value.messageCount);
+    await this.notify({ event: 'message', id: open.id, from: 'person', message: key });
+    return { handoff: written.value, message, key };
   }
 
   /** Claims a waiting conversation: of two counsellors claiming at once, exactly one wins. */
@@ -219,10 +223,16 @@ export class HandoffDesk {
   /** A reply from the counsellor holding the claim; `entryId` when it is an entry's answer inserted. */
   async reply(id: string, counsellor: string, text: string, entryId?: string): Promise<HandoffChange<{ handoff: OpenHandoff; message: HandoffMessage; key: string }>> {
     const at = this.now().toISOString();
-    const result = await this.change(id, (h) => (h.claimedBy === counsellor ? { ...h, firstReplyAt: h.firstReplyAt ?? at, lastActivityAt: at } : refuse('not-yours')));
+    const message: HandoffMessage = { kind: 'message', handoffId: id, from: 'counsellor', text, at, counsellor, ...(entryId ? { entryId } : {}) };
+    const result = await this.change(
+      id,
+      (h) => (h.claimedBy === counsellor ? { ...h, firstReplyAt: h.firstReplyAt ?? at, lastActivityAt: at, messageCount: h.messageCount + 1 } : refuse('not-yours')),
+      message,
+    );
     if (!result.ok) return result;
-    const message: HandoffMessage = { handoffId: id, from: 'counsellor', text, at, counsellor, ...(entryId ? { entryId } : {}) };
-    return { ok: true, value: { handoff: result.value, message, key: await this.addMessage(message) } };
+    const key = messageKey(id, result.value.messageCount);
+    await this.notify({ event: 'message', id, from: 'counsellor', message: key });
+    return { ok: true, value: { handoff: result.value, message, key } };
   }
 
   /** The clear Telegram chat id of an open handoff, to deliver a reply. */
@@ -237,17 +247,18 @@ export class HandoffDesk {
    */
   async transcript(id: string, reader: string): Promise<HandoffMessage[]> {
     await this.reads.record({ at: this.now().toISOString(), who: reader, handoffId: id });
-    return (await this.messages.list({ prefix: `${id}/` })).map((d) => d.value);
+    return (await this.docs.list({ prefix: messagePrefix(id) })).map((d) => d.value as HandoffMessage);
   }
 
   /**
    * The messages after `afterKey` (a key from a notice or an earlier call; absent: all), for
-   * delivering to the person on their own channel. Not a staff read, so not recorded: a
-   * counsellor's view reads through `transcript`.
+   * delivering to the person on their own channel. Keys number a handoff's messages in the
+   * order they were written, whatever the instances' clocks. Not a staff read, so not
+   * recorded: a counsellor's view reads through `transcript`.
    */
   async messagesSince(id: string, afterKey?: string): Promise<{ key: string; message: HandoffMessage }[]> {
-    const docs = await this.messages.list({ prefix: `${id}/`, ...(afterKey !== undefined ? { after: afterKey } : {}) });
-    return docs.map((d) => ({ key: d.key, message: d.value }));
+    const docs = await this.docs.list({ prefix: messagePrefix(id), ...(afterKey !== undefined ? { after: afterKey } : {}) });
+    return docs.map((d) => ({ key: d.key, message: d.value as HandoffMessage }));
   }
 
   /** Who read this handoff's transcript, and when. */
@@ -288,7 +299,7 @@ export class HandoffDesk {
       const ended = await this.close(h.id, 'expired', undefined, (current) => Date.parse(current.lastActivityAt) < cutoff.getTime());
       if (ended.ok) silent.add(h.id);
     }
-    const messages = await this.messages.deleteWrittenBefore(cutoff);
+    const messages = await this.docs.deleteWrittenBefore(cutoff, { prefix: 'message/' });
     const closed = await this.docs.list({ prefix: 'closed/' });
     const expired = closed.filter((d) => d.updatedAt < cutoff || silent.has((d.value as ClosedHandoff).id)).map((d) => d.value as ClosedHandoff);
     const handoffs = await this.docs.delete(expired.map((h) => `closed/${h.id}`));
@@ -316,8 +327,8 @@ export class HandoffDesk {
     const ids = [...new Set([...index.ids, ...(index.open ? [index.open] : [])])];
     await this.docs.delete([key, ...ids.flatMap((id) => [`open/${id}`, `closed/${id}`])]);
     for (const id of ids) {
-      const messages = await this.messages.list({ prefix: `${id}/` });
-      await this.messages.delete(messages.map((m) => m.key));
+      const messages = await this.docs.list({ prefix: messagePrefix(id) });
+      await this.docs.delete(messages.map((m) => m.key));
       await this.notify({ event: 'forgotten', id });
     }
     return ids.length;
@@ -327,8 +338,12 @@ export class HandoffDesk {
     return this.docs.get(`open/${id}`) as Promise<{ value: OpenHandoff; version: string } | undefined>;
   }
 
-  /** Reads an open handoff, applies `update`, and writes it only if nobody wrote in between (else again). */
-  private async change(id: string, update: (h: OpenHandoff) => OpenHandoff | HandoffRefusal): Promise<HandoffChange<OpenHandoff>> {
+  /**
+   * Reads an open handoff, applies `update`, and writes it only if nobody wrote in between (else
+   * again). With `message`, the message is written in the same atomic step under the number
+   * the update gave it, so numbers have no gaps and follow the order of writing.
+   */
+  private async change(id: string, update: (h: OpenHandoff) => OpenHandoff | HandoffRefusal, message?: HandoffMessage): Promise<HandoffChange<OpenHandoff>> {
     for (;;) {
       const doc = await this.openDoc(id);
       if (!doc) return refuse((await this.docs.get(`closed/${id}`)) ? 'ended' : 'missing');
@@ -336,7 +351,9 @@ export class HandoffDesk {
       if ('ok' in next) return next;
       if (next === doc.value) return { ok: true, value: next };
       try {
-        await this.docs.put(`open/${id}`, next, { ifVersion: doc.version, at: this.now() });
+        const changes: DocumentChange<HandoffDocument>[] = [{ key: `open/${id}`, value: next, ifVersion: doc.version }];
+        if (message) changes.push({ key: messageKey(id, next.messageCount), value: message, ifVersion: null });
+        await this.docs.apply(changes, this.now());
         return { ok: true, value: next };
       } catch (error) {
         if (!(error instanceof VersionConflictError)) throw error;
@@ -402,14 +419,6 @@ export class HandoffDesk {
       const chatId = h.sealedChatId && this.options.cipher ? this.options.cipher.open(h.sealedChatId, id) : undefined;
       return { ok: true, value: chatId === undefined ? { handoff: closed } : { handoff: closed, chatId } };
     }
-  }
-
-  /** Stores a message and announces it by its key (no text); returns the key. */
-  private async addMessage(message: HandoffMessage): Promise<string> {
-    const key = `${message.handoffId}/${message.at}/${randomBytes(4).toString('hex')}`;
-    await this.messages.put(key, message, { at: new Date(message.at) });
-    await this.notify({ event: 'message', id: message.handoffId, from: message.from, message: key });
-    return key;
   }
 
   private async notify(notice: HandoffNotice): Promise<void> {

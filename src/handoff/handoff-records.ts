@@ -4,10 +4,11 @@
  * several (a request, an end) is one atomic `apply`:
  * - `open/<id>`: a handoff waiting or claimed (the queue);
  * - `closed/<id>`: an ended one, kept with its transcript until retention (no chat id);
- * - `person/<person>`: which handoffs are a person's, for "one open at a time" and `/forget`.
- * Messages are in `handoff-messages` under `<id>/<time>/<random>`, one document each, so the person
- * and the counsellor never write the same document. What the dashboard keeps after the end has
- * no text and no person: `handoff-outcomes` documents and `handoff-requests` counters.
+ * - `person/<person>`: which handoffs are a person's, for "one open at a time" and `/forget`;
+ * - `message/<id>/<n>`: the transcript, one document a message, numbered by the open handoff's
+ *   `messageCount` in the same atomic write (no gaps, in writing order on any instance's clock).
+ * What the dashboard keeps after the end has no text and no person: `handoff-outcomes` documents
+ * and `handoff-requests` counters.
  */
 
 /** How a counsellor ends a conversation. */
@@ -35,6 +36,8 @@ export interface OpenHandoff {
   readonly firstClaimedAt?: string;
   readonly firstReplyAt?: string;
   readonly lastActivityAt: string;
+  /** Messages so far: the last message's number. */
+  readonly messageCount: number;
   /** A Telegram chat id sealed by `ChatIdCipher` for this handoff; gone when it closes. */
   readonly sealedChatId?: string;
 }
@@ -62,9 +65,10 @@ export interface PersonHandoffs {
   readonly ids: readonly string[];
 }
 
-export type HandoffDocument = OpenHandoff | ClosedHandoff | PersonHandoffs;
+export type HandoffDocument = OpenHandoff | ClosedHandoff | PersonHandoffs | HandoffMessage;
 
 export interface HandoffMessage {
+  readonly kind: 'message';
   readonly handoffId: string;
   readonly from: 'person' | 'counsellor';
   readonly text: string;

@@ -235,7 +235,7 @@ describe.each(useStoreBackends())('live handoff core: $name store', (backend) =>
     expect(await counsellor.get(open.id)).toBeUndefined();
     expect(await person.openHandoffOf('p1')).toBeUndefined();
     expect((await counsellor.queue()).map((h) => h.id)).toEqual([other.id]);
-    const messages = (await a.documents<{ text: string }>('handoff-messages').list()).map((d) => d.value.text);
+    const messages = (await a.documents<{ text: string }>('handoffs').list({ prefix: 'message/' })).map((d) => d.value.text);
     expect(messages).toEqual(['someone else']);
     expect(await counsellor.claim(open.id, 'ana@iom.example')).toEqual({ ok: false, reason: 'missing' });
     expect(await person.forget('p1')).toBe(0);
@@ -254,9 +254,9 @@ describe.each(useStoreBackends())('live handoff core: $name store', (backend) =>
     const notices = await heard.until(7);
     expect(notices).toEqual([
       { event: 'requested', id: handoff.id },
-      { event: 'message', id: handoff.id, from: 'person', message: expect.stringMatching(new RegExp(`^${handoff.id}/`)) },
+      { event: 'message', id: handoff.id, from: 'person', message: expect.stringMatching(new RegExp(`^message/${handoff.id}/`)) },
       { event: 'claimed', id: handoff.id },
-      { event: 'message', id: handoff.id, from: 'counsellor', message: expect.stringMatching(new RegExp(`^${handoff.id}/`)) },
+      { event: 'message', id: handoff.id, from: 'counsellor', message: expect.stringMatching(new RegExp(`^message/${handoff.id}/`)) },
       { event: 'handed-over', id: handoff.id },
       { event: 'ended', id: handoff.id },
       { event: 'forgotten', id: handoff.id },
@@ -278,6 +278,17 @@ describe.each(useStoreBackends())('live handoff core: $name store', (backend) =>
     expect(await person.messagesSince(handoff.id, mine!.key)).toEqual([{ key: notice.message, message: expect.objectContaining({ from: 'counsellor', text: 'أهلاً بك' }) }]);
     expect((await person.messagesSince(handoff.id)).map((m) => m.message.text)).toEqual(['مرحبا', 'أهلاً بك']);
     expect(await person.readsOf(handoff.id)).toEqual([]);
+  });
+
+  it('numbers a handoff\'s messages in the order they were written, even when an instance\'s clock is behind', async () => {
+    const { b, person, clock } = await setUp(backend);
+    const behind = new HandoffDesk(b, { hours, idleMinutes: 30, retentionDays: 30, cipher, now: () => new Date(clock.now.getTime() - minutes(5)) });
+    const { handoff } = await person.request({ person: 'p1', channel: 'webchat', language: 'tr' });
+    const first = await person.personWrites('p1', 'bir');
+    await behind.claim(handoff.id, 'ana@iom.example');
+    await behind.reply(handoff.id, 'ana@iom.example', 'iki');
+    await person.personWrites('p1', 'üç');
+    expect((await person.messagesSince(handoff.id, first!.key)).map((m) => m.message.text)).toEqual(['iki', 'üç']);
   });
 
   it('gives the dashboard handoffs per day and language, median wait to the first reply, share answered and outside-hours requests', async () => {
