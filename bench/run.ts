@@ -20,6 +20,7 @@ import { webhookClosedLoop } from './telegram.js';
 import { benchQuestions, instancesBench, instancesDefaults, instancesReport } from './instances.js';
 import { nlpjsBench, nlpjsDefaults, nlpjsRows } from './nlpjs.js';
 import { storeSizeBench, storeSizeDefaults, storeSizeRows } from './store-size.js';
+import { handoffBench, handoffDefaults, handoffRows } from './handoff.js';
 import { FakeTelegram } from '../test/support/fake-telegram.js';
 import type { Lang } from '../src/languages.js';
 
@@ -40,9 +41,9 @@ const WEBCHAT_CONVERSATIONS = 100;
 const WEBCHAT_MEMORY_SOCKETS = 1000;
 const TELEGRAM_SECONDS = Number(process.env.BENCH_TELEGRAM_SECONDS ?? 5);
 const TELEGRAM_USERS = Number(process.env.BENCH_TELEGRAM_USERS ?? 100);
-/** `npm run bench -- --only keyword,model,engine,nlpjs,store-size,http,webchat,telegram,instances` runs some suites (all by default). */
+/** `npm run bench -- --only keyword,model,engine,nlpjs,store-size,handoff,http,webchat,telegram,instances` runs some suites (all by default). */
 const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
-const suites = new Set((args.only ?? 'keyword,model,engine,nlpjs,store-size,http,webchat,telegram,instances').split(','));
+const suites = new Set((args.only ?? 'keyword,model,engine,nlpjs,store-size,handoff,http,webchat,telegram,instances').split(','));
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 const rows: string[][] = [];
 /** Sentences printed under the table. */
@@ -161,6 +162,13 @@ if (suites.has('store-size')) {
   const result = await storeSizeBench({ ...storeSizeDefaults, progress });
   rows.push(...storeSizeRows(result));
   results['store-size'] = result;
+}
+
+// --- the live handoff's store path: a counsellor's reply to the person's side ------------------
+if (suites.has('handoff')) {
+  const result = await handoffBench({ ...handoffDefaults, progress });
+  rows.push(...handoffRows(result));
+  results.handoff = result;
 }
 
 // --- server processes over loopback HTTP ---------------------------------------------------------
