@@ -8,7 +8,7 @@ import { parseWeeklyHours } from '../src/handoff/opening-hours.js';
 import { EmbeddedStore } from '../src/storage/embedded-store.js';
 import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
 import type { Store } from '../src/storage/store.js';
-import { startPostgresCluster } from '../test/support/postgres.js';
+import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres.js';
 import { percentile } from './support.js';
 
 /**
@@ -61,7 +61,7 @@ export async function handoffBench(options: HandoffBenchOptions): Promise<Handof
     await rm(dir, { recursive: true, force: true });
   }
   let postgres: HandoffBenchResult['postgres'];
-  let cluster;
+  let cluster: PostgresCluster | undefined;
   try {
     cluster = await startPostgresCluster();
   } catch (error) {
