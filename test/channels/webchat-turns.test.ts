@@ -96,6 +96,18 @@ describe.each(useStoreBackends())('web chat turns on the $name store', (backend)
     }
   });
 
+  it('answers and writes its state again after retention deleted the state it remembered', async () => {
+    const { url, webChat, store } = await server();
+    const conversation = await startConversation(url);
+    expect((await postMessage(url, conversation, question)).status).toBe(200);
+    const state = () => store.documents(BOT_STATE_COLLECTION).list({ prefix: 'webchat/' });
+    expect((await state()).length).toBeGreaterThan(0);
+    await webChat.storage.deleteOlderThan(0, new Date(Date.now() + 1000));
+    expect(await state()).toEqual([]);
+    expect((await postMessage(url, conversation, 'and how long does it take?')).status).toBe(200);
+    expect((await state()).map((d) => d.key)).toContain(`webchat/conversations/${conversation.conversationId}/`);
+  });
+
   it('forgets a conversation that never got a message after one token lifetime, and keeps one that did', async () => {
     const { url, webChat, store } = await server();
     const unused = await startConversation(url);

@@ -101,8 +101,12 @@ export class WebChatTurns {
       } catch (error) {
         this.remembered.delete(conversationId);
         conversations.forget(conversationId);
-        if (!shown && error instanceof VersionConflictError && attempt < MAX_ATTEMPTS) continue;
-        throw error;
+        if (!(error instanceof VersionConflictError)) throw error;
+        if (!shown && attempt < MAX_ATTEMPTS) continue;
+        if (!shown) throw error;
+        // Shown already: only retention can have deleted the state meanwhile (no other instance
+        // writes here), so the turn's state is written as it is.
+        versions = await storage.apply(changes.map(({ key, value }) => ({ key, value })));
       }
       this.remember(conversationId, keys, docs, stateChanges, versions);
       await Promise.all([shown ?? pending.committed(versions), state.committed()]);
