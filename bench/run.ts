@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +19,7 @@ import { closedLoop, measureMemory, openConversations } from './webchat.js';
 import { webhookClosedLoop } from './telegram.js';
 import { benchQuestions, instancesBench, instancesDefaults, instancesReport } from './instances.js';
 import { nlpjsBench, nlpjsDefaults, nlpjsRows } from './nlpjs.js';
+import { startupBench } from './startup.js';
 import { storeSizeBench, storeSizeDefaults, storeSizeRows } from './store-size.js';
 import { handoffBench, handoffDefaults, handoffRows } from './handoff.js';
 import { FakeTelegram } from '../test/support/fake-telegram.js';
@@ -41,9 +42,11 @@ const WEBCHAT_CONVERSATIONS = 100;
 const WEBCHAT_MEMORY_SOCKETS = 1000;
 const TELEGRAM_SECONDS = Number(process.env.BENCH_TELEGRAM_SECONDS ?? 5);
 const TELEGRAM_USERS = Number(process.env.BENCH_TELEGRAM_USERS ?? 100);
-/** `npm run bench -- --only keyword,model,engine,nlpjs,store-size,handoff,http,webchat,telegram,instances` runs some suites (all by default). */
+/** Start-up rounds, each one start under tsx and one of the compiled build. */
+const STARTUP_ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 5);
+/** `npm run bench -- --only keyword,model,engine,nlpjs,store-size,handoff,startup,http,webchat,telegram,instances` runs some suites (all by default). */
 const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
-const suites = new Set((args.only ?? 'keyword,model,engine,nlpjs,store-size,handoff,http,webchat,telegram,instances').split(','));
+const suites = new Set((args.only ?? 'keyword,model,engine,nlpjs,store-size,handoff,startup,http,webchat,telegram,instances').split(','));
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 const rows: string[][] = [];
 /** Sentences printed under the table. */
@@ -182,6 +185,7 @@ async function load(url: string) {
 const dataDir = await mkdtemp(path.join(tmpdir(), 'rahnama-bench-'));
 const serverEnv = { LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000000', MODEL_DOWNLOAD: 'false', DATA_DIR: dataDir };
 try {
+  if (suites.has('startup')) await startupSuite();
   if (suites.has('http')) await httpSuite();
   if (suites.has('webchat')) await webchatSuite();
   if (suites.has('telegram')) await telegramSuite();
@@ -190,18 +194,17 @@ try {
   await rm(dataDir, { recursive: true, force: true });
 }
 
+async function startupSuite() {
+  progress('start-up: tsx and the compiled build, alternating');
+  const startup = await startupBench(serverEnv, STARTUP_ROUNDS, progress);
+  rows.push(['start-up to ready, keyword mode: npm start before (tsx src/main.ts)', `median ${startup.tsx.medianMs.toFixed(0)} ms`, `runs ${startup.tsx.runsMs.map((ms) => ms.toFixed(0)).join(' ')}`, '']);
+  rows.push(['start-up to ready, keyword mode: npm start now (dist/main.js)', `median ${startup.compiled.medianMs.toFixed(0)} ms`, `runs ${startup.compiled.runsMs.map((ms) => ms.toFixed(0)).join(' ')}`, `${startup.ratio.toFixed(2)}x of tsx`]);
+  results.startup = startup;
+  results.startupMs = startup.compiled.medianMs;
+}
+
 async function httpSuite() {
-  progress('start-up and HTTP');
-  const startups: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const s = await startProcess('src/main.ts', serverEnv);
-    startups.push(s.readyMs);
-    progress(`started in ${s.readyMs.toFixed(0)} ms`);
-    await s.stop();
-  }
-  startups.sort((a, b) => a - b);
-  rows.push(['start-up to ready (process spawn to listening, keyword mode)', `median ${startups[1]?.toFixed(0)} ms`, '', '']);
-  results.startupMs = startups[1];
+  progress('HTTP');
 
   // Both servers up at once, measured in alternation: the machine's load drifts (2 shared
   // cores), so each round compares the two under the same conditions; medians over rounds.
@@ -334,5 +337,7 @@ async function instancesSuite() {
 console.log(formatTable(rows));
 if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
 await mkdir(path.join(ROOT, 'bench'), { recursive: true });
-await writeFile(path.join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+// Merged into the figures already there: a run of some suites (--only) keeps the others' figures.
+const previous = JSON.parse(await readFile(path.join(ROOT, 'bench/results.json'), 'utf8').catch(() => '{}')) as Record<string, unknown>;
+await writeFile(path.join(ROOT, 'bench/results.json'), `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);
 console.log('\nwritten: bench/results.json');

@@ -28,7 +28,7 @@ export interface StartOptions {
 }
 
 /**
- * Starts `script` (`src/main.ts`, `bench/bare-server.ts`) with `env` and resolves once `/readyz`
+ * Starts `script` (`src/main.ts`, `bench/bare-server.ts`, `scripts/start.mjs`) with `env` and resolves once `/readyz`
  * answers at all: ready means answering (on the bare server, any route).
  */
 export async function startProcess(script: string, env: Record<string, string>, { port, logFile }: StartOptions = {}): Promise<BenchProcess> {
@@ -36,7 +36,8 @@ export async function startProcess(script: string, env: Record<string, string>, 
   const url = `http://127.0.0.1:${listenOn}`;
   const log = logFile ? await open(logFile, 'a') : undefined;
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  // TypeScript through tsx; JavaScript (the compiled build, scripts/start.mjs) as it runs in production.
+  const child = spawn(process.execPath, script.endsWith('.ts') ? ['--import', 'tsx', script] : [script], {
     cwd: ROOT, env: { ...process.env, PORT: String(listenOn), HOST: '127.0.0.1', ...env }, stdio: log ? ['ignore', log.fd, log.fd] : ['ignore', 'ignore', 'inherit'],
   });
   // The child has its own copy of the descriptor.
