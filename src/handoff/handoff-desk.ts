@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { VersionConflictError, type Counters, type DocumentChange, type Documents, type Store } from '../storage/store.js';
-import type { ChatIdCipher } from './chat-id-cipher.js';
+import type { Config } from '../config.js';
+import { chatIdCipher, type ChatIdCipher } from './chat-id-cipher.js';
 import {
   HANDOFF_TOPIC,
   type ClosedHandoff,
@@ -86,6 +87,12 @@ export class HandoffDesk {
     this.requests = store.counters('handoff-requests');
     this.reads = new TranscriptReads(store);
     this.now = options.now ?? (() => new Date());
+  }
+
+  /** The desk the configuration describes (`config.handoff`): without `HANDOFF_KEY`, no Telegram chat ids. */
+  static fromConfig(store: Store, config: Config['handoff']): HandoffDesk {
+    const cipher = chatIdCipher(config.key);
+    return new HandoffDesk(store, { hours: config.hours, idleMinutes: config.idleMinutes, retentionDays: config.retentionDays, ...(cipher ? { cipher } : {}) });
   }
 
   /** Whether Telegram chat ids can be kept (`HANDOFF_KEY` set): without, handoff on Telegram is off. */
