@@ -270,12 +270,12 @@ async function webchatSuite() {
   progress('web chat: memory per conversation and per open WebSocket (in a process of its own, --expose-gc)');
   const memory = await measureMemory(ROOT, { ...serverEnv, LOG_LEVEL: 'silent', DATA_DIR: path.join(dataDir, 'webchat-memory'), DIRECTLINE_SECRET: 'm'.repeat(40) }, WEBCHAT_MEMORY_SOCKETS);
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-  rows.push([`memory per conversation (heap after GC, ${memory.conversations} started: welcome + user state; no socket)`, kb(memory.perConversation.heapBytes), `external ${kb(memory.perConversation.externalBytes)}`, '']);
+  rows.push([`memory per conversation (heap after GC, ${memory.conversations} started: the welcome, which writes no state; no socket)`, kb(memory.perConversation.heapBytes), `external ${kb(memory.perConversation.externalBytes)}`, '']);
   rows.push([`memory per open WebSocket (server heap after GC, ${memory.sockets} sockets)`, kb(memory.perSocket.heapBytes), `external ${kb(memory.perSocket.externalBytes)}`, '']);
   results.webchatMemory = {
     ...memory,
     includes: 'perConversation: server JS heap after forced GC for conversations started through inject (token, start): '
-      + 'the stored welcome activities, the ConversationStore entry and the user state kept by the JSON file storage; '
+      + 'the welcome activities and the conversation\'s entry in the in-memory log (a welcome writes no bot state); '
       + 'the token verifier cache is full before measuring, so not counted. perSocket: server heap for WebSockets opened from '
       + 'another process on already started conversations, welcome backlog sent; kernel socket buffers are not in these figures.',
   };
