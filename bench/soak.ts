@@ -57,7 +57,7 @@ const DATABASE_DOWN_MS = Math.max(3, SECONDS * 0.1) * 1000;
 /**
  * How long Telegram users go on resending after the load: an update claimed by an instance that
  * died (or lost its database mid-turn) is refused as in hand elsewhere until its claim's 60 s
- * lease runs out (src/channels/telegram/update-log.ts).
+ * lease runs out (src/channels/common/handled-updates.ts).
  */
 const DRAIN_SECONDS = 90;
 /** A refused web chat message is sent again after this, as a person would (no busy loop on a dead server). */

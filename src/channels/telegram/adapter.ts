@@ -26,7 +26,7 @@ const REPLY_TARGET = Symbol('telegram reply target');
  * and what the bot sends becomes Telegram messages (Telegram HTML, cut at 4,096 characters, the
  * buttons as an inline keyboard under the last part) or a "typing…" chat action.
  *
- * The core only ever sees hashed ids (user-key.ts); the real chat id lives in the turn's state.
+ * The core only ever sees keyed ids (common/keyed-ids.ts); the real chat id lives in the turn's state.
  */
 export class TelegramAdapter extends BotAdapter {
   constructor(private readonly api: Api) {
