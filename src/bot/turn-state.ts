@@ -41,7 +41,8 @@ export class TurnState {
   /** `items`: what was stored under `keys` (botbuilder's form: each item's eTag is its version). */
   constructor(readonly keys: StateKeys, items: StoreItems) {
     const scope = (key: string) => {
-      const { eTag, ...value } = (items[key] ?? {}) as StateBag & { eTag?: string };
+      // A copy: the handlers change it in place, and what was read (or remembered) must not change with it.
+      const { eTag, ...value } = structuredClone(items[key] ?? {}) as StateBag & { eTag?: string };
       return { bag: value, read: { json: JSON.stringify(stored(value)), version: items[key] ? eTag : undefined } };
     };
     const conversation = scope(keys.conversation);
