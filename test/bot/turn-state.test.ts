@@ -36,7 +36,7 @@ describe('a turn\'s state', () => {
     const items = { [keys.user]: { profile: { lang: 'en' }, eTag: 'v1' } };
     const state = new TurnState(keys, items);
     (state.bag('user').profile as { lang: string }).lang = 'uk';
-    expect(items[keys.user].profile.lang).toBe('en');
+    expect(items[keys.user]?.profile.lang).toBe('en');
   });
 
   it('runs what waited for the write once, after it', async () => {
