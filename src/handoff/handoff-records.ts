@@ -17,8 +17,8 @@ export type HandoffOutcome = (typeof HANDOFF_OUTCOMES)[number];
 /** How a handoff ended: by a counsellor, or by itself (idle, or past retention while open). */
 export type HandoffEnding = HandoffOutcome | 'idle' | 'expired';
 
-export interface OpenHandoff {
-  readonly kind: 'open';
+/** What a handoff is, open or closed: who asked, where, in which language, and when. */
+interface HandoffRequest {
   readonly id: string;
   /** The person's pseudonymous id, as the bot keys their state (and `/forget` names them). */
   readonly person: string;
@@ -31,6 +31,10 @@ export interface OpenHandoff {
   readonly requestedAt: string;
   /** Requested outside the opening hours: a message a counsellor answers later. */
   readonly outsideHours: boolean;
+}
+
+export interface OpenHandoff extends HandoffRequest {
+  readonly kind: 'open';
   readonly state: 'waiting' | 'claimed';
   readonly claimedBy?: string;
   readonly firstClaimedAt?: string;
@@ -42,15 +46,8 @@ export interface OpenHandoff {
   readonly sealedChatId?: string;
 }
 
-export interface ClosedHandoff {
+export interface ClosedHandoff extends HandoffRequest {
   readonly kind: 'closed';
-  readonly id: string;
-  readonly person: string;
-  readonly channel: string;
-  readonly language: string;
-  readonly recentEntryIds: readonly string[];
-  readonly requestedAt: string;
-  readonly outsideHours: boolean;
   readonly endedAt: string;
   readonly ending: HandoffEnding;
   /** The counsellor who ended it; absent when it ended by itself. */
