@@ -135,7 +135,12 @@ export async function openConversations(url: string, count: number) {
  * Every conversation in a closed loop for `seconds`: a question from its own list (one
  * language per conversation, as a person keeps theirs), wait for the answer, next question.
  */
-export async function closedLoop(conversations: readonly BenchConversation[], questions: (i: number) => readonly string[], seconds: number) {
+/**
+ * Each conversation asks, waits for the answer, and asks again: with `thinkMs` 0 at once (the
+ * server's capacity; latency is then conversations ÷ throughput, by Little's law), otherwise after
+ * reading and typing for `thinkMs` on average (uniformly 0.5–1.5 times it), as people do.
+ */
+export async function closedLoop(conversations: readonly BenchConversation[], questions: (i: number) => readonly string[], seconds: number, thinkMs = 0) {
   const answerTimes: number[] = [];
   const postTimes: number[] = [];
   const errors = new Map<string, number>();
@@ -143,6 +148,8 @@ export async function closedLoop(conversations: readonly BenchConversation[], qu
   const end = start + seconds * 1000;
   await Promise.all(conversations.map(async (conversation, i) => {
     const list = questions(i);
+    // At people's pace, conversations do not all ask at the same instant: each starts within one pause.
+    if (thinkMs > 0) await new Promise((resolve) => setTimeout(resolve, thinkMs * Math.random()));
     for (let k = i; performance.now() < end && !conversation.closed; k++) {
       try {
         const { answerMs, postMs } = await conversation.ask(list[k % list.length] ?? 'hello');
@@ -152,6 +159,7 @@ export async function closedLoop(conversations: readonly BenchConversation[], qu
         const message = (error as Error).message;
         errors.set(message, (errors.get(message) ?? 0) + 1);
       }
+      if (thinkMs > 0) await new Promise((resolve) => setTimeout(resolve, thinkMs * (0.5 + Math.random())));
     }
   }));
   // Turns started before the end finish after it: rate over the time until the last one did.
