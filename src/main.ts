@@ -96,6 +96,15 @@ main().catch((error: unknown) => {
   const redact = secretRedactor(secretValues());
   if (error instanceof StoreInUseError) console.error(`rahnama: ${error.message}. One server per DATA_DIR; several instances share a database (DATABASE_URL).`);
   else if (error instanceof RahnamaError) console.error(redact(`rahnama: ${error.message}`));
-  else console.error(redact(inspect(error)));
+  else if (isListenRefused(error)) {
+    const why = error.code === 'EADDRINUSE' ? 'another process is listening there' : 'this user may not listen there';
+    console.error(`rahnama: cannot listen on ${error.address}:${error.port}: ${why}. Stop it, or set PORT (and HOST) to another address.`);
+  } else console.error(redact(inspect(error)));
   process.exit(1);
 });
+
+/** The error `listen` fails with when the port is taken or not allowed (below 1024 without the right). */
+function isListenRefused(error: unknown): error is NodeJS.ErrnoException & { address: string; port: number } {
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  return syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES');
+}

@@ -1,4 +1,5 @@
 import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KNOWLEDGE_DIR } from '../support/paths.js';
@@ -54,6 +55,21 @@ describe('the server process', () => {
     const { code, output } = await failingStart({ KNOWLEDGE_DIR: knowledge });
     expect(code).toBe(1);
     expect(output).toContain('new-entry.yaml › languages: is missing');
+  });
+
+  it('says which address is taken when another process listens on its port, without a stack trace', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const dir = await tempDir();
+      const { code, output } = await failingStart({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: path.join(dir, 'data'), MODEL_DOWNLOAD: 'false' });
+      expect(code).toBe(1);
+      expect(output).toContain(`rahnama: cannot listen on 127.0.0.1:${port}: another process is listening there`);
+      expect(output).not.toMatch(/^\s+at /m);
+    } finally {
+      blocker.close();
+    }
   });
 
   it('refuses to start on a bad variable and names it', async () => {
