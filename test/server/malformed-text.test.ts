@@ -1,12 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createWebChat } from '../../src/channels/webchat/setup.js';
-import { buildApp } from '../../src/server/app.js';
-import { openStore } from '../../src/storage/open-store.js';
-import type { Store } from '../../src/storage/store.js';
-import { shipped, testConfig } from '../support/engine.js';
+import { describe, expect, it } from 'vitest';
 import { usePostgresDatabase } from '../support/postgres.js';
-import { useTempDir } from '../support/temp-dir.js';
+import { useWebChatServer } from '../support/webchat-server.js';
 
 /*
  * NUL and unpaired UTF-16 surrogates: no one types them, PostgreSQL refuses both (a 500 that
@@ -14,26 +8,14 @@ import { useTempDir } from '../support/temp-dir.js';
  * any string. Every public route refuses them at validation, before the bot or the store.
  */
 
-const tempDir = useTempDir();
-let app: FastifyInstance | undefined;
-let store: Store | undefined;
-afterEach(async () => {
-  await app?.close();
-  await store?.close();
-  app = undefined;
-  store = undefined;
-});
+const serve = useWebChatServer();
 
 /** The real server on the given store, with its log lines kept (as JSON, at every level). */
 async function start(database: 'embedded' | 'postgres') {
-  const env: Record<string, string> = { DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'n'.repeat(40) };
+  const env: Record<string, string> = { DIRECTLINE_SECRET: 'n'.repeat(40) };
   if (database === 'postgres') env.DATABASE_URL = await usePostgresDatabase();
-  const config = testConfig(env);
-  const served = await shipped();
-  store = await openStore(config);
-  const webChat = await createWebChat(config, served, store);
   const logs: { level: number; msg?: string; err?: { stack?: string } }[] = [];
-  app = await buildApp({ config, ...served, webChat, store, logger: { level: 'trace', stream: { write: (line: string) => void logs.push(JSON.parse(line)) } } });
+  const { app } = await serve(env, { logger: { level: 'trace', stream: { write: (line: string) => void logs.push(JSON.parse(line)) } } });
   const generated = (await app.inject({ method: 'POST', url: '/v3/directline/tokens/generate' })).json();
   const started = (await app.inject({ method: 'POST', url: '/v3/directline/conversations', headers: { authorization: `Bearer ${generated.token}` } })).json();
   return { app, logs, conversationId: started.conversationId as string, token: started.token as string, userId: started.user.id as string };

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { afterEach } from 'vitest';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { buildApp } from '../../src/server/app.js';
@@ -22,13 +22,14 @@ export function useWebChatServer() {
     app = undefined;
     store = undefined;
   });
-  return async (env: Record<string, string> = {}) => {
+  /** `logger`: pino options (a test that reads the log lines passes its own stream); none by default. */
+  return async (env: Record<string, string> = {}, { logger = false }: { logger?: FastifyServerOptions['logger'] } = {}) => {
     const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'w'.repeat(40), ...env });
     const served = await shipped();
     const { engine, knowledge } = served;
     store = await openStore(config);
     const webChat = await createWebChat(config, served, store);
-    app = await buildApp({ config, engine, knowledge, webChat, store, widgetDir: WIDGET_DIR, logger: false });
+    app = await buildApp({ config, engine, knowledge, webChat, store, widgetDir: WIDGET_DIR, logger });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     return { app, url, webChat, engine, knowledge, locales: engine.locales };
   };
