@@ -1,13 +1,19 @@
+import { isLang, LANGUAGES, type Lang } from '../languages.js';
 import { VersionConflictError, type Documents, type Store } from '../storage/store.js';
 import { hashPassword, OWASP_SCRYPT_COST, passwordProblem, verifyPassword, type ScryptCost } from './passwords.js';
 
-export type StaffRole = 'admin' | 'editor';
-export const STAFF_ROLES: readonly StaffRole[] = ['admin', 'editor'];
+/** `counsellor`: answers people in live conversations (the handoff queue), which editors do not see. */
+export type StaffRole = 'admin' | 'editor' | 'counsellor';
+export const STAFF_ROLES: readonly StaffRole[] = ['admin', 'editor', 'counsellor'];
+/** The roles that see the handoff queue and its conversations. */
+export const HANDOFF_ROLES: readonly StaffRole[] = ['admin', 'counsellor'];
 
 /** A staff account: what the console needs to sign someone in, and nothing more. */
 export interface StaffAccount {
   readonly email: string;
   readonly role: StaffRole;
+  /** The languages this staff member speaks (a counsellor's, for the queue and glosses); absent: none given. */
+  readonly languages?: readonly Lang[];
   readonly passwordHash: string;
   readonly createdAt: string;
   failedSignIns: number;
@@ -53,19 +59,33 @@ export class AccountStore {
     return (await this.records.get(normaliseEmail(email)))?.value;
   }
 
-  async create(input: { email: string; role: StaffRole; password: string }, now = new Date()): Promise<void> {
+  async create(input: { email: string; role: StaffRole; password: string; languages?: readonly string[] }, now = new Date()): Promise<void> {
     const email = normaliseEmail(input.email);
     if (!EMAIL.test(email)) throw new AccountError(`"${input.email}" is not an e-mail address`);
     if (!STAFF_ROLES.includes(input.role)) throw new AccountError(`role must be one of ${STAFF_ROLES.join(', ')}`);
+    const languages = checkLanguages(input.languages ?? []);
     const problem = passwordProblem(input.password);
     if (problem) throw new AccountError(`the password ${problem}`);
-    const account = { email, role: input.role, passwordHash: await hashPassword(input.password, this.passwordCost), createdAt: now.toISOString(), failedSignIns: 0 };
+    const account: StaffAccount = {
+      email,
+      role: input.role,
+      ...(languages.length > 0 ? { languages } : {}),
+      passwordHash: await hashPassword(input.password, this.passwordCost),
+      createdAt: now.toISOString(),
+      failedSignIns: 0,
+    };
     try {
       await this.records.put(email, account, { ifVersion: null });
     } catch (error) {
       if (error instanceof VersionConflictError) throw new AccountError(`an account for ${email} already exists`);
       throw error;
     }
+  }
+
+  /** Changes the languages a staff member speaks; false: no such account. */
+  async setLanguages(email: string, languages: readonly string[]): Promise<boolean> {
+    const checked = checkLanguages(languages);
+    return (await this.update(normaliseEmail(email), ({ languages: _old, ...account }) => (checked.length > 0 ? { ...account, languages: checked } : account))) !== undefined;
   }
 
   /**
@@ -127,6 +147,13 @@ export class AccountStore {
     });
     return result;
   }
+}
+
+/** Known language codes, each once, in the order given; anything else is refused by name. */
+function checkLanguages(languages: readonly string[]): Lang[] {
+  const unknown = languages.filter((code) => !isLang(code));
+  if (unknown.length > 0) throw new AccountError(`unknown language ${unknown.join(', ')}: use codes from ${LANGUAGES.join(' ')}`);
+  return [...new Set(languages as readonly Lang[])];
 }
 
 const isLocked = (account: StaffAccount, now: Date) => account.lockedUntil !== undefined && account.lockedUntil > now.toISOString();

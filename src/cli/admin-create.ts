@@ -3,20 +3,22 @@ import { inspect, parseArgs } from 'node:util';
 import { AccountError, AccountStore, STAFF_ROLES, type StaffRole } from '../admin/account-store.js';
 import { loadConfig, secretValues } from '../config.js';
 import { RahnamaError } from '../errors.js';
+import { isLang, LANGUAGES } from '../languages.js';
 import { secretRedactor } from '../redact.js';
 import { embeddedStoreDir, openStore } from '../storage/open-store.js';
 import { claimStoreFolder, StoreInUseError, type OwnerLock } from '../storage/owner-lock.js';
 
 /**
- * `npm run admin:create -- --email EMAIL [--role admin|editor]`: creates a staff account. The
- * password comes from ADMIN_PASSWORD when set (automation), otherwise it is asked for twice,
- * without echo on a terminal.
+ * `npm run admin:create -- --email EMAIL [--role admin|editor|counsellor] [--languages ar,fa]`:
+ * creates a staff account, with the languages its holder speaks (a counsellor's). The password
+ * comes from ADMIN_PASSWORD when set (automation), otherwise it is asked for twice, without echo
+ * on a terminal.
  *
  * On the embedded store it runs only while no server does: the server keeps the accounts in
  * memory and writes them whole, so an account added beside it would be lost at its next write.
  * On PostgreSQL every write is its own transaction, and it runs beside the servers.
  */
-const { values } = parseArgs({ options: { email: { type: 'string' }, role: { type: 'string', default: 'admin' } } });
+const { values } = parseArgs({ options: { email: { type: 'string' }, role: { type: 'string', default: 'admin' }, languages: { type: 'string', default: '' } } });
 const fail = (message: string): never => {
   console.error(`rahnama: ${secretRedactor(secretValues())(message)}`);
   process.exit(1);
@@ -28,8 +30,11 @@ const config = (() => {
     return error instanceof RahnamaError ? fail(error.message) : fail(String(error));
   }
 })();
-if (!values.email) fail('--email is required: npm run admin:create -- --email you@example.org [--role admin|editor]');
+if (!values.email) fail('--email is required: npm run admin:create -- --email you@example.org [--role admin|editor|counsellor] [--languages ar,fa]');
 if (!STAFF_ROLES.includes(values.role as StaffRole)) fail(`--role must be one of ${STAFF_ROLES.join(', ')}`);
+const languages = values.languages!.split(',').map((code) => code.trim()).filter(Boolean);
+const unknownLanguages = languages.filter((code) => !isLang(code));
+if (unknownLanguages.length > 0) fail(`--languages: unknown ${unknownLanguages.join(', ')}; use codes from ${LANGUAGES.join(',')}`);
 
 /** The embedded store's folder, made this process's until it exits; refused while a server runs on it. */
 async function ownEmbeddedStore(): Promise<OwnerLock | undefined> {
@@ -75,12 +80,12 @@ const password = config.admin.password || (await askPassword());
 try {
   const store = await openStore(config);
   try {
-    await new AccountStore(store).create({ email: values.email!, role: values.role as StaffRole, password });
+    await new AccountStore(store).create({ email: values.email!, role: values.role as StaffRole, password, languages });
   } finally {
     await store.close();
     await ownership?.release();
   }
-  console.log(`created ${values.role} account ${values.email!.trim().toLowerCase()}; sign in at /admin/login`);
+  console.log(`created ${values.role} account ${values.email!.trim().toLowerCase()}${languages.length > 0 ? ` speaking ${languages.join(', ')}` : ''}; sign in at /admin/login`);
 } catch (error) {
   // Redacted in `fail`: a database error may quote its address.
   fail(error instanceof AccountError ? error.message : inspect(error));

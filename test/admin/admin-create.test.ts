@@ -22,14 +22,16 @@ function adminCreate(args: string[], env: Record<string, string>, input = ''): P
 }
 
 describe('npm run admin:create', () => {
-  it('creates the first admin from ADMIN_PASSWORD, or from a password asked twice, and never stores it in clear', async () => {
+  it('creates the first admin from ADMIN_PASSWORD, or from a password asked twice, and a counsellor with their languages, and never stores a password in clear', async () => {
     const dir = await tempDir();
     const first = await adminCreate(['--email', 'Boss@Example.org'], { DATA_DIR: dir, ADMIN_PASSWORD: 'a long staff password' });
     expect(first).toMatchObject({ code: 0, output: expect.stringContaining('created admin account boss@example.org') });
     const asked = await adminCreate(['--email', 'ed@example.org', '--role', 'editor'], { DATA_DIR: dir, ADMIN_PASSWORD: '' }, 'another long password\nanother long password\n');
     expect(asked.code).toBe(0);
+    const counsellor = await adminCreate(['--email', 'sara@example.org', '--role', 'counsellor', '--languages', 'ar, fa'], { DATA_DIR: dir, ADMIN_PASSWORD: 'a long staff password' });
+    expect(counsellor).toMatchObject({ code: 0, output: expect.stringContaining('created counsellor account sara@example.org speaking ar, fa') });
     const accounts = await new AccountStore(await embeddedStoreOf(dir)).accounts();
-    expect(accounts.map((a) => `${a.email} ${a.role}`)).toEqual(['boss@example.org admin', 'ed@example.org editor']);
+    expect(accounts.map((a) => `${a.email} ${a.role} ${a.languages?.join(',') ?? '-'}`)).toEqual(['boss@example.org admin -', 'ed@example.org editor -', 'sara@example.org counsellor ar,fa']);
     const file = await readFile(path.join(dir, 'store', 'staff-accounts.json'), 'utf8');
     expect(file).not.toMatch(/long staff password|another long password/);
   });
@@ -39,7 +41,8 @@ describe('npm run admin:create', () => {
     const env = { DATA_DIR: dir, ADMIN_PASSWORD: '' };
     expect(await adminCreate(['--email', 'a@example.org'], env, 'a long staff password\nsomething else\n')).toMatchObject({ code: 1, output: expect.stringContaining('the two passwords differ') });
     expect(await adminCreate(['--email', 'a@example.org'], { ...env, ADMIN_PASSWORD: 'short' })).toMatchObject({ code: 1, output: expect.stringContaining('at least 12 characters') });
-    expect(await adminCreate(['--email', 'a@example.org', '--role', 'owner'], env)).toMatchObject({ code: 1, output: expect.stringContaining('--role must be one of admin, editor') });
+    expect(await adminCreate(['--email', 'a@example.org', '--role', 'owner'], env)).toMatchObject({ code: 1, output: expect.stringContaining('--role must be one of admin, editor, counsellor') });
+    expect(await adminCreate(['--email', 'c@example.org', '--role', 'counsellor', '--languages', 'ar,xx'], env)).toMatchObject({ code: 1, output: expect.stringContaining('--languages: unknown xx') });
     await adminCreate(['--email', 'a@example.org'], { ...env, ADMIN_PASSWORD: 'a long staff password' });
     expect(await adminCreate(['--email', 'A@example.org'], { ...env, ADMIN_PASSWORD: 'a long staff password' })).toMatchObject({ code: 1, output: expect.stringContaining('already exists') });
   });
