@@ -84,6 +84,7 @@ export const ENV_VARIABLES = {
   LOG_LEVEL: variable(oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'info', 'pino log level. Message text is only logged at `debug` and below, never with user identifiers.'),
   DATA_DIR: variable(text(/\S/, 'must not be empty'), './data', 'Folder for what the server writes at run time: the embedded store (`DATA_DIR/store/`, when `DATABASE_URL` is empty), generated secrets and the embedding cache.'),
   DATABASE_URL: secret(text(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// connection address'), 'PostgreSQL connection address (`postgres://user:password@host:5432/rahnama`). Set: all state and the published knowledge base live in that database, and several instances can share it. Empty: the embedded store under `DATA_DIR` (one instance).', maskAddressPassword),
+  CACHE_DIR: variable(text(), '', 'Folder of the engine\'s built state (the validated knowledge and the trained question model), each file named by a hash of what it was built from, so a start on unchanged knowledge skips validating and training. Empty: `DATA_DIR/cache/`. Deleting it is safe: the next start rebuilds it.'),
   MODELS_DIR: variable(text(/\S/, 'must not be empty'), './models', 'Folder holding embedding models, as `<MODELS_DIR>/<model id>/`.'),
   KNOWLEDGE_DIR: variable(text(/\S/, 'must not be empty'), './knowledge', 'Folder of the knowledge base YAML files and `contacts.yaml`.'),
   WIDGET_DIR: variable(text(/\S/, 'must not be empty'), './dist/widget', 'Folder of the built web chat widget (`npm run build:widget`; `npm start` rebuilds it when its sources changed).'),
@@ -148,6 +149,8 @@ export interface Config {
   /** Empty: the embedded store under DATA_DIR. */
   readonly databaseUrl: string;
   readonly modelsDir: string;
+  /** Where the engine's built state is cached (CACHE_DIR, else DATA_DIR/cache). */
+  readonly cacheDir: string;
   readonly knowledgeDir: string;
   readonly localesDir: string;
   readonly widgetDir: string;
@@ -237,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dataDir: dir(v.DATA_DIR),
     databaseUrl: v.DATABASE_URL,
     modelsDir: dir(v.MODELS_DIR),
+    cacheDir: v.CACHE_DIR ? dir(v.CACHE_DIR) : path.join(dir(v.DATA_DIR), 'cache'),
     knowledgeDir: dir(v.KNOWLEDGE_DIR),
     localesDir: dir(v.LOCALES_DIR),
     widgetDir: dir(v.WIDGET_DIR),
