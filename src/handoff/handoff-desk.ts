@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { VersionConflictError, type Counters, type DocumentChange, type Documents, type Store } from '../storage/store.js';
 import type { Config } from '../config.js';
 import { chatIdCipher, type ChatIdCipher } from './chat-id-cipher.js';
+import { CounsellorPresence } from './counsellor-presence.js';
 import {
   HANDOFF_TOPIC,
   type ClosedHandoff,
@@ -34,9 +35,35 @@ export interface HandoffDeskOptions {
   readonly retentionDays: number;
   /** Needed to keep a Telegram chat id; absent: requests with a chat id are refused. */
   readonly cipher?: ChatIdCipher;
+  /** Who is online: within the hours but with nobody online, a request is treated as outside them. Absent: the hours alone decide. */
+  readonly presence?: CounsellorPresence;
   /** The clock (tests); default the real one. */
   readonly now?: () => Date;
 }
+
+/** Whether a request now reaches a counsellor live: the opening hours, and (closed) whether only because nobody is online. */
+export type Availability = OpeningState & { readonly nobodyOnline?: boolean };
+
+/**
+ * What to hand to a person's channel (`takeDelivery`): counsellor messages not delivered yet
+ * and, once it closed, how it ended. Taken by one instance only.
+ */
+export interface HandoffDelivery {
+  readonly id: string;
+  readonly person: string;
+  readonly channel: string;
+  readonly language: string;
+  /** The clear Telegram chat id, if the handoff had one. */
+  readonly chatId?: string;
+  /** The channel's conversation (web chat), if it had one. */
+  readonly conversation?: string;
+  readonly messages: readonly HandoffMessage[];
+  /** Set when the handoff has closed: the person is told, and the bot takes over again. */
+  readonly ended?: HandoffEnding;
+}
+
+/** Told of every handoff this desk closes (a counsellor's end, idle, retention), at once and only here. */
+export type EndedListener = (ended: EndedHandoff) => void;
 
 export interface HandoffRequest {
   readonly person: string;
@@ -45,6 +72,8 @@ export interface HandoffRequest {
   readonly recentEntryIds?: readonly string[];
   /** The clear Telegram chat id, for a later reply; sealed before it is stored. */
   readonly chatId?: string;
+  /** The channel's conversation to write replies to (the web chat's). */
+  readonly conversation?: string;
 }
 
 /** Why a change was not made. */
@@ -61,6 +90,10 @@ export type HandoffChange<T> = { readonly ok: true; readonly value: T } | Handof
 export interface EndedHandoff {
   readonly handoff: ClosedHandoff;
   readonly chatId?: string;
+  /** The channel's conversation it was open in (web chat), which the store no longer keeps either. */
+  readonly conversation?: string;
+  /** Counsellor messages the person's channel had not been handed yet (`takeDelivery`): delivered with the end. */
+  readonly undelivered: readonly HandoffMessage[];
 }
 
 const refuse = (reason: HandoffRefusal['reason'], claimedBy?: string): HandoffRefusal => (claimedBy ? { ok: false, reason, claimedBy } : { ok: false, reason });
@@ -77,6 +110,7 @@ export class HandoffDesk {
   private readonly requests: Counters;
   private readonly reads: TranscriptReads;
   private readonly now: () => Date;
+  private readonly endedListeners = new Set<EndedListener>();
 
   constructor(
     private readonly store: Store,
@@ -92,7 +126,25 @@ export class HandoffDesk {
   /** The desk the configuration describes (`config.handoff`): without `HANDOFF_KEY`, no Telegram chat ids. */
   static fromConfig(store: Store, config: Config['handoff']): HandoffDesk {
     const cipher = chatIdCipher(config.key);
-    return new HandoffDesk(store, { hours: config.hours, idleMinutes: config.idleMinutes, retentionDays: config.retentionDays, ...(cipher ? { cipher } : {}) });
+    return new HandoffDesk(store, { hours: config.hours, idleMinutes: config.idleMinutes, retentionDays: config.retentionDays, presence: new CounsellorPresence(store), ...(cipher ? { cipher } : {}) });
+  }
+
+  /** The time zone of the opening hours, to say the next opening in. */
+  get timeZone(): string {
+    return this.options.hours.timeZone;
+  }
+
+  /** Days a transcript is kept (`HANDOFF_RETENTION_DAYS`), to tell the person before they confirm. */
+  get retentionDays(): number {
+    return this.options.retentionDays;
+  }
+
+  /** Whether a request now reaches a counsellor live: within the hours and (with presence) someone online. */
+  async availability(at = this.now()): Promise<Availability> {
+    const opening = this.opening(at);
+    if (!opening.open || !this.options.presence) return opening;
+    if ((await this.options.presence.online()).length > 0) return opening;
+    return { open: false, opensAt: undefined, nobodyOnline: true };
   }
 
   /** Whether Telegram chat ids can be kept (`HANDOFF_KEY` set): without, handoff on Telegram is off. */
@@ -109,11 +161,11 @@ export class HandoffDesk {
    * Puts a person who confirmed into the queue. A person has one open handoff at a time: asking
    * again returns the open one (`created: false`).
    */
-  async request(request: HandoffRequest): Promise<{ handoff: OpenHandoff; created: boolean; opening: OpeningState }> {
+  async request(request: HandoffRequest): Promise<{ handoff: OpenHandoff; created: boolean; opening: Availability }> {
     if (request.chatId !== undefined && !this.options.cipher) throw new Error('HANDOFF_KEY is not set: a Telegram chat id cannot be kept, so handoff on Telegram is off');
     for (;;) {
       const now = this.now();
-      const opening = this.opening(now);
+      const opening = await this.availability(now);
       const personKey = `person/${request.person}`;
       const personDoc = await this.docs.get(personKey);
       const person = personDoc?.value as PersonHandoffs | undefined;
@@ -135,6 +187,7 @@ export class HandoffDesk {
         lastActivityAt: now.toISOString(),
         messageCount: 0,
         ...(request.chatId !== undefined && this.options.cipher ? { sealedChatId: this.options.cipher.seal(request.chatId, id) } : {}),
+        ...(request.conversation !== undefined ? { conversation: request.conversation } : {}),
       };
       const index: PersonHandoffs = { kind: 'person', open: id, ids: [...(person?.ids ?? []), id] };
       try {
@@ -176,7 +229,7 @@ export class HandoffDesk {
   async queue(): Promise<QueueItem[]> {
     const open = (await this.docs.list({ prefix: 'open/' })).map((d) => d.value as OpenHandoff);
     open.sort((a, b) => (a.state === b.state ? a.requestedAt.localeCompare(b.requestedAt) : a.state === 'waiting' ? -1 : 1));
-    return open.map(({ kind: _kind, person: _person, sealedChatId: _chatId, ...item }) => item);
+    return open.map(({ kind: _kind, person: _person, sealedChatId: _chatId, conversation: _conversation, deliveredUpTo: _delivered, ...item }) => item);
   }
 
   /** The handoff's place among those waiting (1: next), or undefined once claimed or closed. */
@@ -266,6 +319,63 @@ export class HandoffDesk {
   async messagesSince(id: string, afterKey?: string): Promise<{ key: string; message: HandoffMessage }[]> {
     const docs = await this.docs.list({ prefix: messagePrefix(id), ...(afterKey !== undefined ? { after: afterKey } : {}) });
     return docs.map((d) => ({ key: d.key, message: d.value as HandoffMessage }));
+  }
+
+  /**
+   * The counsellor messages of an open handoff not yet handed to the person's channel: taken by
+   * one caller only (a conditional write moves `deliveredUpTo`), so with every instance
+   * listening to the notices each message is delivered once. Undefined: nothing to deliver, or
+   * another caller took it (or the handoff closed: its closing delivers the rest, see
+   * `onEnded`). Taken before it is delivered: an instance that stops in between loses it, never
+   * repeats it.
+   */
+  async takeDelivery(id: string): Promise<HandoffDelivery | undefined> {
+    for (;;) {
+      const open = await this.openDoc(id);
+      if (!open) return undefined;
+      const h = open.value;
+      const since = await this.messagesSince(id, h.deliveredUpTo);
+      const messages = since.filter((m) => m.message.from === 'counsellor').map((m) => m.message);
+      if (messages.length === 0) return undefined;
+      try {
+        await this.docs.apply([{ key: `open/${id}`, value: { ...h, deliveredUpTo: since.at(-1)!.key }, ifVersion: open.version }], this.now());
+      } catch (error) {
+        if (error instanceof VersionConflictError) continue; // a message came, another instance took these, or it closed: look again
+        throw error;
+      }
+      const chatId = h.sealedChatId && this.options.cipher ? this.options.cipher.open(h.sealedChatId, id) : undefined;
+      return {
+        id,
+        person: h.person,
+        channel: h.channel,
+        language: h.language,
+        messages,
+        ...(chatId !== undefined ? { chatId } : {}),
+        ...(h.conversation !== undefined ? { conversation: h.conversation } : {}),
+      };
+    }
+  }
+
+  /** Open handoffs with counsellor messages their person's channel may not have had (after a missed notice). */
+  async undelivered(): Promise<string[]> {
+    const open = (await this.docs.list({ prefix: 'open/' })).map((d) => d.value as OpenHandoff);
+    return open.filter((h) => h.firstReplyAt !== undefined && (h.deliveredUpTo === undefined || h.deliveredUpTo < messageKey(h.id, h.messageCount))).map((h) => h.id);
+  }
+
+  /**
+   * Calls `listener` with each handoff this desk closes, right after it closed, with its chat id
+   * and the counsellor messages not delivered yet: the one instance that closed it tells the
+   * person, so the chat id need not outlive the handoff in the store. (A desk on another
+   * instance tells its own listeners.) Returns a function that stops it.
+   */
+  onEnded(listener: EndedListener): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+
+  /** The person's one-tap "was this helpful?" after a handoff: counted per day, nothing about who. */
+  async countFeedback(helpful: boolean, language: string): Promise<void> {
+    await this.requests.add(localTime(this.now(), this.options.hours.timeZone).date, { [helpful ? 'helpful' : 'not-helpful']: 1, [`${helpful ? 'helpful' : 'not-helpful'}:${language}`]: 1 });
   }
 
   /** Who read this handoff's transcript, and when. */
@@ -424,7 +534,11 @@ export class HandoffDesk {
       await this.outcomes.put(`${record.day}/${id}`, record, { at: now });
       await this.notify({ event: 'ended', id });
       const chatId = h.sealedChatId && this.options.cipher ? this.options.cipher.open(h.sealedChatId, id) : undefined;
-      return { ok: true, value: chatId === undefined ? { handoff: closed } : { handoff: closed, chatId } };
+      // What the person's channel had not been handed: read after the close, which the last take's write came before.
+      const undelivered = (await this.messagesSince(id, h.deliveredUpTo)).map((m) => m.message).filter((m) => m.from === 'counsellor');
+      const ended: EndedHandoff = { handoff: closed, undelivered, ...(chatId !== undefined ? { chatId } : {}), ...(h.conversation !== undefined ? { conversation: h.conversation } : {}) };
+      for (const listener of this.endedListeners) listener(ended);
+      return { ok: true, value: ended };
     }
   }
 

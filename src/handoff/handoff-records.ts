@@ -44,6 +44,10 @@ export interface OpenHandoff extends HandoffRequest {
   readonly messageCount: number;
   /** A Telegram chat id sealed by `ChatIdCipher` for this handoff; gone when it closes. */
   readonly sealedChatId?: string;
+  /** The channel's conversation to write to (the web chat's Direct Line conversation id); gone when it closes. */
+  readonly conversation?: string;
+  /** The key of the last message handed to the person's channel (`takeDelivery`): each is delivered once. */
+  readonly deliveredUpTo?: string;
 }
 
 export interface ClosedHandoff extends HandoffRequest {
@@ -90,8 +94,8 @@ export interface HandoffOutcomeRecord {
   readonly handlingSeconds: number | null;
 }
 
-/** The queue as the console shows it: no person id, no chat id, no text. */
-export type QueueItem = Omit<OpenHandoff, 'kind' | 'person' | 'sealedChatId'>;
+/** The queue as the console shows it: no person id, no chat id or conversation, no text. */
+export type QueueItem = Omit<OpenHandoff, 'kind' | 'person' | 'sealedChatId' | 'conversation' | 'deliveredUpTo'>;
 
 /** The broadcast topic of handoff notices. */
 export const HANDOFF_TOPIC = 'handoff';
