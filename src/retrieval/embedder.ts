@@ -283,6 +283,28 @@ function toDownloadProgress(info: ProgressInfo): DownloadProgress | undefined {
   }
 }
 
+/** How long the host may take to answer the first request before the download is given up. */
+const HOST_PROBE_TIMEOUT_MS = 15_000;
+
+/**
+ * Rejects when the model's host does not answer at all (no network, a firewall, a wrong
+ * MODEL_REMOTE_HOST). Asked with a plain fetch first, so that a server that cannot download never
+ * loads transformers.js and ONNX Runtime (about 45 MB of memory) only to find that out. Any HTTP
+ * answer counts: what it means for the model is for transformers.js to say.
+ */
+async function assertHostAnswers(host: string, modelId: string): Promise<void> {
+  const url = new URL(`${modelId}/resolve/main/config.json`, host.endsWith('/') ? host : `${host}/`);
+  try {
+    const response = await fetch(url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(HOST_PROBE_TIMEOUT_MS) });
+    await response.body?.cancel();
+  } catch (error) {
+    throw new RahnamaError(
+      'RAHNAMA_MODEL_DOWNLOAD_FAILED', [`Could not download embedding model "${modelId}": ${url.host} does not answer (${errorMessage((error as { cause?: unknown }).cause ?? error)})`],
+      { cause: error },
+    );
+  }
+}
+
 /**
  * Downloads the model into modelsDir from the Hub (allowRemoteModels true,
  * cache_dir = modelsDir), reporting progress; rejects on network failure.
@@ -301,9 +323,11 @@ export async function downloadModel(
       }
     : undefined;
   const downloadOptions = { cache_dir: modelsDir, dtype: options.dtype, progress_callback };
+  const host = options.remoteHost ?? DEFAULT_REMOTE_HOST;
+  await assertHostAnswers(host, options.modelId);
 
   await withTransformersEnv(
-    { modelsDir, allowRemote: true, ...(options.remoteHost ? { remoteHost: options.remoteHost } : {}) },
+    { modelsDir, allowRemote: true, remoteHost: host },
     async () => {
       let model: PreTrainedModel | undefined;
       try {
