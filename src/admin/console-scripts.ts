@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 
 /** The console's browser scripts, by the name they are served under (`/admin/<name>.js`), and their source beside this file. */
-const SCRIPTS = { 'entry-editor': 'browser/entry-editor' } as const;
+const SCRIPTS = { 'entry-editor': 'browser/entry-editor', 'handoff-live': 'browser/handoff-live' } as const;
 export type ConsoleScript = keyof typeof SCRIPTS;
 
 /** Where a script is served. */

@@ -1,7 +1,8 @@
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import type { CheckOutcomeCount, DailyCount, EntryCount, FeedbackCount, InsightsStore } from '../storage/insights-store.js';
 import { horizontalBarChart, legend, lineChart, PALETTE, stackedBarChart, type Series } from './charts.js';
-import { html } from './html.js';
+import type { HandoffFigures } from '../handoff/handoff-figures.js';
+import { html, type SafeHtml } from './html.js';
 import { page, scrollBox, type PageContext } from './pages.js';
 
 /** The periods the dashboard offers, in days up to today (UTC). */
@@ -98,7 +99,14 @@ export function summarize(insights: DashboardInsights, period: number, now = new
 const percent = (lang: string, part: number, whole: number) =>
   whole === 0 ? '–' : new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 1 }).format(part / whole);
 
-export function dashboardPage(context: PageContext, summary: DashboardSummary, period: DashboardPeriod, entryOf: (id: string) => KnowledgeEntry | undefined): string {
+export function dashboardPage(
+  context: PageContext,
+  summary: DashboardSummary,
+  period: DashboardPeriod,
+  entryOf: (id: string) => KnowledgeEntry | undefined,
+  /** Live conversations with counsellors over the same days; absent: handoff is off. */
+  handoff?: HandoffFigures,
+): string {
   const { t, lang } = context;
   const d = (key: string, options?: Record<string, unknown>) => t(lang, `dashboard.${key}`, options);
   const { totals, days } = summary;
@@ -168,5 +176,37 @@ export function dashboardPage(context: PageContext, summary: DashboardSummary, p
     <thead><tr><th scope="col">${d('flow')}</th><th scope="col">${d('outcome')}</th><th scope="col">${d('count')}</th></tr></thead>
     <tbody>${summary.checkOutcomes.map((o) => html`<tr><td>${o.flow}</td><td>${o.outcome}</td><td>${o.count}</td></tr>`)}</tbody>
   </table>`)}
-</section>`);
+</section>
+${handoff ? handoffSection(context, handoff) : ''}`);
+}
+
+/** Waits as the dashboard says them: minutes under two hours, hours after. */
+function duration(t: PageContext['t'], lang: PageContext['lang'], seconds: number | undefined): string {
+  if (seconds === undefined) return '–';
+  return seconds < 7200 ? t(lang, 'dashboard.handoff.minutes', { count: Math.round(seconds / 60) }) : t(lang, 'dashboard.handoff.hours', { count: Math.round(seconds / 3600) });
+}
+
+/** Handoffs per day and language, the median wait to a counsellor's first reply, the share answered, outside-hours requests. */
+function handoffSection(context: PageContext, figures: HandoffFigures): SafeHtml {
+  const { t, lang } = context;
+  const d = (key: string, options?: Record<string, unknown>) => t(lang, `dashboard.handoff.${key}`, options);
+  const languages = [...new Set(figures.days.flatMap((day) => Object.keys(day.byLanguage)))].sort();
+  const ended = Object.values(figures.endings).reduce((a, b) => a + (b ?? 0), 0);
+  return html`<section class="card" id="handoff">
+  <h2>${d('heading')}</h2>
+  ${scrollBox(d('heading'), html`<table class="totals"><tbody>
+    <tr><th scope="row">${d('requests')}</th><td>${figures.requests}</td></tr>
+    <tr><th scope="row">${d('outsideHours')}</th><td>${figures.outsideHours}</td></tr>
+    <tr><th scope="row">${d('medianWait')}</th><td>${duration(t, lang, figures.medianWaitSeconds)}</td></tr>
+    <tr><th scope="row">${d('medianWaitOutside')}</th><td>${duration(t, lang, figures.medianWaitSecondsOutsideHours)}</td></tr>
+    <tr><th scope="row">${d('answeredShare')}</th><td>${figures.answeredShare === undefined ? '–' : percent(lang, figures.answeredShare, 1)} (${figures.endings.answered ?? 0} / ${ended})</td></tr>
+    ${(['referred', 'return-requested', 'idle', 'expired'] as const).map((e) => html`<tr><th scope="row">${t(lang, `handoff.outcome.${e}`)}</th><td>${figures.endings[e] ?? 0}</td></tr>`)}
+  </tbody></table>`)}
+  ${figures.days.length === 0 ? html`<p>${t(lang, 'dashboard.none')}</p>` : scrollBox(d('perDay'), html`<table class="handoff-days">
+    <caption>${d('perDay')}</caption>
+    <thead><tr><th scope="col">${t(lang, 'dashboard.day')}</th>${languages.map((code) => html`<th scope="col">${code}</th>`)}<th scope="col">${d('requests')}</th><th scope="col">${d('outsideHours')}</th></tr></thead>
+    <tbody>${figures.days.map((day) => html`<tr><th scope="row">${day.day}</th>${languages.map((code) => html`<td>${day.byLanguage[code] ?? 0}</td>`)}<td>${day.requests}</td><td>${day.outsideHours}</td></tr>`)}</tbody>
+  </table>`)}
+  <p>${d('privacy')}</p>
+</section>`;
 }

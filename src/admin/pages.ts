@@ -115,12 +115,19 @@ export function signInPage(context: PageContext, csrfToken: string, error?: 'inv
 </form>`);
 }
 
-export function homePage(context: PageContext & { session: { email: string; csrfToken: string } }, role: string, counts: { entries: number; unanswered: number; feedback: number }): string {
+export function homePage(
+  context: PageContext & { session: { email: string; csrfToken: string } },
+  role: string,
+  counts: { entries: number; unanswered: number; feedback: number },
+  /** `queue`: the live conversations are on and this staff member may see them. */
+  links: { queue?: boolean } = {},
+): string {
   const { t, lang, session } = context;
   return page(context, t(lang, 'home.heading'), html`
 <section class="card">
   <h2>${t(lang, 'home.heading')}</h2>
   <p>${t(lang, 'home.signedInAs', { email: session.email, role })}</p>
+  ${links.queue ? html`<p><a href="/admin/handoff">${t(lang, 'handoff.open')}</a></p>` : ''}
   <p><a href="/admin/entries">${t(lang, 'home.openEntries')}</a></p>
   <p><a href="/admin/transfer">${t(lang, 'transfer.open')}</a></p>
   <p><a href="/admin/glossary">${t(lang, 'home.openGlossary')}</a></p>

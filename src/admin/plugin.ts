@@ -4,14 +4,16 @@ import formbody from '@fastify/formbody';
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { RahnamaError } from '../errors.js';
-import type { AccountStore } from './account-store.js';
+import { HANDOFF_ROLES, type AccountStore, type StaffAccount } from './account-store.js';
 import { consoleLanguage, loadConsoleStrings } from './admin-i18n.js';
 import { CONSOLE_CSS, homePage, signInPage, type PageContext } from './pages.js';
 import type { ConsoleKit } from './console-kit.js';
+import type { ConsoleHandoff } from './handoff-console.js';
 import type { InboxState } from './inbox-state.js';
 import type { PendingImports } from './pending-imports.js';
 import dashboardRoutes, { type DashboardRoutesOptions } from './routes/dashboard.js';
 import entryRoutes, { type EntryRoutesOptions } from './routes/entries.js';
+import handoffRoutes from './routes/handoff.js';
 import inboxRoutes, { type InboxRoutesOptions } from './routes/inbox.js';
 import transferRoutes from './routes/transfer.js';
 import wordingRoutes from './routes/wording.js';
@@ -38,12 +40,16 @@ export interface AdminConsoleOptions {
   knowledge: EntryRoutesOptions['knowledge'];
   /** Spreadsheet dry runs awaiting apply. */
   pendingImports: PendingImports;
+  /** Live conversations with counsellors (see `createAdminConsole`); absent: no queue, no handoff figures. */
+  handoff?: ConsoleHandoff;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in staff member's session (every console route but sign-in has one). */
     staffSession?: StaffSession;
+    /** The signed-in staff member's account (role, languages), read with the session. */
+    staffAccount?: StaffAccount;
   }
 }
 
@@ -88,12 +94,14 @@ const adminConsole: FastifyPluginAsync<AdminConsoleOptions> = async (app, opts) 
     const raw = request.cookies[SESSION_COOKIE];
     const unsigned = raw ? request.unsignCookie(raw) : undefined;
     const session = unsigned?.valid && unsigned.value ? await opts.sessions.get(unsigned.value) : undefined;
+    const account = session && (await opts.accounts.find(session.email));
     // A deleted account's sessions end with it.
-    if (!session || !(await opts.accounts.find(session.email))) {
+    if (!session || !account) {
       if (request.method === 'GET') return reply.redirect('/admin/login', 303);
       throw new RahnamaError('RAHNAMA_ADMIN_SIGN_IN_REQUIRED');
     }
     request.staffSession = session;
+    request.staffAccount = account;
   });
   // Before validation: a request without the token learns nothing about the route's schema.
   app.addHook('preValidation', async (request) => {
@@ -150,15 +158,17 @@ const adminConsole: FastifyPluginAsync<AdminConsoleOptions> = async (app, opts) 
   await app.register(entryRoutes, { kit, knowledge: opts.knowledge });
   await app.register(transferRoutes, { kit, knowledge: opts.knowledge, pending: opts.pendingImports });
   await app.register(wordingRoutes, { kit, knowledge: opts.knowledge });
-  await app.register(dashboardRoutes, { kit, insights: opts.insights, entries: opts.knowledge.entries });
+  await app.register(dashboardRoutes, { kit, insights: opts.insights, entries: opts.knowledge.entries, ...(opts.handoff ? { handoffFigures: opts.handoff.figures } : {}) });
   await app.register(inboxRoutes, { kit, insights: opts.insights, inbox: opts.inbox, knowledge: opts.knowledge });
+  if (opts.handoff) await app.register(handoffRoutes, { kit, handoff: opts.handoff, accounts: opts.accounts, knowledge: opts.knowledge });
 
   // `/admin/` is where people type the console's address: the overview, keeping any `?lang=`.
   app.get('/admin/', async (request, reply) => reply.redirect(`/admin${request.url.slice('/admin/'.length)}`, 301));
   app.get('/admin', async (request, reply) => {
     const session = request.staffSession!;
-    const [account, counts] = await Promise.all([opts.accounts.find(session.email), opts.counts()]);
-    return sendPage(reply, 200, homePage({ ...context(request), session }, account?.role ?? '', counts));
+    const role = request.staffAccount?.role;
+    const counts = await opts.counts();
+    return sendPage(reply, 200, homePage({ ...context(request), session }, role ?? '', counts, { queue: opts.handoff !== undefined && role !== undefined && HANDOFF_ROLES.includes(role) }));
   });
 };
 

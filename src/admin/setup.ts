@@ -1,4 +1,8 @@
 import type { Config } from '../config.js';
+import { CounsellorPresence } from '../handoff/counsellor-presence.js';
+import type { HandoffDesk } from '../handoff/handoff-desk.js';
+import { handoffFigures } from '../handoff/handoff-figures.js';
+import type { Lang } from '../languages.js';
 import { DirectoryKnowledgeFiles, type KnowledgeFiles } from '../knowledge/knowledge-files.js';
 import type { LoadedEngine } from '../retrieval/load-engine.js';
 import { loadGeneratedSecret } from '../storage/generated-secret.js';
@@ -21,6 +25,11 @@ export async function createAdminConsole(
   store: Store,
   /** Where publishing writes, and how the other instances hear of it; default: KNOWLEDGE_DIR, one instance. */
   publishing: { files: KnowledgeFiles; announce?: (files: readonly string[]) => Promise<void> } = { files: new DirectoryKnowledgeFiles(config.knowledgeDir) },
+  /**
+   * Live conversations: the desk the channels use (`HandoffDesk.fromConfig` on the same store),
+   * whose `onEnded` listeners tell the person when a counsellor ends one. Absent: no queue.
+   */
+  live: { handoff?: HandoffDesk } = {},
 ): Promise<AdminConsoleOptions> {
   const sessionSeconds = config.admin.sessionHours * 3600;
   const cookieSecret = config.admin.sessionSecret || (await loadGeneratedSecret(store, config.dataDir, 'admin-session-secret'));
@@ -30,7 +39,15 @@ export async function createAdminConsole(
   const inbox = new InboxState(store);
   /** How long a clean spreadsheet dry run can be applied. */
   const pendingImports = new PendingImports(store, 30 * 60_000);
+  const handoff = live.handoff && {
+    desk: live.handoff,
+    presence: new CounsellorPresence(store),
+    broadcast: store.broadcast,
+    figures: (range: { from?: string; to?: string }) => handoffFigures(store, range),
+    answerOf: (entryId: string, lang: Lang) => engine.answerEntry(entryId, lang)?.answer,
+  };
   return {
+    ...(handoff ? { handoff } : {}),
     accounts,
     sessions,
     insights,

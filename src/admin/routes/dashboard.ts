@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { KnowledgeEntry } from '../../knowledge/schema.js';
 import type { ConsoleKit } from '../console-kit.js';
 import type { InsightsStore } from '../../storage/insights-store.js';
+import type { ConsoleHandoff } from '../handoff-console.js';
 import { DASHBOARD_PERIODS, dashboardPage, readDashboardInsights, summarize, type DashboardPeriod } from '../dashboard-page.js';
 
 export interface DashboardRoutesOptions {
@@ -10,6 +11,8 @@ export interface DashboardRoutesOptions {
   insights: Pick<InsightsStore, 'dailyCounts' | 'entryCounts' | 'feedbackCounts' | 'checkOutcomes'>;
   /** The entries as served, for the top entries' questions. */
   entries: () => Iterable<KnowledgeEntry>;
+  /** Live conversations' figures for the same days; absent: handoff is off, no section. */
+  handoffFigures?: ConsoleHandoff['figures'];
 }
 
 /** The dashboard: conversations, questions, rates and feedback over the last 7, 30 or 90 days. */
@@ -30,7 +33,8 @@ const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async (app, 
       const entries = new Map<string, KnowledgeEntry>();
       for (const entry of opts.entries()) entries.set(entry.id, entry);
       const summary = summarize(await readDashboardInsights(opts.insights), period);
-      return kit.sendPage(reply, 200, dashboardPage(kit.context(request), summary, period, (id) => entries.get(id)));
+      const handoff = opts.handoffFigures && (await opts.handoffFigures({ from: summary.days[0], to: summary.days.at(-1) }));
+      return kit.sendPage(reply, 200, dashboardPage(kit.context(request), summary, period, (id) => entries.get(id), handoff));
     },
   );
 };
