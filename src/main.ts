@@ -6,6 +6,7 @@ import { ensureWidget } from './channels/webchat/widget-build.js';
 import { inspect } from 'node:util';
 import { loadConfig, secretValues } from './config.js';
 import { RahnamaError } from './errors.js';
+import { HandoffDesk } from './handoff/handoff-desk.js';
 import { KnowledgeSync } from './knowledge/knowledge-sync.js';
 import { openPublishedKnowledge } from './knowledge/published-knowledge.js';
 import { loadAnswerEngine } from './retrieval/load-engine.js';
@@ -28,7 +29,9 @@ async function main(): Promise<void> {
   // The knowledge in service (publishing changes it) and the engine, which follows it.
   const served = await loadAnswerEngine(config, published.sources);
   const { engine, knowledge } = served;
-  const webChat = await createWebChat(config, served, store);
+  // Live handoff ("talk to a person"): one desk for the bot, the channels and the console.
+  const desk = HandoffDesk.fromConfig(store, config.handoff);
+  const webChat = await createWebChat(config, served, store, desk);
   // A source checkout rebuilds a changed widget here; an image has it built already.
   const widgetBuilt = await ensureWidget(config.widgetDir);
   // Several instances: each puts the others' published edits into service (see KnowledgeSync).
@@ -65,9 +68,23 @@ async function main(): Promise<void> {
       expire('state of idle conversations and users', () => webChat.storage.deleteOlderThan(config.retentionDays)),
       expire('handled marks of expired inbox questions', () => admin.inbox.deleteOlderThan(config.retentionDays)),
       expire('records of handled channel updates', () => channels.deleteExpired()),
+      expire('live-conversation transcripts and ended handoffs', async () => {
+        const { messages, handoffs } = await desk.deleteExpired();
+        return messages + handoffs;
+      }),
     ]);
   void deleteExpired();
   setInterval(deleteExpired, 6 * 60 * 60 * 1000).unref();
+  // Live handoff: claimed conversations silent for HANDOFF_IDLE_MINUTES end (the people are told
+  // by this instance, which closed them), and replies a lost notice left undelivered go out.
+  const handoffTick = () => {
+    desk.endIdle().then(
+      (ended) => ended.length > 0 && app.log.info({ ended: ended.length }, 'ended idle live conversations'),
+      (error: unknown) => app.log.warn({ err: (error as Error).message }, 'ending idle live conversations failed'),
+    );
+    void webChat.delivery?.catchUp();
+  };
+  setInterval(handoffTick, 60 * 1000).unref();
 
   const shutdown = (signal: string) => {
     app.log.info({ signal }, 'shutting down');

@@ -7,6 +7,10 @@ export type ButtonAction =
   | { readonly kind: 'entry'; readonly entryId: string }
   | { readonly kind: 'feedback'; readonly helpful: boolean; readonly entryId: string }
   | { readonly kind: 'person' }
+  /** "Yes, connect me" / "No, thanks" after "talk to a person" said what will happen. */
+  | { readonly kind: 'person-confirm'; readonly confirmed: boolean }
+  /** The one-tap "was this helpful?" after a conversation with a counsellor. */
+  | { readonly kind: 'person-feedback'; readonly helpful: boolean }
   | { readonly kind: 'help' }
   | { readonly kind: 'language-menu' };
 
@@ -22,6 +26,8 @@ export function encodeAction(action: ButtonAction): string {
     case 'entry': return `entry:${action.entryId}`;
     case 'feedback': return `fb:${action.helpful ? 'up' : 'down'}:${action.entryId}`;
     case 'person': return 'person';
+    case 'person-confirm': return `person:${action.confirmed ? 'yes' : 'no'}`;
+    case 'person-feedback': return `pfb:${action.helpful ? 'up' : 'down'}`;
     case 'help': return 'help';
     case 'language-menu': return 'lang';
   }
@@ -34,6 +40,8 @@ export function decodeAction(value: string): ButtonAction | undefined {
   if (kind === 'entry' && a) return { kind: 'entry', entryId: a };
   if (kind === 'fb' && (a === 'up' || a === 'down') && b) return { kind: 'feedback', helpful: a === 'up', entryId: b };
   if (kind === 'person' && a === undefined) return { kind: 'person' };
+  if (kind === 'person' && (a === 'yes' || a === 'no') && b === undefined) return { kind: 'person-confirm', confirmed: a === 'yes' };
+  if (kind === 'pfb' && (a === 'up' || a === 'down') && b === undefined) return { kind: 'person-feedback', helpful: a === 'up' };
   if (kind === 'help' && a === undefined) return { kind: 'help' };
   return undefined;
 }

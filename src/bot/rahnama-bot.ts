@@ -13,12 +13,13 @@ import type { AnswerEngine, AskResult } from '../retrieval/engine.js';
 import type { InsightsStore } from '../storage/insights-store.js';
 import { decodeAction, encodeAction, type ButtonAction, type CommandAction } from './actions.js';
 import { CheckDialog } from './check-dialog.js';
+import { PersonHandoffStep, type HandoffMark, type PersonHandoff } from './person-handoff.js';
 import type { CheckState } from './guided-check.js';
 import { stateKeys, TURN_STATE, TurnProperty, turnStateOf, type TurnStateStore } from './turn-state.js';
 import { isTypedCommand } from './typed-words.js';
 
 /** What the bot keeps about a user: small on purpose (no message text, no identity). */
-export interface UserProfile {
+export interface UserProfile extends HandoffMark {
   lang?: Lang;
   /** The user chose `lang` (a button or /language): replies stay in it. Otherwise it is the conversation's language so far. */
   langChosen?: boolean;
@@ -47,6 +48,8 @@ export interface RahnamaBotDeps {
   state: TurnStateStore;
   /** Where unanswered questions and feedback go, anonymously, for staff. */
   insights: InsightsStore;
+  /** Live handoff to a counsellor; absent, "talk to a person" shows the contact details. */
+  handoff?: PersonHandoff;
 }
 
 const PRIVACY_ENTRY = 'bot-privacy';
@@ -72,6 +75,8 @@ export class RahnamaBot extends ActivityHandler {
   private readonly conversation: StatePropertyAccessor<ConversationData>;
   /** Guided checks ("Can I get help to return?"), composed in rather than inherited. */
   private readonly checks: CheckDialog;
+  /** "Talk to a person" with a live counsellor, when the desk is there. */
+  private readonly person: PersonHandoffStep | undefined;
 
   constructor(private readonly deps: RahnamaBotDeps) {
     super();
@@ -90,6 +95,8 @@ export class RahnamaBot extends ActivityHandler {
       personButton: (lang) => this.button(this.t(lang, 'bot.buttonTalkToPerson'), { kind: 'person' }),
     });
 
+    this.person = deps.handoff && new PersonHandoffStep({ handoff: deps.handoff, engine: deps.engine, locales: deps.locales, reply: (context, result) => this.reply(context, result) });
+
     this.onMembersAdded(async (context, next) => {
       const joined = (context.activity.membersAdded ?? []).some((m) => m.id !== context.activity.recipient.id);
       if (joined) await this.welcome(context, await this.languageOf(context));
@@ -100,7 +107,14 @@ export class RahnamaBot extends ActivityHandler {
       const text = (context.activity.text ?? '').trim();
       const lang = await this.languageOf(context);
       const action = decodeAction(text) ?? this.typedCommand(text, lang);
-      if (action?.kind === 'lang' || action?.kind === 'language-menu') {
+      // With a counsellor: the bot is quiet (danger words aside); /forget still deletes everything.
+      const profile = await this.profile.get(context, {});
+      const quiet = this.person && action?.kind !== 'forget' && (await this.person.isOpen(context, profile))
+        ? await this.person.whileOpen(context, text, action, lang, profile.lang ?? undefined, profile.langChosen === true)
+        : undefined;
+      if (quiet === 'handled') {
+        // Said to the counsellor (or where they stand): nothing else.
+      } else if (action?.kind === 'lang' || action?.kind === 'language-menu') {
         // A change of language mid-check: the check goes on, in the new language.
         await this.act(context, action);
         if (action.kind === 'lang' && isLang(action.lang)) await this.checks.reask(context, action.lang);
@@ -190,7 +204,10 @@ export class RahnamaBot extends ActivityHandler {
   private async forget(context: TurnContext): Promise<void> {
     const lang = await this.languageOf(context);
     turnStateOf(context).forget();
-    await context.sendActivity({ ...MessageFactory.text(this.t(lang, 'bot.forgotten')), locale: lang });
+    // A conversation with a counsellor (open or ended) and its transcript go at once.
+    const handoffs = (await this.person?.forget(context)) ?? false;
+    const text = handoffs ? `${this.t(lang, 'bot.forgotten')}\n\n${this.t(lang, 'handoff.forgotten')}` : this.t(lang, 'bot.forgotten');
+    await context.sendActivity({ ...MessageFactory.text(text), locale: lang });
   }
 
   private async onButton(context: TurnContext, action: ButtonAction): Promise<void> {
@@ -211,10 +228,20 @@ export class RahnamaBot extends ActivityHandler {
         ], `${this.t(lang, 'bot.capabilities')}\n\n${this.t(lang, 'bot.help')}`));
         return;
       case 'person': {
+        if (this.person) return this.person.offer(context, lang);
         const result = this.deps.engine.answerEntry('contact-iom', lang);
         await context.sendActivity(MessageFactory.text(result?.answer ?? this.t(lang, 'answer.contactMissing')));
         return;
       }
+      case 'person-confirm': {
+        if (!this.person) return this.onButton(context, { kind: 'person' });
+        const recent = (await this.conversation.get(context, {})).lastEntries ?? [];
+        return this.person.confirm(context, action.confirmed, lang, await this.profile.get(context, {}), recent);
+      }
+      case 'person-feedback':
+        this.person?.feedback(context, action.helpful, lang);
+        await context.sendActivity(MessageFactory.text(this.t(lang, action.helpful ? 'bot.feedbackThanksUp' : 'bot.feedbackThanksDown')));
+        return;
       case 'entry': {
         const result = this.deps.engine.answerEntry(action.entryId, lang);
         if (result) await this.reply(context, result);

@@ -325,15 +325,17 @@ export class HandoffDesk {
    * The counsellor messages of an open handoff not yet handed to the person's channel: taken by
    * one caller only (a conditional write moves `deliveredUpTo`), so with every instance
    * listening to the notices each message is delivered once. Undefined: nothing to deliver, or
-   * another caller took it (or the handoff closed: its closing delivers the rest, see
-   * `onEnded`). Taken before it is delivered: an instance that stops in between loses it, never
+   * another caller took it, or its channel is not among `channels` (or the handoff closed: its
+   * closing delivers the rest, see `onEnded`). Taken before it is delivered: an instance that stops in between loses it, never
    * repeats it.
    */
-  async takeDelivery(id: string): Promise<HandoffDelivery | undefined> {
+  async takeDelivery(id: string, channels?: readonly string[]): Promise<HandoffDelivery | undefined> {
     for (;;) {
       const open = await this.openDoc(id);
       if (!open) return undefined;
       const h = open.value;
+      // Only a caller that can reach the person's channel takes it.
+      if (channels && !channels.includes(h.channel)) return undefined;
       const since = await this.messagesSince(id, h.deliveredUpTo);
       const messages = since.filter((m) => m.message.from === 'counsellor').map((m) => m.message);
       if (messages.length === 0) return undefined;

@@ -6,6 +6,7 @@ import {
   type ResourceResponse,
 } from 'botbuilder';
 import type { Api } from 'grammy';
+import { HANDOFF_CHAT_ID } from '../../bot/person-handoff.js';
 import { toTelegramMessages } from './html.js';
 import { inlineKeyboardOf } from './keyboard.js';
 
@@ -40,6 +41,8 @@ export class TelegramAdapter extends BotAdapter {
   async processActivity(activity: Partial<Activity>, target: ReplyTarget, logic: (context: TurnContext) => Promise<void>): Promise<void> {
     const context = new TurnContext(this, activity);
     context.turnState.set(REPLY_TARGET, target);
+    // A private chat can be written to later by a counsellor: the bot may seal its id into a handoff.
+    if (!activity.conversation?.isGroup) context.turnState.set(HANDOFF_CHAT_ID, String(target.chatId));
     const typing = activity.type === 'message' ? this.api.sendChatAction(target.chatId, 'typing').then(() => undefined, () => undefined) : undefined;
     try {
       await this.runMiddleware(context, logic);
@@ -84,6 +87,13 @@ export class TelegramAdapter extends BotAdapter {
       id = String(sent.message_id);
     }
     return id;
+  }
+
+  /** The bot's messages outside an update (a counsellor's reply, the end of a handoff) to a chat whose id the handoff kept. */
+  async sendTo(chatId: number, activities: readonly Partial<Activity>[]): Promise<void> {
+    const context = new TurnContext(this, { type: 'event', name: 'handoff', channelId: TELEGRAM_CHANNEL_ID, conversation: { id: '', isGroup: false, conversationType: 'private', name: '' } } as Activity);
+    context.turnState.set(REPLY_TARGET, { chatId } satisfies ReplyTarget);
+    await this.sendActivities(context, [...activities]);
   }
 
   async updateActivity(): Promise<void> {

@@ -34,6 +34,8 @@ export interface TelegramBotOptions {
 
 export interface TelegramBot {
   readonly bot: Bot;
+  /** Writes to chats outside updates (a counsellor's reply). */
+  readonly adapter: TelegramAdapter;
   /** Resolves once every update being handled now is done (for a graceful stop). */
   drain(): Promise<void>;
 }
@@ -117,6 +119,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 
   return {
     bot,
+    adapter,
     drain: async () => {
       await Promise.allSettled([...inHand]);
     },

@@ -21,7 +21,8 @@ export const telegramChannel: ChannelDefinition = {
   enabled: (config) => config.telegram.botToken !== '',
   async create({ config, bot, engine, log, store }) {
     const [{ createTelegram }, { default: telegramWebhook }] = await Promise.all([import('./setup.js'), import('./plugin.js')]);
-    const telegram = await createTelegram(config, { core: bot.bot, locales: engine.locales, log, store });
+    const handoff = bot.handoff && bot.delivery ? { person: bot.handoff, delivery: bot.delivery } : undefined;
+    const telegram = await createTelegram(config, { core: bot.bot, locales: engine.locales, log, store, ...(handoff ? { handoff } : {}) });
     const { webhook } = telegram;
     return {
       // Its route must exist before the server listens.

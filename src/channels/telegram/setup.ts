@@ -3,12 +3,14 @@ import type { ActivityHandler } from 'botbuilder';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Api } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import type { PersonHandoff } from '../../bot/person-handoff.js';
 import type { Config } from '../../config.js';
 import type { Locales } from '../../i18n/locales.js';
 import { LANGUAGES } from '../../languages.js';
 import { loadGeneratedSecret } from '../../storage/generated-secret.js';
 import type { Store } from '../../storage/store.js';
 import { HandledUpdates } from '../common/handled-updates.js';
+import type { HandoffDelivery } from '../common/handoff-delivery.js';
 import { KeyedIds } from '../common/keyed-ids.js';
 import { createTelegramBot } from './bot.js';
 import { webhookPath, type TelegramWebhookOptions } from './plugin.js';
@@ -28,6 +30,8 @@ export interface TelegramDeps {
   store: Store;
   /** The bot's own user, when known (tests); otherwise asked with getMe. */
   botInfo?: UserFromGetMe;
+  /** Live handoff: on here only with `HANDOFF_KEY` (the desk can keep chat ids); absent, "talk to a person" gives the contact details. */
+  handoff?: { readonly person: PersonHandoff; readonly delivery: HandoffDelivery };
 }
 
 export interface TelegramChannel {
@@ -51,7 +55,7 @@ export interface TelegramChannel {
 export async function createTelegram(config: Pick<Config, 'telegram' | 'dataDir'>, deps: TelegramDeps): Promise<TelegramChannel> {
   const { telegram } = config;
   const idSecret = telegram.idSecret || (await loadGeneratedSecret(deps.store, config.dataDir, 'telegram-id-secret'));
-  const { bot, drain } = createTelegramBot({
+  const { bot, adapter, drain } = createTelegramBot({
     token: telegram.botToken,
     apiRoot: telegram.apiRoot,
     groups: telegram.groups,
@@ -61,6 +65,17 @@ export async function createTelegram(config: Pick<Config, 'telegram' | 'dataDir'
     botInfo: deps.botInfo,
   });
   const updates = new HandledUpdates(deps.store, 'telegram');
+  const handoff = deps.handoff?.person.desk.keepsChatIds ? deps.handoff : undefined;
+  // Replies and ends reach the chat whose id the handoff sealed; whichever instance takes them writes.
+  handoff?.delivery.recipient('telegram', {
+    send: async (address, activities) => {
+      if (address.chatId !== undefined) await adapter.sendTo(Number(address.chatId), activities);
+    },
+  });
+  /** Once the bot knows itself: the web chat may offer it for a later reply. */
+  const offerBot = () => {
+    if (handoff) handoff.person.telegramUsername = bot.botInfo.username;
+  };
   // Each update once, whichever instance Telegram's copies reach (see HandledUpdates).
   const handleUpdate = async (update: Parameters<typeof bot.handleUpdate>[0]): Promise<'handled' | 'busy'> => {
     const claim = await updates.begin(update.update_id);
@@ -92,6 +107,7 @@ export async function createTelegram(config: Pick<Config, 'telegram' | 'dataDir'
       updates,
       start: async () => {
         await bot.init();
+        offerBot();
         await registerCommands();
         // Updates sent while the server was away are still wanted.
         await bot.api.setWebhook(`${telegram.publicUrl}${webhook.path}`, { secret_token: secretToken, allowed_updates: ALLOWED_UPDATES, drop_pending_updates: false });
@@ -107,6 +123,7 @@ export async function createTelegram(config: Pick<Config, 'telegram' | 'dataDir'
     updates,
     start: async () => {
       await bot.init();
+      offerBot();
       await registerCommands();
       // A webhook left from a production run would make getUpdates fail (409).
       await bot.api.deleteWebhook({ drop_pending_updates: false });

@@ -28,13 +28,14 @@ export const webChatChannel: ChannelDefinition = {
   // The widget is ours: it wraps any length and carries back any button value.
   limits: {},
   enabled: () => true,
-  async create({ config, bot, engine, rateLimitStore, widgetDir }) {
+  async create({ config, bot, engine, rateLimitStore, widgetDir, log }) {
     const { default: webChat } = await import('./plugin.js');
     const options = webChatOptions(config, bot, engine.locales, { rateLimitStore, widgetDir });
     return {
       plugin: async (app) => app.register(webChat, options),
-      start: async () => {},
-      stop: async () => {},
+      // Live handoff's delivery (made with the bot) logs with the server and stops with the channels.
+      start: async () => bot.delivery?.start(log),
+      stop: async () => bot.delivery?.stop(),
     };
   },
 };

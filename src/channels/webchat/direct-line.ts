@@ -25,6 +25,8 @@ export interface DirectLineOptions {
   rateLimitStore?: FastifyRateLimitStoreCtor;
   /** WebSocket streams open at once, per conversation and per client address; default DEFAULT_STREAM_LIMITS. */
   streamLimits?: StreamLimits;
+  /** The turns (made with the bot, so that deliveries outside turns queue with them); default: made here. */
+  turns?: WebChatTurns;
 }
 
 interface ConversationParams {
@@ -66,7 +68,7 @@ const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
  */
 const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
   const { tokens, conversations } = opts;
-  const turns = new WebChatTurns({ conversations, state: opts.storage, adapter: opts.adapter, bot: opts.bot });
+  const turns = opts.turns ?? new WebChatTurns({ conversations, state: opts.storage, adapter: opts.adapter, bot: opts.bot });
   // A shared store that cannot be reached must not turn every request into an error.
   await app.register(rateLimit, { global: false, store: opts.rateLimitStore, skipOnError: true });
   const limited = { rateLimit: { max: opts.rateLimitMax, timeWindow: '1 minute' } };

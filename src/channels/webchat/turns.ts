@@ -2,7 +2,7 @@ import { TurnContext, type Activity, type ActivityHandler } from 'botbuilder';
 import { stateKeys, TURN_STATE, type StateKeys } from '../../bot/turn-state.js';
 import type { BotStateStorage } from '../../storage/bot-state-storage.js';
 import { VersionConflictError, type DocumentChange, type StoredDocument } from '../../storage/store.js';
-import { PENDING_APPEND, type WebChatAdapter } from './adapter.js';
+import { PENDING_APPEND, WEBCHAT_CHANNEL_ID, type WebChatAdapter } from './adapter.js';
 import type { ConversationLog } from './conversations.js';
 
 /** State remembered per conversation for its next turn: enough for every conversation active at once. */
@@ -60,9 +60,36 @@ export class WebChatTurns {
     return (await this.queued(update, false)) !== undefined;
   }
 
+  /**
+   * The bot's messages outside a turn (a counsellor's reply, the end of a handoff) appended to a
+   * conversation after its turns in hand, so they take the next watermarks; false, with nothing
+   * written, when the conversation is gone (closed long enough to be forgotten).
+   */
+  async deliver(conversationId: string, userId: string, activities: readonly Partial<Activity>[]): Promise<boolean> {
+    return this.inOrder(conversationId, async () => {
+      const { conversations, adapter } = this.options;
+      const known = await conversations.watermark(conversationId).catch(() => 0);
+      if (known === 0) return false;
+      const context = new TurnContext(adapter, {
+        type: 'event',
+        name: 'handoff',
+        channelId: WEBCHAT_CHANNEL_ID,
+        conversation: { id: conversationId },
+        from: { id: userId, role: 'user' },
+        recipient: { id: 'rahnama', name: 'Rahnama', role: 'bot' },
+      } as Activity);
+      await context.sendActivities([...activities]);
+      return true;
+    });
+  }
+
   private queued(activity: Activity, stored: boolean): Promise<string | undefined> {
-    const conversationId = activity.conversation.id;
-    const turn = (this.queues.get(conversationId) ?? Promise.resolve()).catch(() => undefined).then(() => this.run(activity, stored));
+    return this.inOrder(activity.conversation.id, () => this.run(activity, stored));
+  }
+
+  /** Runs `task` after the conversation's turns and deliveries in hand here. */
+  private inOrder<T>(conversationId: string, task: () => Promise<T>): Promise<T> {
+    const turn = (this.queues.get(conversationId) ?? Promise.resolve()).catch(() => undefined).then(task);
     this.queues.set(conversationId, turn);
     void turn.catch(() => undefined).finally(() => {
       if (this.queues.get(conversationId) === turn) this.queues.delete(conversationId);
