@@ -5,7 +5,7 @@ import { textDirection } from '../language-facts.js';
 import { languageName } from './admin-i18n.js';
 import { scriptUrl } from './console-scripts.js';
 import { html, type SafeHtml } from './html.js';
-import { page, scrollBox, type PageContext } from './pages.js';
+import { page, type PageContext } from './pages.js';
 
 /**
  * The counsellor's pages: the live queue and one conversation. Parts marked `data-live` are
@@ -48,7 +48,7 @@ export interface QueuePageView {
 export function queuePage(context: SignedInContext, view: QueuePageView): string {
   const { t, lang, session } = context;
   const h = (key: string, options?: Record<string, unknown>) => t(lang, `handoff.${key}`, options);
-  const rows = view.items.map((item) => {
+  const items = view.items.map((item) => {
     const topicId = item.recentEntryIds.at(-1);
     const topic = topicId ? view.entryOf(topicId) : undefined;
     const speaks = view.languages.includes(item.language);
@@ -58,13 +58,12 @@ export function queuePage(context: SignedInContext, view: QueuePageView): string
         : item.claimedBy === session.email
           ? h('claimedByYou')
           : h('claimedBy', { email: item.claimedBy });
-    return html`<tr data-handoff="${item.id}">
-      <td><a href="/admin/handoff/${item.id}?lang=${lang}">${languageName(item.language, lang)} (${item.language})</a>${speaks ? html` <span class="tag">${h('youSpeak')}</span>` : ''}</td>
-      <td>${item.channel}</td>
-      <td>${h('minutes', { count: minutesSince(item.requestedAt, view.now) })}${item.outsideHours ? html` <span class="tag">${h('outsideHours')}</span>` : ''}</td>
-      <td>${topicId ? html`<span class="tag">${topicId}</span> ${topic ? html`<span lang="en" dir="ltr">${topic.languages.en.question}</span>` : ''}` : '–'}</td>
-      <td class="state">${status}</td>
-    </tr>`;
+    return html`<li class="handoff" data-handoff="${item.id}">
+      <p><a href="/admin/handoff/${item.id}?lang=${lang}">${languageName(item.language, lang)} (${item.language})</a>${speaks ? html` <span class="tag">${h('youSpeak')}</span>` : ''}
+      · ${item.channel} · ${h('minutes', { count: minutesSince(item.requestedAt, view.now) })}${item.outsideHours ? html` <span class="tag">${h('outsideHours')}</span>` : ''}</p>
+      ${topicId ? html`<p class="hint">${h('topic')}: <span class="tag">${topicId}</span> ${topic ? html`<span lang="en" dir="ltr">${topic.languages.en.question}</span>` : ''}</p>` : ''}
+      <p class="state">${status}</p>
+    </li>`;
   });
   return page(
     context,
@@ -78,17 +77,7 @@ export function queuePage(context: SignedInContext, view: QueuePageView): string
   <p class="hint">${view.languages.length > 0 ? h('yourLanguages', { languages: view.languages.map((code) => languageName(code, lang)).join(', ') }) : h('noLanguages')}</p>
   <div id="handoff-queue" data-live>
     <p class="hint">${h('online', { count: view.online })}</p>
-    ${
-      view.items.length === 0
-        ? html`<p>${h('empty')}</p>`
-        : scrollBox(
-            h('queue'),
-            html`<table class="queue">
-      <thead><tr><th scope="col">${h('language')}</th><th scope="col">${h('channel')}</th><th scope="col">${h('waitingFor')}</th><th scope="col">${h('topic')}</th><th scope="col">${h('state')}</th></tr></thead>
-      <tbody>${rows}</tbody>
-    </table>`,
-          )
-    }
+    ${view.items.length === 0 ? html`<p>${h('empty')}</p>` : html`<ol class="queue" aria-label="${h('queue')}">${items}</ol>`}
   </div>
 </section>`,
     liveScript,
@@ -149,29 +138,10 @@ export function conversationPage(context: SignedInContext, view: ConversationPag
   else if (open.state === 'waiting')
     status = html`<p>${h('waitingSince', { count: minutesSince(open.requestedAt, view.now) })}</p>
     <form method="post" action="${action('claim')}">${csrf}<button type="submit">${h('claim')}</button></form>`;
-  else if (!mine) status = html`<p>${h('claimedBy', { email: open.claimedBy })}</p>`;
-  else
-    status = html`<p>${h('claimedByYou')}</p>
-    <div class="actions">
-      <form method="post" action="${action('release')}">${csrf}<button type="submit" class="secondary">${h('release')}</button></form>
-    </div>
-    ${
-      view.colleagues.length > 0
-        ? html`<form method="post" action="${action('hand-over')}">${csrf}
-      <label for="hand-over-to">${h('handOverTo')}</label>
-      <select id="hand-over-to" name="to" required>${view.colleagues.map((c) => html`<option value="${c}">${c}</option>`)}</select>
-      <p><button type="submit" class="secondary">${h('handOver')}</button></p>
-    </form>`
-        : ''
-    }
-    <form method="post" action="${action('end')}">${csrf}
-      <fieldset class="choices"><legend>${h('endWith')}</legend>
-      ${HANDOFF_OUTCOMES.map((o) => html`<label class="check"><input type="radio" name="outcome" value="${o}" required> <span>${h(`outcome.${o}`)}</span></label>`)}
-      </fieldset>
-      <button type="submit">${h('end')}</button>
-    </form>`;
+  else status = html`<p>${mine ? h('claimedByYou') : h('claimedBy', { email: open.claimedBy })}</p>`;
 
-  const replyForms =
+  // Only for the counsellor holding the claim: reply, insert an answer, then hand over, put back, end.
+  const work =
     mine &&
     html`<section class="card">
   <h2>${h('reply')}</h2>
@@ -187,6 +157,25 @@ export function conversationPage(context: SignedInContext, view: ConversationPag
     </select>
     <p><button type="submit" class="secondary">${h('insert')}</button></p>
   </form>
+</section>
+<section class="card">
+  <h2>${h('manage')}</h2>
+  <form method="post" action="${action('end')}">${csrf}
+    <fieldset class="choices"><legend>${h('endWith')}</legend>
+    ${HANDOFF_OUTCOMES.map((o) => html`<label class="check"><input type="radio" name="outcome" value="${o}" required> <span>${h(`outcome.${o}`)}</span></label>`)}
+    </fieldset>
+    <button type="submit">${h('end')}</button>
+  </form>
+  ${
+    view.colleagues.length > 0
+      ? html`<form method="post" action="${action('hand-over')}">${csrf}
+    <label for="hand-over-to">${h('handOverTo')}</label>
+    <select id="hand-over-to" name="to" required>${view.colleagues.map((c) => html`<option value="${c}">${c}</option>`)}</select>
+    <p><button type="submit" class="secondary">${h('handOver')}</button></p>
+  </form>`
+      : ''
+  }
+  <form method="post" action="${action('release')}">${csrf}<p><button type="submit" class="secondary">${h('release')}</button></p></form>
 </section>`;
 
   return page(
@@ -206,7 +195,7 @@ export function conversationPage(context: SignedInContext, view: ConversationPag
   </div>
   <p class="hint">${h('audited')}</p>
 </section>
-${replyForms}`,
+<div id="handoff-work" data-live>${work}</div>`,
     liveScript,
   );
 }

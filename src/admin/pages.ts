@@ -44,6 +44,8 @@ details.common summary{font-weight:700;cursor:pointer;padding:10px 0}details.com
 .answer-preview p.label{margin:12px 0 4px;font-weight:600}textarea{resize:vertical}
 .bubble{background:#eef2f7;border-radius:.75em;border-end-start-radius:.25em;padding:.5em .75em;overflow-wrap:anywhere;min-height:2.5em}
 .bubble p{margin:.4em 0}.bubble ul,.bubble ol{margin:.4em 0;padding-inline-start:1.4em}.bubble a{color:#0a4a86}
+ol.messages{display:flex;flex-direction:column;gap:8px;list-style:none;padding:0;margin:0}li.message{max-width:min(40rem,90%);padding:6px 12px;border-radius:8px;background:#eef2f7}
+li.message.counsellor{align-self:flex-end;background:#e7f4ea}ol.queue{list-style:none;padding:0}li.handoff{padding:8px 0;border-top:1px solid #d5dbe3}li.handoff p{margin:4px 0}li.message p{margin:2px 0}p.text{white-space:pre-wrap;overflow-wrap:anywhere}span.gloss{color:#4a5563}
 ${editorViews()}
 `;
 

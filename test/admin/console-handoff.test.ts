@@ -58,12 +58,12 @@ describe('live conversations in the staff console', () => {
 
     const { handoff } = await desk.request({ person: 'p1', channel: 'telegram-like', language: 'ar', recentEntryIds: ['avrr-eligibility', 'avrr-cost'] });
     const queue = await app.inject({ url: '/admin/handoff', headers: { cookie: sara.cookie } });
-    const row = queue.body.slice(queue.body.indexOf(`<tr data-handoff="${handoff.id}">`), queue.body.indexOf('</tr>', queue.body.indexOf(`data-handoff="${handoff.id}"`)));
+    const row = queue.body.slice(queue.body.indexOf(`<li class="handoff" data-handoff="${handoff.id}">`), queue.body.indexOf('</li>', queue.body.indexOf(`data-handoff="${handoff.id}"`)));
     expect(row).toContain('Arabic (ar)');
     expect(row).toContain('you speak it');
     expect(row).toContain('telegram-like');
     expect(row).toMatch(/\d+ min/);
-    expect(row).toContain('<span class="tag">avrr-cost</span> <span lang="en" dir="ltr">Does voluntary return cost me anything?</span>');
+    expect(row).toContain('Last answer from the bot: <span class="tag">avrr-cost</span> <span lang="en" dir="ltr">Does voluntary return cost me anything?</span>');
     expect(row).toContain('Waiting');
     expect(row).not.toContain('p1');
 

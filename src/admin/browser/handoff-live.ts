@@ -2,8 +2,9 @@
  * The live queue and conversation pages: the section marked `data-live-events` names a
  * Server-Sent Events stream of handoff notices (ids only). On each notice, and whenever the
  * stream (re)opens, the page is fetched again from this origin and its `data-live` parts are
- * swapped in, so the queue and new messages appear without reload. A part holding the
- * keyboard focus is left alone until the next notice, so nobody loses what they were doing.
+ * swapped in, so the queue and new messages appear without reload. Only parts that changed are
+ * swapped (a reply being typed is not part of the markup), and a part holding the keyboard
+ * focus is left alone until the next notice, so nobody loses what they were doing.
  */
 function start(): void {
   const section = document.querySelector<HTMLElement>('[data-live-events]');
@@ -24,7 +25,7 @@ function start(): void {
       const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
       for (const part of document.querySelectorAll<HTMLElement>('[data-live]')) {
         const next = part.id ? fresh.getElementById(part.id) : null;
-        if (next && !part.contains(document.activeElement)) part.replaceWith(document.importNode(next, true));
+        if (next && next.outerHTML !== part.outerHTML && !part.contains(document.activeElement)) part.replaceWith(document.importNode(next, true));
       }
       document.body.dataset.liveUpdated = String(Number(document.body.dataset.liveUpdated ?? 0) + 1);
     } finally {

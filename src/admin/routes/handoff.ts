@@ -100,7 +100,10 @@ const handoffRoutes: FastifyPluginAsync<HandoffRoutesOptions> = async (app, opts
         write(': alive\n\n');
         void markSeen();
       }, HEARTBEAT_MS);
+      // The stream lasts no longer than the session it was opened with.
+      const expiry = setTimeout(() => end(), Math.min(2 ** 31 - 1, Math.max(0, Date.parse(request.staffSession!.expiresAt) - Date.now())));
       const end = () => {
+        clearTimeout(expiry);
         clearInterval(heartbeat);
         streams.delete(send);
         enders.delete(end);
