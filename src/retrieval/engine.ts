@@ -120,6 +120,11 @@ export interface AnswerEngineDeps {
   readonly locales: Locales;
   readonly renderer: AnswerRenderer;
   readonly options: Pick<EngineOptions, 'answerThreshold'> & Partial<EngineOptions>;
+  /**
+   * How the question model is had for a training set: `QuestionModel.train` by default;
+   * `loadAnswerEngine` passes one that first looks in the engine cache.
+   */
+  readonly train?: (set: TrainingSet) => QuestionModel;
 }
 
 /**
@@ -138,7 +143,7 @@ export class AnswerEngine {
   constructor(private readonly deps: AnswerEngineDeps) {
     this.options = Object.freeze({ ...defaultEngineOptions, ...deps.options });
     this.intents = buildIntentRecognisers(deps.locales);
-    this.model = QuestionModel.train(this.trainingSet());
+    this.model = this.train(this.trainingSet());
     deps.knowledge.onChange((change) => this.follow(change));
   }
 
@@ -173,9 +178,13 @@ export class AnswerEngine {
     return { entries: this.deps.knowledge.entries.values(), outOfScope: this.deps.knowledge.outOfScope, smallTalk };
   }
 
+  private train(set: TrainingSet): QuestionModel {
+    return (this.deps.train ?? QuestionModel.train)(set);
+  }
+
   /** Learns the knowledge base again (after an edit), and refits the dense calibration if a model is loaded. */
   private retrain(): void {
-    this.model = QuestionModel.train(this.trainingSet());
+    this.model = this.train(this.trainingSet());
     if (this.dense) void this.calibrateDense(this.dense);
   }
 
@@ -202,7 +211,9 @@ export class AnswerEngine {
     // A copy of the knowledge in service, the draft put in before anything subscribes to it.
     const knowledge = new LiveKnowledge(this.deps.knowledge);
     knowledge.upsertEntry(draft);
-    return new AnswerEngine({ ...this.deps, knowledge, keyword: KeywordIndex.build(knowledge.entries.values()) });
+    // Trained without the cache: a draft is seen once, its model is not worth a file.
+    const { train: _cached, ...deps } = this.deps;
+    return new AnswerEngine({ ...deps, knowledge, keyword: KeywordIndex.build(knowledge.entries.values()) });
   }
 
   /**

@@ -3,6 +3,13 @@
  * 10,000 entries in eleven languages there are millions of features and a hundred million
  * look-ups while an index is built; a `Map` spends most of that time hashing and allocating.
  */
+/** A `HashIds` table's arrays and size, as the engine cache stores them. */
+export interface HashIdsState {
+  readonly keys: Uint32Array;
+  readonly ids: Int32Array;
+  readonly count: number;
+}
+
 export class HashIds {
   private keys: Uint32Array;
   private ids: Int32Array;
@@ -12,6 +19,21 @@ export class HashIds {
     const capacity = 1 << Math.ceil(Math.log2(Math.max(16, expected * 2)));
     this.keys = new Uint32Array(capacity);
     this.ids = new Int32Array(capacity).fill(-1);
+  }
+
+  /** The table as it stands (shared, not copied: `intern` on either side would change both). */
+  get state(): HashIdsState {
+    return { keys: this.keys, ids: this.ids, count: this.count };
+  }
+
+  /** The table `state` describes, without rehashing: the same slots, so the same ids. */
+  static fromState(state: HashIdsState): HashIds {
+    if (state.keys.length !== state.ids.length || (state.keys.length & (state.keys.length - 1)) !== 0) throw new Error('hash id table: keys and ids must have one power-of-two length');
+    const table = new HashIds(1);
+    table.keys = state.keys;
+    table.ids = state.ids;
+    table.count = state.count;
+    return table;
   }
 
   get size(): number {

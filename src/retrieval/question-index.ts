@@ -1,4 +1,4 @@
-import { HashIds } from './hash-ids.js';
+import { HashIds, type HashIdsState } from './hash-ids.js';
 import { includes } from './sorted-ids.js';
 import { defaultFeatureOptions, foldedWords, rawFeatures, type FeatureOptions } from './features.js';
 
@@ -69,6 +69,32 @@ export interface Vector {
 }
 
 /**
+ * Everything a question index computes from its examples, in arrays and maps that survive
+ * `v8.serialize` unchanged: what the engine cache stores (see `engine-cache.ts`), so an index
+ * restored from it answers exactly as the one it was taken from.
+ */
+export interface QuestionIndexState {
+  readonly featureIds: HashIdsState;
+  readonly idf: Float32Array;
+  readonly postStart: Int32Array;
+  readonly postExample: Int32Array;
+  readonly postWeight: Float32Array;
+  readonly labels: readonly string[];
+  readonly exampleLabel: Int32Array;
+  readonly exampleBucket: Int32Array;
+  readonly bucketNorm: Float64Array;
+  readonly bucketLabel: Int32Array;
+  readonly bucketGroup: readonly string[];
+  readonly commonWords: ReadonlySet<string>;
+  readonly wordExamples: ReadonlyMap<string, number>;
+  readonly nbStart: Int32Array;
+  readonly nbLabel: Int32Array;
+  readonly nbWeight: Float32Array;
+  readonly nbLogWeight: Float32Array;
+  readonly labelTotal: Float64Array;
+}
+
+/**
  * Question-to-question matching: every way of asking in the knowledge base is a TF-IDF vector of
  * words, five-letter stems, word pairs and character n-grams, in one inverted index; a message is
  * compared with each of them by cosine similarity. A label's score comes from its best-matching
@@ -77,25 +103,25 @@ export interface Vector {
  */
 export class QuestionIndex {
   readonly examples: readonly Example[];
-  private readonly featureIds = new HashIds(1 << 16);
+  private readonly featureIds: HashIds;
   private readonly idf: Float32Array;
   /** Inverted index in one block (CSR): the postings of feature f are [postStart[f], postStart[f + 1]). */
   private readonly postStart: Int32Array;
   private readonly postExample: Int32Array;
   private readonly postWeight: Float32Array;
-  private readonly vectors: Vector[];
-  private readonly labels: string[] = [];
+  private readonly vectors: readonly Vector[];
+  private readonly labels: readonly string[];
   private readonly exampleLabel: Int32Array;
   /** Example's (label, group) bucket, and each bucket's vector-sum norm, for centroid similarity. */
   private readonly exampleBucket: Int32Array;
   private readonly bucketNorm: Float64Array;
   private readonly bucketLabel: Int32Array;
-  private readonly bucketGroup: string[] = [];
-  private readonly bucketMembers: number[][] = [];
+  private readonly bucketGroup: readonly string[];
+  private readonly bucketMembers: number[][];
   /** Folded words that are function words in some group: not informative. */
-  private readonly commonWords = new Set<string>();
+  private readonly commonWords: ReadonlySet<string>;
   /** By word, how many examples contain it. */
-  private readonly wordExamples = new Map<string, number>();
+  private readonly wordExamples: ReadonlyMap<string, number>;
   private readonly maxPostings: number;
   /**
    * Naive Bayes over the same vectors (see `labelScores`): by feature, the labels whose examples
@@ -116,137 +142,37 @@ export class QuestionIndex {
   private readonly labelExample: Int32Array;
   private readonly labelCentroid: Float64Array;
 
-  constructor(examples: readonly Example[], private readonly options: FeatureOptions = defaultFeatureOptions) {
+  /**
+   * Indexes `examples`; or, with `state` (what `state` gave for these very examples and options),
+   * takes that instead of computing it. The state's arrays are only read, never written: several
+   * indexes may share one.
+   */
+  constructor(examples: readonly Example[], readonly features: FeatureOptions = defaultFeatureOptions, state: QuestionIndexState = buildState(examples, features)) {
     this.examples = examples;
     const n = examples.length;
-    // One pass over each example's features: ids are assigned and kept with their kind
-    // weights, so the vectors need no second look-up once IDF is known.
-    const df: number[] = [];
-    // Word counts per group, in the same pass (a Map per group: no key string per word and group).
-    const groups = new Map<string, { size: number; counts: Map<string, number> }>();
-    // One scratch map for every example's features: at 10,000 entries a new map each was a
-    // quarter of training in garbage collection.
-    const raw = new Map<number, number>();
-    const raws = examples.map((e) => {
-      const words = foldedWords(e.text);
-      let group = groups.get(e.group);
-      if (!group) groups.set(e.group, (group = { size: 0, counts: new Map() }));
-      group.size++;
-      for (const word of new Set(words)) {
-        this.wordExamples.set(word, (this.wordExamples.get(word) ?? 0) + 1);
-        group.counts.set(word, (group.counts.get(word) ?? 0) + 1);
-      }
-      raw.clear();
-      rawFeatures(words, options, raw);
-      const ids = new Uint32Array(raw.size);
-      const kinds = new Float32Array(raw.size);
-      let k = 0;
-      for (const [key, kind] of raw) {
-        const id = this.featureIds.intern(key);
-        df[id] = (df[id] ?? 0) + 1;
-        ids[k] = id;
-        kinds[k++] = kind;
-      }
-      return { ids, kinds };
-    });
-    this.idf = Float32Array.from(df, (d) => Math.log(1 + n / d));
-    this.vectors = raws.map(({ ids, kinds }) => this.unitVector(ids, kinds));
-
-    this.postStart = new Int32Array(df.length + 1);
-    for (let f = 0; f < df.length; f++) this.postStart[f + 1] = (this.postStart[f] ?? 0) + (df[f] ?? 0);
-    const total = this.postStart[df.length] ?? 0;
-    this.postExample = new Int32Array(total);
-    this.postWeight = new Float32Array(total);
-    const filled = this.postStart.slice(0, df.length);
-    this.vectors.forEach((v, e) => {
-      for (let k = 0; k < v.ids.length; k++) {
-        const id = v.ids[k] as number;
-        const at = filled[id] as number;
-        filled[id] = at + 1;
-        this.postExample[at] = e;
-        this.postWeight[at] = v.weights[k] as number;
-      }
-    });
+    if (state.exampleLabel.length !== n) throw new Error(`question index state for ${state.exampleLabel.length} examples, given ${n}`);
+    this.featureIds = HashIds.fromState(state.featureIds);
+    this.idf = state.idf;
+    this.postStart = state.postStart;
+    this.postExample = state.postExample;
+    this.postWeight = state.postWeight;
+    // Each example's vector is its column of the postings (in feature order, as it was made).
+    this.vectors = vectorsOf(state.postStart, state.postExample, state.postWeight, n);
+    this.labels = state.labels;
+    this.exampleLabel = state.exampleLabel;
+    this.exampleBucket = state.exampleBucket;
+    this.bucketNorm = state.bucketNorm;
+    this.bucketLabel = state.bucketLabel;
+    this.bucketGroup = state.bucketGroup;
+    this.commonWords = state.commonWords;
+    this.wordExamples = state.wordExamples;
+    this.nbStart = state.nbStart;
+    this.nbLabel = state.nbLabel;
+    this.nbWeight = state.nbWeight;
+    this.nbLogWeight = state.nbLogWeight;
+    this.labelTotal = state.labelTotal;
+    this.bucketMembers = membersOf(this.exampleBucket, this.bucketLabel.length);
     this.maxPostings = Math.max(50, Math.min(n * MAX_FEATURE_SHARE, MAX_FEATURE_POSTINGS));
-
-    const labelIds = new Map<string, number>();
-    this.exampleLabel = Int32Array.from(examples, (e) => {
-      let id = labelIds.get(e.label);
-      if (id === undefined) {
-        labelIds.set(e.label, (id = this.labels.length));
-        this.labels.push(e.label);
-      }
-      return id;
-    });
-    const buckets = new Map<string, number>();
-    const bucketLabels: number[] = [];
-    this.exampleBucket = Int32Array.from(examples, (e, i) => {
-      const key = `${e.label}\u0000${e.group}`;
-      let id = buckets.get(key);
-      if (id === undefined) {
-        buckets.set(key, (id = buckets.size));
-        this.bucketGroup.push(e.group);
-        this.bucketMembers.push([]);
-        bucketLabels.push(this.exampleLabel[i] as number);
-      }
-      return id;
-    });
-    this.bucketLabel = Int32Array.from(bucketLabels);
-    this.exampleBucket.forEach((bucket, e) => this.bucketMembers[bucket]?.push(e));
-    // ‖Σ x‖ of each bucket: the centroid's similarity is Σ(x·q) / ‖Σ x‖, from sums a query already makes.
-    const sum = new Float64Array(df.length);
-    this.bucketNorm = Float64Array.from(this.bucketMembers, (members) => {
-      const used: number[] = [];
-      for (const e of members) {
-        const v = this.vectors[e] as Vector;
-        for (let k = 0; k < v.ids.length; k++) {
-          const id = v.ids[k] as number;
-          if (sum[id] === 0) used.push(id);
-          sum[id] = (sum[id] as number) + (v.weights[k] as number);
-        }
-      }
-      let squared = 0;
-      for (const id of used) {
-        squared += (sum[id] as number) ** 2;
-        sum[id] = 0;
-      }
-      return Math.sqrt(squared) || 1;
-    });
-
-    for (const { size, counts } of groups.values()) {
-      for (const [word, count] of counts) if (count >= 3 && count > COMMON_WORD_SHARE * size) this.commonWords.add(word);
-    }
-    // Naive Bayes sums: each feature's weight per label.
-    const acc = new Float64Array(this.labels.length);
-    const seenLabels: number[] = [];
-    const nbStart = new Int32Array(df.length + 1);
-    // At most one (feature, label) pair per posting.
-    const nbLabel = new Int32Array(this.postExample.length);
-    const nbWeight = new Float32Array(this.postExample.length);
-    let pairs = 0;
-    this.labelTotal = new Float64Array(this.labels.length);
-    for (let f = 0; f < df.length; f++) {
-      const from = this.postStart[f] as number;
-      const to = this.postStart[f + 1] as number;
-      for (let i = from; i < to; i++) {
-        const label = this.exampleLabel[this.postExample[i] as number] as number;
-        if (acc[label] === 0) seenLabels.push(label);
-        acc[label] = (acc[label] as number) + (this.postWeight[i] as number);
-      }
-      for (const label of seenLabels) {
-        const w = acc[label] as number;
-        nbLabel[pairs] = label;
-        nbWeight[pairs++] = w;
-        this.labelTotal[label] = (this.labelTotal[label] as number) + w;
-        acc[label] = 0;
-      }
-      seenLabels.length = 0;
-      nbStart[f + 1] = pairs;
-    }
-    this.nbStart = nbStart;
-    this.nbLabel = nbLabel.slice(0, pairs);
-    this.nbWeight = nbWeight.slice(0, pairs);
-    this.nbLogWeight = this.nbWeight.map((w) => Math.log(1 + w / NB_SMOOTHING));
     this.sims = new Float32Array(n);
     this.touchedExamples = new Int32Array(n);
     this.bucketSum = new Float64Array(this.bucketMembers.length);
@@ -254,6 +180,12 @@ export class QuestionIndex {
     this.labelSecond = new Float64Array(this.labels.length);
     this.labelExample = new Int32Array(this.labels.length);
     this.labelCentroid = new Float64Array(this.labels.length);
+  }
+
+  /** What this index computed from its examples: give it back to the constructor to skip the work. */
+  get state(): QuestionIndexState {
+    const { idf, postStart, postExample, postWeight, labels, exampleLabel, exampleBucket, bucketNorm, bucketLabel, bucketGroup, commonWords, wordExamples, nbStart, nbLabel, nbWeight, nbLogWeight, labelTotal } = this;
+    return { featureIds: this.featureIds.state, idf, postStart, postExample, postWeight, labels, exampleLabel, exampleBucket, bucketNorm, bucketLabel, bucketGroup, commonWords, wordExamples, nbStart, nbLabel, nbWeight, nbLogWeight, labelTotal };
   }
 
   get size(): number {
@@ -274,28 +206,8 @@ export class QuestionIndex {
       ids[n] = id;
       kinds[n++] = kind;
     }
-    return this.unitVector(ids.subarray(0, n), kinds.subarray(0, n));
-  }
-
-  /** Feature ids with their kind weights → the TF-IDF unit vector, sorted by feature id. */
-  private unitVector(ids: Uint32Array, kinds: Float32Array): Vector {
-    const n = ids.length;
     if (this.kindWeights.length < this.idf.length) this.kindWeights = new Float32Array(this.idf.length);
-    const { kindWeights, idf } = this;
-    for (let k = 0; k < n; k++) kindWeights[ids[k] as number] = kinds[k] as number;
-    // Sorted by feature id, so two vectors meet in one merge pass (`dotProduct`).
-    const sorted = Uint32Array.from(ids).sort();
-    const weights = new Float32Array(n);
-    let norm = 0;
-    for (let k = 0; k < n; k++) {
-      const id = sorted[k] as number;
-      const w = (kindWeights[id] as number) * (idf[id] as number);
-      weights[k] = w;
-      norm += w * w;
-    }
-    norm = Math.sqrt(norm) || 1;
-    for (let k = 0; k < n; k++) weights[k] = (weights[k] as number) / norm;
-    return { ids: sorted, weights };
+    return unitVector(ids.subarray(0, n), kinds.subarray(0, n), this.idf, this.kindWeights);
   }
 
   /**
@@ -319,7 +231,7 @@ export class QuestionIndex {
    * the message's vector (for `coverage`).
    */
   query(text: string): QueryMatches {
-    const vector = this.vectorOf(rawFeatures(foldedWords(text), this.options));
+    const vector = this.vectorOf(rawFeatures(foldedWords(text), this.features));
     return { vector, matches: this.matchVector(vector, -1) };
   }
 
@@ -509,3 +421,200 @@ function dotProduct(a: Vector, b: Vector): number {
   return dot;
 }
 
+
+/** Computes an index's state from its examples: the costly part of training (see `QuestionIndex`). */
+function buildState(examples: readonly Example[], options: FeatureOptions): QuestionIndexState {
+  const n = examples.length;
+  const featureIds = new HashIds(1 << 16);
+  const wordExamples = new Map<string, number>();
+  // One pass over each example's features: ids are assigned and kept with their kind
+  // weights, so the vectors need no second look-up once IDF is known.
+  const df: number[] = [];
+  // Word counts per group, in the same pass (a Map per group: no key string per word and group).
+  const groups = new Map<string, { size: number; counts: Map<string, number> }>();
+  // One scratch map for every example's features: at 10,000 entries a new map each was a
+  // quarter of training in garbage collection.
+  const raw = new Map<number, number>();
+  const raws = examples.map((e) => {
+    const words = foldedWords(e.text);
+    let group = groups.get(e.group);
+    if (!group) groups.set(e.group, (group = { size: 0, counts: new Map() }));
+    group.size++;
+    for (const word of new Set(words)) {
+      wordExamples.set(word, (wordExamples.get(word) ?? 0) + 1);
+      group.counts.set(word, (group.counts.get(word) ?? 0) + 1);
+    }
+    raw.clear();
+    rawFeatures(words, options, raw);
+    const ids = new Uint32Array(raw.size);
+    const kinds = new Float32Array(raw.size);
+    let k = 0;
+    for (const [key, kind] of raw) {
+      const id = featureIds.intern(key);
+      df[id] = (df[id] ?? 0) + 1;
+      ids[k] = id;
+      kinds[k++] = kind;
+    }
+    return { ids, kinds };
+  });
+  const idf = Float32Array.from(df, (d) => Math.log(1 + n / d));
+  const kindWeights = new Float32Array(idf.length);
+  const vectors = raws.map(({ ids, kinds }) => unitVector(ids, kinds, idf, kindWeights));
+
+  const postStart = new Int32Array(df.length + 1);
+  for (let f = 0; f < df.length; f++) postStart[f + 1] = (postStart[f] ?? 0) + (df[f] ?? 0);
+  const total = postStart[df.length] ?? 0;
+  const postExample = new Int32Array(total);
+  const postWeight = new Float32Array(total);
+  const filled = postStart.slice(0, df.length);
+  vectors.forEach((v, e) => {
+    for (let k = 0; k < v.ids.length; k++) {
+      const id = v.ids[k] as number;
+      const at = filled[id] as number;
+      filled[id] = at + 1;
+      postExample[at] = e;
+      postWeight[at] = v.weights[k] as number;
+    }
+  });
+
+  const labels: string[] = [];
+  const labelIds = new Map<string, number>();
+  const exampleLabel = Int32Array.from(examples, (e) => {
+    let id = labelIds.get(e.label);
+    if (id === undefined) {
+      labelIds.set(e.label, (id = labels.length));
+      labels.push(e.label);
+    }
+    return id;
+  });
+  const buckets = new Map<string, number>();
+  const bucketLabels: number[] = [];
+  const bucketGroup: string[] = [];
+  const exampleBucket = Int32Array.from(examples, (e, i) => {
+    const key = `${e.label}\u0000${e.group}`;
+    let id = buckets.get(key);
+    if (id === undefined) {
+      buckets.set(key, (id = buckets.size));
+      bucketGroup.push(e.group);
+      bucketLabels.push(exampleLabel[i] as number);
+    }
+    return id;
+  });
+  const bucketLabel = Int32Array.from(bucketLabels);
+  // ‖Σ x‖ of each bucket: the centroid's similarity is Σ(x·q) / ‖Σ x‖, from sums a query already makes.
+  const sum = new Float64Array(df.length);
+  const bucketNorm = Float64Array.from(membersOf(exampleBucket, bucketLabel.length), (members) => {
+    const used: number[] = [];
+    for (const e of members) {
+      const v = vectors[e] as Vector;
+      for (let k = 0; k < v.ids.length; k++) {
+        const id = v.ids[k] as number;
+        if (sum[id] === 0) used.push(id);
+        sum[id] = (sum[id] as number) + (v.weights[k] as number);
+      }
+    }
+    let squared = 0;
+    for (const id of used) {
+      squared += (sum[id] as number) ** 2;
+      sum[id] = 0;
+    }
+    return Math.sqrt(squared) || 1;
+  });
+
+  const commonWords = new Set<string>();
+  for (const { size, counts } of groups.values()) {
+    for (const [word, count] of counts) if (count >= 3 && count > COMMON_WORD_SHARE * size) commonWords.add(word);
+  }
+  // Naive Bayes sums: each feature's weight per label.
+  const acc = new Float64Array(labels.length);
+  const seenLabels: number[] = [];
+  const nbStart = new Int32Array(df.length + 1);
+  // At most one (feature, label) pair per posting.
+  const nbLabel = new Int32Array(postExample.length);
+  const nbWeight = new Float32Array(postExample.length);
+  let pairs = 0;
+  const labelTotal = new Float64Array(labels.length);
+  for (let f = 0; f < df.length; f++) {
+    const from = postStart[f] as number;
+    const to = postStart[f + 1] as number;
+    for (let i = from; i < to; i++) {
+      const label = exampleLabel[postExample[i] as number] as number;
+      if (acc[label] === 0) seenLabels.push(label);
+      acc[label] = (acc[label] as number) + (postWeight[i] as number);
+    }
+    for (const label of seenLabels) {
+      const w = acc[label] as number;
+      nbLabel[pairs] = label;
+      nbWeight[pairs++] = w;
+      labelTotal[label] = (labelTotal[label] as number) + w;
+      acc[label] = 0;
+    }
+    seenLabels.length = 0;
+    nbStart[f + 1] = pairs;
+  }
+  const nbWeights = nbWeight.slice(0, pairs);
+  return {
+    featureIds: featureIds.state,
+    idf, postStart, postExample, postWeight,
+    labels, exampleLabel, exampleBucket, bucketNorm, bucketLabel, bucketGroup,
+    commonWords, wordExamples,
+    nbStart, nbLabel: nbLabel.slice(0, pairs), nbWeight: nbWeights,
+    nbLogWeight: nbWeights.map((w) => Math.log(1 + w / NB_SMOOTHING)),
+    labelTotal,
+  };
+}
+
+/**
+ * The examples' vectors from the postings (feature → examples, CSR): the transpose, each
+ * example's features in ascending order, as `unitVector` sorted them. Two blocks, one view each.
+ */
+function vectorsOf(postStart: Int32Array, postExample: Int32Array, postWeight: Float32Array, examples: number): Vector[] {
+  const start = new Int32Array(examples + 1);
+  for (let i = 0; i < postExample.length; i++) {
+    const next = (postExample[i] as number) + 1;
+    start[next] = (start[next] as number) + 1;
+  }
+  for (let e = 0; e < examples; e++) start[e + 1] = (start[e + 1] as number) + (start[e] as number);
+  const ids = new Uint32Array(postExample.length);
+  const weights = new Float32Array(postExample.length);
+  const filled = start.slice(0, examples);
+  for (let f = 0; f + 1 < postStart.length; f++) {
+    for (let i = postStart[f] as number; i < (postStart[f + 1] as number); i++) {
+      const e = postExample[i] as number;
+      const at = filled[e] as number;
+      filled[e] = at + 1;
+      ids[at] = f;
+      weights[at] = postWeight[i] as number;
+    }
+  }
+  return Array.from({ length: examples }, (_, e) => ({ ids: ids.subarray(start[e], start[e + 1]), weights: weights.subarray(start[e], start[e + 1]) }));
+}
+
+/** The examples of each bucket, in example order. */
+function membersOf(exampleBucket: Int32Array, buckets: number): number[][] {
+  const members = Array.from({ length: buckets }, (): number[] => []);
+  exampleBucket.forEach((bucket, e) => members[bucket]?.push(e));
+  return members;
+}
+
+/**
+ * Feature ids with their kind weights → the TF-IDF unit vector, sorted by feature id.
+ * `kindWeights`: scratch, by feature id, at least as long as `idf`.
+ */
+function unitVector(ids: Uint32Array, kinds: Float32Array, idf: Float32Array, kindWeights: Float32Array): Vector {
+  const n = ids.length;
+  for (let k = 0; k < n; k++) kindWeights[ids[k] as number] = kinds[k] as number;
+  // Sorted by feature id, so two vectors meet in one merge pass (`dotProduct`).
+  const sorted = Uint32Array.from(ids).sort();
+  const weights = new Float32Array(n);
+  let norm = 0;
+  for (let k = 0; k < n; k++) {
+    const id = sorted[k] as number;
+    const w = (kindWeights[id] as number) * (idf[id] as number);
+    weights[k] = w;
+    norm += w * w;
+  }
+  norm = Math.sqrt(norm) || 1;
+  for (let k = 0; k < n; k++) weights[k] = (weights[k] as number) / norm;
+  return { ids: sorted, weights };
+}

@@ -1,8 +1,8 @@
 import type { KnowledgeEntry } from '../knowledge/schema.js';
 import { LANGUAGES, type Lang } from '../languages.js';
 import { fitLogistic, predict, type LogisticModel } from './logistic.js';
-import { defaultFeatureOptions } from './features.js';
-import { QuestionIndex, type Example, type LabelMatch, type QueryMatches, type QueryProfile } from './question-index.js';
+import { defaultFeatureOptions, type FeatureOptions } from './features.js';
+import { QuestionIndex, type Example, type LabelMatch, type QueryMatches, type QueryProfile, type QuestionIndexState } from './question-index.js';
 
 /** Label of the out-of-scope examples: messages no entry answers. */
 export const OUT_OF_SCOPE = 'none';
@@ -16,6 +16,14 @@ export interface TrainingSet {
   readonly outOfScope?: Partial<Record<Lang, readonly string[]>>;
   /** Small-talk phrases (from the locales), so that "hello" is known not to be a question. */
   readonly smallTalk?: readonly { readonly text: string; readonly intent: string; readonly lang: Lang }[];
+}
+
+/** What a trained model holds (see `QuestionModel.state`): its index and its calibration's weights. */
+export interface QuestionModelState {
+  readonly features: FeatureOptions;
+  readonly index: QuestionIndexState;
+  /** The calibration's weights, the intercept last (in a Float64Array: every bit kept). */
+  readonly calibration: Float64Array;
 }
 
 /** An entry the message may be asking for, with the probability that it is. */
@@ -71,19 +79,40 @@ export class QuestionModel {
     private readonly calibration: LogisticModel,
     /** Fitted with the dense similarity as two more features, once a model gives it. */
     private denseCalibration: LogisticModel | undefined,
-    /** Milliseconds the training took. */
+    /** Milliseconds the training (or restoring it, see `restore`) took. */
     readonly trainingMs: number,
   ) {}
 
   static train(set: TrainingSet): QuestionModel {
+    return QuestionModel.trainOn(trainingExamples(set));
+  }
+
+  /** `train`, on examples already drawn from a training set (`trainingExamples`). */
+  static trainOn(examples: readonly Example[]): QuestionModel {
     const start = performance.now();
-    const examples = trainingExamples(set);
     // A very large knowledge base keeps one n-gram length: training stays near a minute at
     // 10,000 entries in eleven languages (three lengths took twice as long).
     const index = new QuestionIndex(examples, examples.length > LARGE_BASE_EXAMPLES ? { ngrams: [4] } : defaultFeatureOptions);
     const { rows, labels, weights } = leaveOneOutRows(index, () => undefined);
     const calibration = fitLogistic(rows, labels, { weights, signs: SIGNS });
     return new QuestionModel(index, calibration, undefined, performance.now() - start);
+  }
+
+  /**
+   * The model `state` was taken from (`model.state`), on the same examples, without training:
+   * it scores exactly as that model did. The dense calibration is not part of it (it follows
+   * the embedding model, fitted when one is loaded).
+   */
+  static restore(examples: readonly Example[], state: QuestionModelState): QuestionModel {
+    const start = performance.now();
+    const index = new QuestionIndex(examples, state.features, state.index);
+    if (state.calibration.length !== BASE_FEATURES + 1) throw new Error(`question model state: ${state.calibration.length} calibration weights, expected ${BASE_FEATURES + 1}`);
+    return new QuestionModel(index, { weights: [...state.calibration] }, undefined, performance.now() - start);
+  }
+
+  /** What training computed, to be given back to `restore` (the engine cache stores it). */
+  get state(): QuestionModelState {
+    return { features: this.index.features, index: this.index.state, calibration: Float64Array.from(this.calibration.weights) };
   }
 
   /**

@@ -2,11 +2,11 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { LiveKnowledge } from '../../src/knowledge/live-knowledge.js';
 import type { AnswerEngine } from '../../src/retrieval/engine.js';
 import { loadAnswerEngine, type LoadedEngine } from '../../src/retrieval/load-engine.js';
-import { KNOWLEDGE_DIR, LOCALES_DIR, ROOT } from './paths.js';
+import { KNOWLEDGE_DIR, LOCALES_DIR, ROOT, TEST_CACHE_DIR } from './paths.js';
 
-/** The configuration of a test: defaults, the shipped knowledge and locales, and `env`. */
+/** The configuration of a test: defaults, the shipped knowledge and locales, the shared engine cache, and `env`. */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ KNOWLEDGE_DIR, LOCALES_DIR, LOG_LEVEL: 'silent', ...env }, ROOT);
+  return loadConfig({ KNOWLEDGE_DIR, LOCALES_DIR, LOG_LEVEL: 'silent', CACHE_DIR: TEST_CACHE_DIR, ...env }, ROOT);
 }
 
 let loaded: Promise<LoadedEngine> | undefined;

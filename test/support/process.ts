@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { ROOT } from './paths.js';
+import { ROOT, TEST_CACHE_DIR } from './paths.js';
 
 /** A TCP port free on loopback right now. */
 export async function freePort(): Promise<number> {
@@ -24,7 +24,7 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', CACHE_DIR: TEST_CACHE_DIR, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -58,7 +58,7 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
 export async function failingStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(await freePort()), ...env },
+    env: { ...process.env, PORT: String(await freePort()), CACHE_DIR: TEST_CACHE_DIR, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
