@@ -10,35 +10,42 @@ export interface StartupFigures {
 export interface StartupResult {
   /** `npm start` before it ran the compiled build: tsx transpiling src/main.ts and its imports. */
   readonly tsx: StartupFigures;
-  /** `npm start` now: scripts/start.mjs checks the build is current, then runs dist/main.js. */
+  /** `npm start` now: scripts/start.mjs checks the build is current, then runs dist/main.js (engine cache warm). */
   readonly compiled: StartupFigures;
+  /** The same with an empty engine cache (CACHE_DIR): validating and training as every start did before the cache. */
+  readonly compiledCold: StartupFigures;
   /** compiled ÷ tsx, median of the rounds' ratios. */
   readonly ratio: number;
+  /** compiled (cache warm) ÷ compiled with an empty cache, median of the rounds' ratios. */
+  readonly cacheRatio: number;
 }
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 /**
- * Start-up to ready in keyword mode, both ways, alternating within each round so the machine's
- * drifting load (2 shared cores) weighs on both alike. One start of the compiled server comes
- * first, unmeasured: it builds dist/ when the sources are newer, as `npm start` does.
+ * Start-up to ready in keyword mode, three ways, alternating within each round so the machine's
+ * drifting load (2 shared cores) weighs on all alike. One start of the compiled server comes
+ * first, unmeasured: it builds dist/ when the sources are newer, as `npm start` does, and fills
+ * the engine cache. `emptyCacheDir(round)`: a new, empty CACHE_DIR for the cold start of a round.
  */
-export async function startupBench(env: Record<string, string>, rounds: number, progress: (what: string) => void): Promise<StartupResult> {
-  const ways = { tsx: 'src/main.ts', compiled: 'scripts/start.mjs' } as const;
+export async function startupBench(env: Record<string, string>, rounds: number, progress: (what: string) => void, emptyCacheDir: (round: number) => string): Promise<StartupResult> {
+  const ways = { tsx: 'src/main.ts', compiled: 'scripts/start.mjs', compiledCold: 'scripts/start.mjs' } as const;
   await (await startProcess(ways.compiled, env)).stop();
-  const runs = { tsx: [] as number[], compiled: [] as number[] };
+  const runs = { tsx: [] as number[], compiled: [] as number[], compiledCold: [] as number[] };
   for (let round = 1; round <= rounds; round++) {
-    for (const way of ['tsx', 'compiled'] as const) {
-      const server = await startProcess(ways[way], env);
+    for (const way of ['tsx', 'compiled', 'compiledCold'] as const) {
+      const server = await startProcess(ways[way], way === 'compiledCold' ? { ...env, CACHE_DIR: emptyCacheDir(round) } : env);
       runs[way].push(server.readyMs);
       await server.stop();
     }
-    progress(`start-up round ${round} of ${rounds}: tsx ${runs.tsx.at(-1)?.toFixed(0)} ms, compiled ${runs.compiled.at(-1)?.toFixed(0)} ms`);
+    progress(`start-up round ${round} of ${rounds}: tsx ${runs.tsx.at(-1)?.toFixed(0)} ms, compiled ${runs.compiled.at(-1)?.toFixed(0)} ms, compiled with an empty cache ${runs.compiledCold.at(-1)?.toFixed(0)} ms`);
   }
   const figures = (way: keyof typeof ways, command: string): StartupFigures => ({ command, medianMs: median(runs[way]), runsMs: runs[way] });
   return {
     tsx: figures('tsx', 'node --import tsx src/main.ts'),
     compiled: figures('compiled', 'node scripts/start.mjs (dist/main.js)'),
+    compiledCold: figures('compiledCold', 'node scripts/start.mjs (dist/main.js), empty CACHE_DIR'),
     ratio: median(runs.compiled.map((ms, i) => ms / (runs.tsx[i] ?? ms))),
+    cacheRatio: median(runs.compiled.map((ms, i) => ms / (runs.compiledCold[i] ?? ms))),
   };
 }
