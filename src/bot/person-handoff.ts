@@ -5,6 +5,7 @@ import type { Locales } from '../i18n/locales.js';
 import { isLang, type Lang } from '../languages.js';
 import type { AnswerEngine, AskResult } from '../retrieval/engine.js';
 import { encodeAction, type ButtonAction, type CommandAction } from './actions.js';
+import { isCheckButtonValue } from './check-dialog.js';
 import { turnStateOf } from './turn-state.js';
 
 /**
@@ -167,7 +168,8 @@ export class PersonHandoffStep {
       if (id) await context.sendActivity({ ...MessageFactory.text(await this.status(id, lang)), locale: lang });
       return 'handled';
     }
-    if (action || !text) return 'handled';
+    // Other buttons (an answer's, a check's) are the bot's, not words for the counsellor.
+    if (action || !text || isCheckButtonValue(text)) return 'handled';
     const person = personOf(context.activity);
     turnStateOf(context).onCommitted(async () => {
       await this.desk.personWrites(person, text);

@@ -36,13 +36,13 @@ afterEach(async () => {
   store = undefined;
 });
 
-async function startServer(hours: OpeningHours, { online = true } = {}) {
+async function startServer(hours: OpeningHours, { online = true, now }: { online?: boolean; now?: () => Date } = {}) {
   const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'w'.repeat(40) });
   const served = await shipped();
   store = await openStore(config);
   const presence = new CounsellorPresence(store);
   if (online) await presence.seen(COUNSELLOR, ['en', 'ar']);
-  const desk = new HandoffDesk(store, { hours, idleMinutes: 30, retentionDays: 30, presence });
+  const desk = new HandoffDesk(store, { hours, idleMinutes: 30, retentionDays: 30, presence, ...(now ? { now } : {}) });
   const webChat = await createWebChat(config, served, store, desk);
   app = await buildApp({ config, ...served, webChat, store, logger: false });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -109,6 +109,9 @@ describe('talk to a person on the web chat', () => {
     expect(all.filter((text) => text === t('en', 'handoff.ended'))).toHaveLength(1);
 
     expect(botTexts(await say(url, conversation, 'pfb:up'))).toEqual([t('en', 'bot.feedbackThanksUp')]);
+    // Counted for the dashboard beside the requests: nothing about who.
+    const counts = await store!.counters('handoff-requests').list();
+    expect(counts.reduce((sum, day) => sum + (day.counts.helpful ?? 0), 0)).toBe(1);
     // The bot answers again.
     const answered = await say(url, conversation, 'How much does the return cost?');
     expect(botTexts(answered).join('\n')).toContain(t('en', 'bot.feedbackPrompt'));
@@ -147,6 +150,25 @@ describe('talk to a person on the web chat', () => {
     expect(closed).toContain(t('en', 'handoff.leaveMessage'));
     expect(closed).not.toContain('t.me');
     expect((await desk.openHandoffOf(`webchat/${conversation.userId}`))?.outsideHours).toBe(true);
+  });
+
+  it('ends a claimed conversation silent for HANDOFF_IDLE_MINUTES: the person is told and gets the bot back', async () => {
+    let clock = Date.now();
+    const { url, desk, t } = await startServer(OPEN, { now: () => new Date(clock) });
+    const conversation = await startConversation(url);
+    const stream = await openStream(url, conversation);
+    await say(url, conversation, 'person');
+    await say(url, conversation, 'person:yes');
+    const handoff = await desk.openHandoffOf(`webchat/${conversation.userId}`);
+    await desk.claim(handoff!.id, COUNSELLOR);
+    await desk.reply(handoff!.id, COUNSELLOR, 'Are you there?');
+    clock += 31 * 60_000;
+    // What main.ts runs every minute.
+    expect((await desk.endIdle()).map((ended) => ended.handoff.id)).toEqual([handoff!.id]);
+    await arrives(stream.received, t('en', 'handoff.endedIdle'));
+    await arrives(stream.received, t('en', 'handoff.helpfulPrompt'));
+    expect(botTexts(await say(url, conversation, 'How much does the return cost?')).join('\n')).toContain(t('en', 'bot.feedbackPrompt'));
+    stream.close();
   });
 
   it('"No, thanks" leaves the bot answering', async () => {
