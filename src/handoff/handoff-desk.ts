@@ -110,7 +110,11 @@ export class HandoffDesk {
   private readonly requests: Counters;
   private readonly reads: TranscriptReads;
   private readonly now: () => Date;
-  private readonly endedListeners = new Set<EndedListener>();
+  /**
+   * Per Store, not per desk: any desk this instance makes on the same store (the console's, the
+   * bot's) tells the same listeners, so an end is never left untold for want of the right object.
+   */
+  private static readonly endedListeners = new WeakMap<Store, Set<EndedListener>>();
 
   constructor(
     private readonly store: Store,
@@ -365,14 +369,16 @@ export class HandoffDesk {
   }
 
   /**
-   * Calls `listener` with each handoff this desk closes, right after it closed, with its chat id
-   * and the counsellor messages not delivered yet: the one instance that closed it tells the
-   * person, so the chat id need not outlive the handoff in the store. (A desk on another
-   * instance tells its own listeners.) Returns a function that stops it.
+   * Calls `listener` with each handoff a desk on this store object closes (this instance),
+   * right after it closed, with its chat id and the counsellor messages not delivered yet: the
+   * one instance that closed it tells the person, so the chat id need not outlive the handoff
+   * in the store. (Another instance's desks tell its own listeners.) Returns a function that stops it.
    */
   onEnded(listener: EndedListener): () => void {
-    this.endedListeners.add(listener);
-    return () => this.endedListeners.delete(listener);
+    const listeners = HandoffDesk.endedListeners.get(this.store) ?? new Set();
+    HandoffDesk.endedListeners.set(this.store, listeners);
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   /** The person's one-tap "was this helpful?" after a handoff: counted per day, nothing about who. */
@@ -539,7 +545,7 @@ export class HandoffDesk {
       // What the person's channel had not been handed: read after the close, which the last take's write came before.
       const undelivered = (await this.messagesSince(id, h.deliveredUpTo)).map((m) => m.message).filter((m) => m.from === 'counsellor');
       const ended: EndedHandoff = { handoff: closed, undelivered, ...(chatId !== undefined ? { chatId } : {}), ...(h.conversation !== undefined ? { conversation: h.conversation } : {}) };
-      for (const listener of this.endedListeners) listener(ended);
+      for (const listener of HandoffDesk.endedListeners.get(this.store) ?? []) listener(ended);
       return { ok: true, value: ended };
     }
   }
