@@ -39,10 +39,11 @@ afterEach(async () => {
   Object.assign(open, { app: undefined, telegram: undefined, fake: undefined, store: undefined });
 });
 
-async function startServer(env: Record<string, string>) {
-  const fake = (open.fake = await new FakeTelegram().start());
+async function startServer(env: Record<string, string>, again?: { dataDir: string; fake: FakeTelegram }) {
+  const fake = (open.fake = again?.fake ?? (await new FakeTelegram().start()));
+  const dataDir = again?.dataDir ?? (await tempDir());
   const config = testConfig({
-    DATA_DIR: await tempDir(),
+    DATA_DIR: dataDir,
     TELEGRAM_BOT_TOKEN: fake.token,
     TELEGRAM_API_ROOT: fake.url,
     PUBLIC_URL: 'https://bot.example.org/',
@@ -76,7 +77,14 @@ async function startServer(env: Record<string, string>) {
     await post(update);
     return fake.calls.slice(since).filter((c) => c.method === 'sendMessage' && c.params.chat_id === chatId);
   };
-  return { fake, desk, webChat, t, post, exchange, engine: served.engine, person: (userId: number) => `telegram/${new KeyedIds('tg', ID_SECRET).key(userId)}` };
+  /** Stops this server as a shutdown would (the fake Bot API stays). */
+  const stop = async () => {
+    await app.close();
+    await telegram.stop();
+    await store.close();
+    Object.assign(open, { app: undefined, telegram: undefined, store: undefined });
+  };
+  return { fake, dataDir, stop, desk, webChat, t, post, exchange, engine: served.engine, person: (userId: number) => `telegram/${new KeyedIds('tg', ID_SECRET).key(userId)}` };
 }
 
 const callbackData = (call: ApiCall | undefined) => ((call?.params.reply_markup as InlineKeyboardMarkup | undefined)?.inline_keyboard ?? []).flat().map((b) => ('callback_data' in b ? b.callback_data : ''));
@@ -134,6 +142,26 @@ describe('talk to a person on Telegram', () => {
     // The bot answers again.
     const answered = await exchange(textUpdate(user, 'Does voluntary return cost me anything?'), user.id);
     expect(callbackData(answered.at(-1))).toContain('fb:up:avrr-cost');
+  });
+
+  it('brings a reply written after the server restarted to the chat: the sealed chat id is in the store, not in memory', async () => {
+    const first = await startServer({ HANDOFF_KEY });
+    const user = { id: 520003, language_code: 'en' };
+    const [explained] = await first.exchange(textUpdate(user, 'person'), user.id);
+    await first.exchange(callbackUpdate(user, 'person:yes', { message_id: sentId(explained) }), user.id);
+    await first.exchange(textUpdate(user, 'Please write back when you can'), user.id);
+    await first.stop();
+
+    const second = await startServer({ HANDOFF_KEY }, { dataDir: first.dataDir, fake: first.fake });
+    const handoff = await second.desk.openHandoffOf(second.person(user.id));
+    await second.desk.claim(handoff!.id, COUNSELLOR);
+    const since = second.fake.calls.length;
+    await second.desk.reply(handoff!.id, COUNSELLOR, 'Thank you for waiting.');
+    const [reply] = await second.fake.messages(1, { since, chatId: user.id });
+    expect(reply?.params.text).toContain('Thank you for waiting.');
+    // Still quiet after the restart: the person's words go to the counsellor.
+    expect(await second.exchange(textUpdate(user, 'Thanks!'), user.id)).toEqual([]);
+    expect((await second.desk.messagesSince(handoff!.id)).map((m) => m.message.text)).toEqual(['Please write back when you can', 'Thank you for waiting.', 'Thanks!']);
   });
 
   it('without HANDOFF_KEY, "talk to a person" gives the contact details, as before', async () => {
