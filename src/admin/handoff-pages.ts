@@ -1,6 +1,6 @@
 import { HANDOFF_OUTCOMES, type ClosedHandoff, type HandoffMessage, type OpenHandoff, type QueueItem } from '../handoff/handoff-records.js';
 import type { KnowledgeEntry } from '../knowledge/schema.js';
-import { isLang } from '../languages.js';
+import { isLang, LANGUAGES } from '../languages.js';
 import { textDirection } from '../language-facts.js';
 import { languageName } from './admin-i18n.js';
 import { scriptUrl } from './console-scripts.js';
@@ -75,6 +75,14 @@ export function queuePage(context: SignedInContext, view: QueuePageView): string
   ${noticeOf(view.notice)}
   <p>${h('intro')}</p>
   <p class="hint">${view.languages.length > 0 ? h('yourLanguages', { languages: view.languages.map((code) => languageName(code, lang)).join(', ') }) : h('noLanguages')}</p>
+  <details><summary>${h('changeLanguages')}</summary>
+    <form method="post" action="/admin/handoff/languages?lang=${lang}"><input type="hidden" name="_csrf" value="${session.csrfToken}">
+      <fieldset class="choices"><legend>${h('languagesLegend')}</legend>
+      ${LANGUAGES.map((code) => html`<label class="check"><input type="checkbox" name="languages" value="${code}"${view.languages.includes(code) ? html` checked` : ''}> <span>${languageName(code, lang)} (${code})</span></label>`)}
+      </fieldset>
+      <button type="submit" class="secondary">${h('saveLanguages')}</button>
+    </form>
+  </details>
   <div id="handoff-queue" data-live>
     <p class="hint">${h('online', { count: view.online })}</p>
     ${view.items.length === 0 ? html`<p>${h('empty')}</p>` : html`<ol class="queue" aria-label="${h('queue')}">${items}</ol>`}

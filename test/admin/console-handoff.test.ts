@@ -56,7 +56,7 @@ describe('live conversations in the staff console', () => {
     expect(empty.headers['content-security-policy']).toContain("script-src 'self'");
     expect(empty.body).toContain('<script src="/admin/handoff-live.js" defer></script>');
 
-    const { handoff } = await desk.request({ person: 'p1', channel: 'telegram-like', language: 'ar', recentEntryIds: ['avrr-eligibility', 'avrr-cost'] });
+    const { handoff } = await desk.request({ person: 'person-id-7f3a', channel: 'telegram-like', language: 'ar', recentEntryIds: ['avrr-eligibility', 'avrr-cost'] });
     const queue = await app.inject({ url: '/admin/handoff', headers: { cookie: sara.cookie } });
     const row = queue.body.slice(queue.body.indexOf(`<li class="handoff" data-handoff="${handoff.id}">`), queue.body.indexOf('</li>', queue.body.indexOf(`data-handoff="${handoff.id}"`)));
     expect(row).toContain('Arabic (ar)');
@@ -65,12 +65,33 @@ describe('live conversations in the staff console', () => {
     expect(row).toMatch(/\d+ min/);
     expect(row).toContain('Last answer from the bot: <span class="tag">avrr-cost</span> <span lang="en" dir="ltr">Does voluntary return cost me anything?</span>');
     expect(row).toContain('Waiting');
-    expect(row).not.toContain('p1');
+    expect(queue.body).not.toContain('person-id-7f3a');
 
     await app.inject({ method: 'POST', url: `/admin/handoff/${handoff.id}/claim`, headers: { cookie: sara.cookie }, payload: { _csrf: sara.csrf } });
     const seenByOmid = await app.inject({ url: '/admin/handoff', headers: { cookie: omid.cookie } });
     expect(seenByOmid.body).toContain('sara@example.org is answering this conversation.');
     expect(seenByOmid.body).not.toContain('you speak it');
+  });
+
+  it('let a counsellor say which languages they speak, which the queue then marks', async () => {
+    const { app, desk, signIn } = await serve();
+    const omid = await signIn('omid');
+    await desk.request({ person: 'p1', channel: 'webchat', language: 'ar' });
+    const before = await app.inject({ url: '/admin/handoff', headers: { cookie: omid.cookie } });
+    expect(before.body).toContain('Your languages: Persian, English.');
+    expect(before.body).toContain('<input type="checkbox" name="languages" value="fa" checked>');
+    expect(before.body).not.toContain('you speak it');
+
+    const saved = await app.inject({ method: 'POST', url: '/admin/handoff/languages', headers: { cookie: omid.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(omid.csrf)}&languages=fa&languages=ar` });
+    expect(saved.headers.location).toBe('/admin/handoff?done=languages&lang=en');
+    const after = await app.inject({ url: saved.headers.location as string, headers: { cookie: omid.cookie } });
+    expect(after.body).toContain('Your languages are saved.');
+    expect(after.body).toContain('Your languages: Persian, Arabic.');
+    expect(after.body).toContain('you speak it');
+    // One box ticked is a list of one; an unknown code is refused.
+    await app.inject({ method: 'POST', url: '/admin/handoff/languages', headers: { cookie: omid.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(omid.csrf)}&languages=fa` });
+    expect((await app.inject({ url: '/admin/handoff', headers: { cookie: omid.cookie } })).body).toContain('Your languages: Persian.');
+    expect((await app.inject({ method: 'POST', url: '/admin/handoff/languages', headers: { cookie: omid.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(omid.csrf)}&languages=xx` })).statusCode).toBe(400);
   });
 
   it('stream changes to the queue as they happen (ids only) and mark the counsellor online with their languages', async () => {
@@ -150,8 +171,8 @@ describe('live conversations in the staff console', () => {
     const { app, desk, signIn } = await serve();
     const sara = await signIn('sara');
     const omid = await signIn('omid');
-    const { handoff } = await desk.request({ person: 'p1', channel: 'webchat', language: 'ar', recentEntryIds: ['avrr-cost'] });
-    await desk.personWrites('p1', CAT);
+    const { handoff } = await desk.request({ person: 'person-id-7f3a', channel: 'webchat', language: 'ar', recentEntryIds: ['avrr-cost'] });
+    await desk.personWrites('person-id-7f3a', CAT);
     await app.inject({ method: 'POST', url: `/admin/handoff/${handoff.id}/claim`, headers: { cookie: sara.cookie }, payload: { _csrf: sara.csrf } });
 
     const forSara = await app.inject({ url: `/admin/handoff/${handoff.id}`, headers: { cookie: sara.cookie } });
@@ -159,6 +180,7 @@ describe('live conversations in the staff console', () => {
     expect(forSara.body).toContain('Language: Arabic (ar) · channel: webchat');
     expect(forSara.body).toContain('<span class="tag">avrr-cost</span> <span lang="ar" dir="rtl">هل تكلّفني العودة الطوعية أي مال؟</span>');
     expect(forSara.body).not.toContain('Closest entry, in English');
+    expect(forSara.body).not.toContain('person-id-7f3a');
     const forOmid = await app.inject({ url: `/admin/handoff/${handoff.id}`, headers: { cookie: omid.cookie } });
     expect(forOmid.body).toMatch(/<p class="gloss">Closest entry, in English: <q lang="en" dir="ltr">[^<]+<\/q><\/p>/);
     expect(forOmid.body).toContain('<q lang="en" dir="ltr">Does voluntary return cost me anything?</q>');

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HANDOFF_OUTCOMES, HANDOFF_TOPIC, parseHandoffNotice, type HandoffNotice, type HandoffOutcome } from '../../handoff/handoff-records.js';
 import type { HandoffRefusal } from '../../handoff/handoff-desk.js';
 import type { KnowledgeEntry } from '../../knowledge/schema.js';
-import { isLang } from '../../languages.js';
+import { isLang, LANGUAGES } from '../../languages.js';
 import { HANDOFF_ROLES, type AccountStore } from '../account-store.js';
 import { signedIn, type ConsoleKit, type ConsoleKnowledge } from '../console-kit.js';
 import { serveConsoleScripts } from '../console-scripts.js';
@@ -13,7 +13,7 @@ export interface HandoffRoutesOptions {
   kit: ConsoleKit;
   handoff: ConsoleHandoff;
   /** Who may take a conversation over: counsellors and admins. */
-  accounts: Pick<AccountStore, 'accounts'>;
+  accounts: Pick<AccountStore, 'accounts' | 'setLanguages'>;
   /** The entries (topics, "insert answer") and the engine's reading of a message (glosses). */
   knowledge: Pick<ConsoleKnowledge, 'entries' | 'explain'>;
 }
@@ -54,6 +54,7 @@ const handoffRoutes: FastifyPluginAsync<HandoffRoutesOptions> = async (app, opts
     return map;
   };
   const languagesOf = (request: FastifyRequest): readonly string[] => request.staffAccount?.languages ?? [];
+  const me = (request: FastifyRequest) => request.staffSession!.email;
 
   // One subscription to the broadcast for every open stream of this instance.
   const streams = new Set<(event: StreamEvent) => void>();
@@ -134,10 +135,22 @@ const handoffRoutes: FastifyPluginAsync<HandoffRoutesOptions> = async (app, opts
     return kit.sendPage(reply, status, queuePage(signedIn(kit, request), { items, online: online.length, languages: languagesOf(request), now: new Date(), entryOf: (id) => entries.get(id), notice }));
   };
 
-  const doneQuery = { type: 'object', properties: { done: { type: 'string', enum: ['claimed', 'released', 'handed', 'sent', 'inserted', 'ended'] }, lang: { type: 'string' } } } as const;
+  const doneQuery = { type: 'object', properties: { done: { type: 'string', enum: ['claimed', 'released', 'handed', 'sent', 'inserted', 'ended', 'languages'] }, lang: { type: 'string' } } } as const;
 
   app.get<{ Querystring: { done?: string } }>('/admin/handoff', { schema: { querystring: doneQuery } }, async (request, reply) =>
     showQueue(request, reply, 200, noticeFrom(request, request.query.done)),
+  );
+
+  // A counsellor says which languages they speak (also set with admin:create --languages).
+  // A form sends one ticked box as a string, several as a list.
+  const language = { type: 'string', enum: [...LANGUAGES] } as const;
+  app.post<{ Body: { languages?: string | string[] } }>(
+    '/admin/handoff/languages',
+    { schema: { body: { type: 'object', properties: { languages: { anyOf: [language, { type: 'array', maxItems: LANGUAGES.length, items: language }] }, _csrf: { type: 'string' } } } } },
+    async (request, reply) => {
+      await opts.accounts.setLanguages(me(request), ([] as string[]).concat(request.body.languages ?? []));
+      return reply.redirect(`/admin/handoff?done=languages&lang=${kit.context(request).lang}`, 303);
+    },
   );
 
   const showConversation = async (request: FastifyRequest, reply: FastifyReply, id: string, status: number, notice?: PageNotice) => {
@@ -179,7 +192,6 @@ const handoffRoutes: FastifyPluginAsync<HandoffRoutesOptions> = async (app, opts
     const status = result.reason === 'missing' ? 404 : 409;
     return showConversation(request, reply, request.params.id, status, { kind: 'problem', text: refusalText(request, result) });
   };
-  const me = (request: FastifyRequest) => request.staffSession!.email;
   const csrfOnly = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
 
   app.post<{ Params: { id: string } }>('/admin/handoff/:id/claim', { schema: { params: idParams, body: csrfOnly } }, async (request, reply) =>
