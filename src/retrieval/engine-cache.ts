@@ -1,6 +1,6 @@
 /**
  * A disk cache of what the engine builds from the knowledge base at start-up: the validated
- * knowledge and the trained question model. Each file is named by a hash of everything its
+ * knowledge, the keyword index and the trained question model. Each file is named by a hash of everything its
  * content follows from (the inputs, this cache's format, the code that builds it and the
  * runtime), so a file is either the right one or not found: nothing is ever invalidated, and
  * publishing (new knowledge, a new hash) simply misses and writes a new file.
@@ -24,8 +24,8 @@ import { writeFileAtomically } from '../storage/atomic-file.js';
 /** Bump when what a file holds changes shape; older files are then never looked up. */
 export const ENGINE_CACHE_FORMAT = 1;
 
-/** What a cache file holds: the validated knowledge base, or a trained question model. */
-export type EngineCacheKind = 'knowledge' | 'model';
+/** What a cache file holds: the validated knowledge base, its keyword index, or a trained question model. */
+export type EngineCacheKind = 'knowledge' | 'keyword' | 'model';
 
 /** Files of each kind kept (the most recently used): the knowledge in service and a few before it. */
 const KEEP_PER_KIND = 4;
@@ -103,14 +103,21 @@ export class EngineCache {
   }
 
   /**
-   * Stores `value` under `kind` and `key`, after the current turn of the event loop (start-up
-   * is not held up by it). The promise never rejects: a failed write is logged, and the next
-   * start builds again.
+   * Stores `value` under `kind` and `key`: serialised at once (a live index may change right
+   * after), written to disk in the background. The promise never rejects: a failed write is
+   * logged, and the next start builds again.
    */
   write(kind: EngineCacheKind, key: string, value: unknown): Promise<void> {
     const file = this.fileOf(kind, key);
+    let bytes: Buffer;
+    try {
+      bytes = encode(kind, key, value);
+    } catch (error) {
+      this.log.warn(`engine cache: cannot serialise the ${kind}: ${(error as Error).message}`);
+      return Promise.resolve();
+    }
     const done = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => writeFileAtomically(file, encode(kind, key, value), 0o644))
+      .then(() => writeFileAtomically(file, bytes, 0o644))
       .then(() => this.prune(kind))
       .then(
         () => this.log.debug(`engine cache: ${kind} written to ${file}`),

@@ -62,6 +62,25 @@ interface Expansion {
   readonly factor: number;
 }
 
+/** A language index's contents (see `LanguageIndex.state`). */
+interface LanguageIndexState {
+  readonly termIds: Map<string, number>;
+  readonly termById: string[];
+  readonly vocabulary: SearchableMap<number>['_tree'];
+  readonly postings: number[][];
+  readonly documentFrequency: number[];
+  readonly docs: (IndexedDoc | undefined)[];
+  readonly slotOf: Map<string, number>;
+  readonly freeSlots: number[];
+  readonly spellings: SearchableMap<number>['_tree'];
+  readonly totalAskedLength: number;
+}
+
+/** What a keyword index holds, by language, as the engine cache stores it (see `KeywordIndex.state`). */
+export interface KeywordIndexState {
+  readonly languages: readonly (readonly [Lang, LanguageIndexState])[];
+}
+
 /**
  * One language's index: an inverted index over the entries' `asked` terms, with MiniSearch's
  * radix tree (SearchableMap) as the vocabulary for typo and prefix lookups. Written for this
@@ -69,27 +88,27 @@ interface Expansion {
  */
 class LanguageIndex {
   /** Every term seen (asked or answered) and its id, both ways. */
-  private readonly termIds = new Map<string, number>();
-  private readonly termById: string[] = [];
+  private readonly termIds: Map<string, number>;
+  private readonly termById: string[];
   /** Searchable terms (those in some entry's `asked`), for typo and prefix lookups. */
-  private readonly vocabulary = new SearchableMap<number>();
+  private readonly vocabulary: SearchableMap<number>;
   /**
    * By term id: the documents whose `asked` terms include it, each as `slot << 1 | inQuestion`
    * so scoring needs no second look-up for the question boost.
    */
-  private readonly postings: number[][] = [];
+  private readonly postings: number[][];
   /** By term id: in how many documents the term occurs (asked or answered), for IDF. */
-  private readonly documentFrequency: number[] = [];
-  private readonly docs: (IndexedDoc | undefined)[] = [];
-  private readonly slotOf = new Map<string, number>();
-  private readonly freeSlots: number[] = [];
+  private readonly documentFrequency: number[];
+  private readonly docs: (IndexedDoc | undefined)[];
+  private readonly slotOf: Map<string, number>;
+  private readonly freeSlots: number[];
   private readonly termCache = new Map<string, { term: string | null; spelling: string }>();
   /**
    * Folded but unstemmed spellings of asked words and their term ids: typos are looked up here,
    * since a stemmer maps a misspelled word to a stem far from the right one.
    */
-  private readonly spellings = new SearchableMap<number>();
-  private totalAskedLength = 0;
+  private readonly spellings: SearchableMap<number>;
+  private totalAskedLength: number;
   // Per-query scratch space, reused: scores and matched-term masks by slot.
   private scores = new Float64Array(64);
   private matched = new Uint32Array(64);
@@ -97,10 +116,33 @@ class LanguageIndex {
   private lengthNorms = new Float64Array(0);
   private lengthNormsStale = true;
 
+  /** An empty index; or, with `state` (what `state` gave), that index again: it is taken over, not copied. */
   constructor(
     readonly lang: Lang,
     private readonly processTerm: TermProcessor,
-  ) {}
+    state?: LanguageIndexState,
+  ) {
+    this.termIds = state?.termIds ?? new Map();
+    this.termById = state?.termById ?? [];
+    this.vocabulary = new SearchableMap(state?.vocabulary);
+    this.postings = state?.postings ?? [];
+    this.documentFrequency = state?.documentFrequency ?? [];
+    this.docs = state?.docs ?? [];
+    this.slotOf = state?.slotOf ?? new Map();
+    this.freeSlots = state?.freeSlots ?? [];
+    this.spellings = new SearchableMap(state?.spellings);
+    this.totalAskedLength = state?.totalAskedLength ?? 0;
+  }
+
+  /**
+   * What the index holds, for the engine cache: its own maps and arrays, not copies, so it must
+   * be serialised before the index changes again. The radix trees keep their insertion order, so
+   * typo and prefix look-ups find the same terms in the same order.
+   */
+  get state(): LanguageIndexState {
+    const { termIds, termById, postings, documentFrequency, docs, slotOf, freeSlots, totalAskedLength } = this;
+    return { termIds, termById, vocabulary: this.vocabulary._tree, postings, documentFrequency, docs, slotOf, freeSlots, spellings: this.spellings._tree, totalAskedLength };
+  }
 
   get size(): number {
     return this.slotOf.size;
@@ -367,14 +409,31 @@ export const defaultKeywordIndexOptions: KeywordIndexOptions = {
 export class KeywordIndex {
   private readonly byLang: ReadonlyMap<Lang, LanguageIndex>;
 
-  private constructor(options: KeywordIndexOptions) {
-    this.byLang = new Map(LANGUAGES.map((lang) => [lang, new LanguageIndex(lang, options.processTerm)]));
+  private constructor(options: KeywordIndexOptions, state?: KeywordIndexState) {
+    const saved = new Map(state?.languages);
+    this.byLang = new Map(LANGUAGES.map((lang) => [lang, new LanguageIndex(lang, options.processTerm, saved.get(lang))]));
   }
 
   static build(entries: Iterable<KnowledgeEntry>, options: Partial<KeywordIndexOptions> = {}): KeywordIndex {
     const index = new KeywordIndex({ ...defaultKeywordIndexOptions, ...options });
     for (const entry of entries) index.upsert(entry);
     return index;
+  }
+
+  /**
+   * The index `state` was taken from, without reading an entry again: it searches exactly as
+   * that one did, and takes changes as it would have. `state` is taken over (it must not be
+   * shared with another index); `options` must be those it was built with.
+   */
+  static restore(state: KeywordIndexState, options: Partial<KeywordIndexOptions> = {}): KeywordIndex {
+    const missing = LANGUAGES.filter((lang) => !state.languages.some(([l]) => l === lang));
+    if (missing.length > 0) throw new Error(`keyword index state without ${missing.join(', ')}`);
+    return new KeywordIndex({ ...defaultKeywordIndexOptions, ...options }, state);
+  }
+
+  /** What the index holds now (its own structures, not copies: serialise before it changes). */
+  get state(): KeywordIndexState {
+    return { languages: [...this.byLang].map(([lang, index]) => [lang, index.state] as const) };
   }
 
   /** Adds an entry, or replaces the indexed version of it. */

@@ -2,10 +2,11 @@ import type { Config } from '../config.js';
 import { loadLocales } from '../i18n/locales.js';
 import { resolveContacts } from '../knowledge/contacts.js';
 import { LiveKnowledge } from '../knowledge/live-knowledge.js';
+import type { KnowledgeEntry } from '../knowledge/schema.js';
 import { KnowledgeBaseError, readKnowledgeSources, validateKnowledge, type KnowledgeBase, type KnowledgeSource } from '../knowledge/load.js';
 import { EngineCache, type EngineCacheLog } from './engine-cache.js';
 import { AnswerEngine } from './engine.js';
-import { KeywordIndex } from './keyword-index.js';
+import { KeywordIndex, type KeywordIndexState } from './keyword-index.js';
 import { ModelManager } from './model-manager.js';
 import { QuestionModel, trainingExamples, type QuestionModelState, type TrainingSet } from './question-model.js';
 import { AnswerRenderer } from './render.js';
@@ -18,15 +19,16 @@ export interface LoadedEngine {
   readonly knowledge: LiveKnowledge;
   /** What answers: follows every change of `knowledge` at once. */
   readonly engine: AnswerEngine;
-  /** Where the validated knowledge and the trained model are cached (CACHE_DIR). */
+  /** Where the validated knowledge, the keyword index and the trained model are cached (CACHE_DIR). */
   readonly cache: EngineCache;
 }
 
 /**
  * Loads the knowledge base and locales (both validated) and builds the live knowledge and the
  * keyword-mode engine over it. The knowledge comes from KNOWLEDGE_DIR, or from `sources` (the
- * published files in the database). Knowledge validated before and a model trained before on the
- * same ways of asking come from the engine cache (CACHE_DIR); what is built is written there.
+ * published files in the database). Knowledge validated before, and the keyword index and the
+ * model built before on the same entries and ways of asking, come from the engine cache
+ * (CACHE_DIR); what is built is written there.
  * `log`: where the cache's warnings go (default: standard error, unless LOG_LEVEL is quieter).
  */
 export async function loadAnswerEngine(config: EngineConfig, sources?: readonly KnowledgeSource[], log: EngineCacheLog = consoleLog(config.logLevel)): Promise<LoadedEngine> {
@@ -36,7 +38,7 @@ export async function loadAnswerEngine(config: EngineConfig, sources?: readonly 
     loadLocales(config.localesDir),
   ]);
   const knowledge = new LiveKnowledge(loaded);
-  const keyword = KeywordIndex.build(knowledge.entries.values());
+  const keyword = keywordIndexCached([...knowledge.entries.values()], cache);
   const renderer = new AnswerRenderer(locales, resolveContacts(knowledge.contacts, config));
   const train = (set: TrainingSet) => trainCached(set, cache);
   const engine = new AnswerEngine({ knowledge, keyword, locales, renderer, options: { answerThreshold: config.answerThreshold }, train });
@@ -53,6 +55,22 @@ function validated(sources: readonly KnowledgeSource[], cache: EngineCache): Kno
   if (!knowledgeBase) throw new KnowledgeBaseError(problems);
   void cache.write('knowledge', key, knowledgeBase);
   return knowledgeBase;
+}
+
+/** The keyword index of `entries`, restored from the cache when it was built on the same entries before. */
+export function keywordIndexCached(entries: readonly KnowledgeEntry[], cache: EngineCache): KeywordIndex {
+  const key = EngineCache.key('keyword', [JSON.stringify(entries)]);
+  const state = cache.read<KeywordIndexState>('keyword', key);
+  if (state) {
+    try {
+      return KeywordIndex.restore(state);
+    } catch (error) {
+      cache.warnUnusable('keyword', key, error);
+    }
+  }
+  const index = KeywordIndex.build(entries);
+  void cache.write('keyword', key, index.state);
+  return index;
 }
 
 /**

@@ -4,9 +4,11 @@ import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { readEvalFile } from '../../src/eval/evaluate.js';
 import type { KnowledgeEntry } from '../../src/knowledge/schema.js';
+import type { Lang } from '../../src/languages.js';
 import { EngineCache, type EngineCacheLog } from '../../src/retrieval/engine-cache.js';
 import type { AnswerEngine } from '../../src/retrieval/engine.js';
-import { loadAnswerEngine, trainCached, type LoadedEngine } from '../../src/retrieval/load-engine.js';
+import type { KeywordIndex } from '../../src/retrieval/keyword-index.js';
+import { keywordIndexCached, loadAnswerEngine, trainCached, type LoadedEngine } from '../../src/retrieval/load-engine.js';
 import { testConfig } from '../support/engine.js';
 import { EVAL_FILE } from '../support/paths.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -54,7 +56,7 @@ describe('the engine cache', () => {
     const fresh = await load(env);
     expect(fresh.log.lines).toEqual(expect.arrayContaining([expect.stringMatching(/^debug engine cache: no model cached/), expect.stringMatching(/^debug engine cache: model written/)]));
     const cached = await load(env);
-    expect(cached.log.lines.filter((l) => l.startsWith('debug engine cache: knowledge read') || l.startsWith('debug engine cache: model read'))).toHaveLength(2);
+    expect(cached.log.lines.filter((l) => / read from /.test(l))).toHaveLength(3);
     expect(cached.log.lines.filter((l) => l.startsWith('warn'))).toEqual([]);
 
     expect([...cached.knowledge.entries]).toEqual([...fresh.knowledge.entries]);
@@ -83,6 +85,27 @@ describe('the engine cache', () => {
       expect(restored.index.profile(q)).toEqual(trained.index.profile(q));
     }
     expect(trained.score('ticket home free?').entries[0]?.probability).toBeGreaterThan(0.5);
+  });
+
+  it('restores a keyword index that finds the same entries with the same scores, and takes a published change as a fresh one does', async () => {
+    const { knowledge } = await load({ CACHE_DIR: await tempDir() });
+    const entries = [...knowledge.entries.values()];
+    const cache = new EngineCache(await tempDir(), recordingLog());
+    const built = keywordIndexCached(entries, cache);
+    await cache.settled();
+    const restored = keywordIndexCached(entries, cache);
+    const questions = await readEvalFile(EVAL_FILE);
+    const searches = (index: KeywordIndex) =>
+      questions.flatMap(({ q, lang }) => (['en', (lang ?? 'en') as Lang] as const).map((l) => [index.search(q, l), index.search(q, l, { approximate: false }), index.vocabularyCoverage(q, l)]));
+    expect(searches(restored)).toEqual(searches(built));
+
+    const [first, second] = entries as [KnowledgeEntry, KnowledgeEntry];
+    for (const index of [built, restored]) {
+      index.upsert({ ...first, languages: { ...first.languages, en: { ...first.languages.en, variants: [...first.languages.en.variants, 'zanzibar ferry timetable'] } } });
+      index.remove(second.id);
+    }
+    expect(restored.search('zanzibar ferry', 'en')[0]?.entryId).toBe(first.id);
+    expect(searches(restored)).toEqual(searches(built));
   });
 
   it('retrains once per knowledge: publishing a change misses, and another engine publishing the same change reads it', async () => {
@@ -129,13 +152,10 @@ describe('the engine cache', () => {
       await writeFile(file, damage(await readFile(file)));
     }
     const rebuilt = await load(env);
-    expect(rebuilt.log.lines.filter((l) => l.startsWith('warn'))).toEqual([
-      expect.stringMatching(/^warn engine cache: ignoring .*knowledge-\w+\.bin: .*; building instead$/),
-      expect.stringMatching(/^warn engine cache: ignoring .*model-\w+\.bin: .*; building instead$/),
-    ]);
+    expect(rebuilt.log.lines.filter((l) => l.startsWith('warn'))).toEqual(['knowledge', 'keyword', 'model'].map((kind) => expect.stringMatching(new RegExp(`^warn engine cache: ignoring .*${kind}-\\w+\\.bin: .*; building instead$`))));
     expect(await answers(rebuilt.engine, SMALL_QUESTIONS)).toEqual(await answers(fresh.engine, SMALL_QUESTIONS));
     const again = await load(env);
-    expect(again.log.lines.filter((l) => / read from /.test(l))).toHaveLength(2);
+    expect(again.log.lines.filter((l) => / read from /.test(l))).toHaveLength(3);
     expect(again.log.lines.filter((l) => l.startsWith('warn'))).toEqual([]);
   });
 
