@@ -142,34 +142,30 @@ export class PersonHandoffStep {
   }
 
   /**
-   * Whether the person has an open handoff: only read from the desk when their state says they
-   * asked for one (the mark), so other turns cost nothing more. A handoff that ended takes the mark away.
+   * The person's open handoff, if any: only read from the desk when their state says they asked
+   * for one (the mark), so other turns cost nothing more. A handoff that ended takes the mark away.
    */
-  async isOpen(context: TurnContext, mark: HandoffMark): Promise<boolean> {
-    if (!mark.handoff) return false;
+  async openHandoff(context: TurnContext, mark: HandoffMark): Promise<string | undefined> {
+    if (!mark.handoff) return undefined;
     const open = await this.desk.openHandoffOf(personOf(context.activity));
-    if (open) {
-      mark.handoff = open.id;
-      return true;
-    }
-    delete mark.handoff;
-    return false;
+    if (open) mark.handoff = open.id;
+    else delete mark.handoff;
+    return open?.id;
   }
 
   /**
    * Quiet mode: what the person writes goes to the counsellor (once the turn is stored, so a turn
    * run again does not send it twice) and the bot says nothing, except that danger words
-   * still bring 112 first. "Person" again says where they stand; a language button still works.
+   * still bring 112 first. A language button still works; another button or command (the bot's,
+   * not words for the counsellor) says where they stand.
    */
-  async whileOpen(context: TurnContext, text: string, action: CommandAction | undefined, lang: Lang, conversationLang: Lang | undefined, langChosen: boolean): Promise<'handled' | 'act'> {
-    const id = (await this.desk.openHandoffOf(personOf(context.activity)))?.id;
+  async whileOpen(context: TurnContext, id: string, text: string, action: CommandAction | undefined, lang: Lang, conversationLang: Lang | undefined, langChosen: boolean): Promise<'handled' | 'act'> {
     if (action?.kind === 'lang' || action?.kind === 'language-menu') return 'act';
-    if (action?.kind === 'person' || action?.kind === 'person-confirm') {
-      if (id) await context.sendActivity({ ...MessageFactory.text(await this.status(id, lang)), locale: lang });
+    if (action || isCheckButtonValue(text)) {
+      await context.sendActivity({ ...MessageFactory.text(await this.status(id, lang)), locale: lang });
       return 'handled';
     }
-    // Other buttons (an answer's, a check's) are the bot's, not words for the counsellor.
-    if (action || !text || isCheckButtonValue(text)) return 'handled';
+    if (!text) return 'handled';
     const person = personOf(context.activity);
     turnStateOf(context).onCommitted(async () => {
       await this.desk.personWrites(person, text);

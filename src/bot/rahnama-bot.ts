@@ -109,9 +109,9 @@ export class RahnamaBot extends ActivityHandler {
       const action = decodeAction(text) ?? this.typedCommand(text, lang);
       // With a counsellor: the bot is quiet (danger words aside); /forget still deletes everything.
       const profile = await this.profile.get(context, {});
-      const quiet = this.person && action?.kind !== 'forget' && (await this.person.isOpen(context, profile))
-        ? await this.person.whileOpen(context, text, action, lang, profile.lang ?? undefined, profile.langChosen === true)
-        : undefined;
+      const person = action?.kind === 'forget' ? undefined : this.person;
+      const open = person && (await person.openHandoff(context, profile));
+      const quiet = person && open ? await person.whileOpen(context, open, text, action, lang, profile.lang, profile.langChosen === true) : undefined;
       if (quiet === 'handled') {
         // Said to the counsellor (or where they stand): nothing else.
       } else if (action?.kind === 'lang' || action?.kind === 'language-menu') {
