@@ -3,7 +3,7 @@ import { stateKeys, TURN_STATE, type StateKeys } from '../../bot/turn-state.js';
 import type { BotStateStorage } from '../../storage/bot-state-storage.js';
 import { VersionConflictError, type DocumentChange, type StoredDocument } from '../../storage/store.js';
 import { PENDING_APPEND, WEBCHAT_CHANNEL_ID, type WebChatAdapter } from './adapter.js';
-import type { ConversationLog } from './conversations.js';
+import type { ConversationLog, PendingAppend } from './conversations.js';
 
 /** State remembered per conversation for its next turn: enough for every conversation active at once. */
 const MAX_REMEMBERED = 10_000;
@@ -67,9 +67,7 @@ export class WebChatTurns {
    */
   async deliver(conversationId: string, userId: string, activities: readonly Partial<Activity>[]): Promise<boolean> {
     return this.inOrder(conversationId, async () => {
-      const { conversations, adapter } = this.options;
-      const known = await conversations.watermark(conversationId).catch(() => 0);
-      if (known === 0) return false;
+      const { conversations, state: storage, adapter } = this.options;
       const context = new TurnContext(adapter, {
         type: 'event',
         name: 'handoff',
@@ -78,8 +76,29 @@ export class WebChatTurns {
         from: { id: userId, role: 'user' },
         recipient: { id: 'rahnama', name: 'Rahnama', role: 'bot' },
       } as Activity);
-      await context.sendActivities([...activities]);
-      return true;
+      // As a turn's replies: the head read once (not at all if this instance wrote it last), all
+      // the activities in one write, another instance's write in between taken into account.
+      for (let attempt = 1; ; attempt++) {
+        const toRead = conversations.keysToRead(conversationId);
+        const found = new Map(toRead.length > 0 ? (await storage.items.getMany(toRead)).map((d) => [d.key, d] as const) : []);
+        let pending: PendingAppend;
+        try {
+          pending = conversations.begin(conversationId, found);
+        } catch {
+          return false; // forgotten (in memory: swept)
+        }
+        if (pending.fresh) return false; // nothing there: forgotten, or never started
+        context.turnState.set(PENDING_APPEND, pending);
+        await context.sendActivities([...activities]);
+        try {
+          const changes = pending.changes() as DocumentChange<Item>[];
+          await pending.committed(changes.length > 0 ? await storage.apply(changes) : new Map());
+          return true;
+        } catch (error) {
+          conversations.forget(conversationId);
+          if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+        }
+      }
     });
   }
 
