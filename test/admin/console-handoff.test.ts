@@ -1,26 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml } from '../../src/admin/html.js';
 // lane: integration
-import { STAFF, useHandoffConsole } from './handoff-console-server.js';
+import { openEventStream, STAFF, useHandoffConsole } from './handoff-console-server.js';
 
 const serve = useHandoffConsole();
 
 /** A question the engine matches (and would suggest) to an entry: the gloss comes from it. */
 const CAT = 'هل يمكنني أخذ قطتي معي عند العودة';
-
-/** Reads a Server-Sent Events stream until `done` holds for what arrived so far. */
-async function readStream(body: ReadableStream<Uint8Array>, done: (text: string) => boolean): Promise<string> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  while (!done(text)) {
-    const { value, done: ended } = await reader.read();
-    if (ended) throw new Error(`the stream ended early after: ${text}`);
-    text += decoder.decode(value, { stream: true });
-  }
-  reader.releaseLock();
-  return text;
-}
 
 describe('live conversations in the staff console', () => {
   it('are for counsellors and admins: an editor is refused the queue, a conversation and a claim, and is not shown the link', async () => {
@@ -97,18 +83,17 @@ describe('live conversations in the staff console', () => {
   it('stream changes to the queue as they happen (ids only) and mark the counsellor online with their languages', async () => {
     const { url, desk, presence, signIn } = await serve();
     const sara = await signIn('sara');
-    const abort = new AbortController();
+    const stream = await openEventStream(`${url}/admin/handoff/events`, sara.cookie);
     try {
-      const response = await fetch(`${url}/admin/handoff/events`, { headers: { cookie: sara.cookie }, signal: abort.signal });
-      expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toContain('text/event-stream');
-      await readStream(response.body!, (text) => text.includes(': open'));
+      expect(stream.status).toBe(200);
+      expect(stream.contentType).toContain('text/event-stream');
+      await stream.until((text) => text.includes(': open'));
       expect((await presence.online('ar')).map((c) => ({ counsellor: c.counsellor, languages: c.languages }))).toEqual([{ counsellor: STAFF.sara.email, languages: ['ar', 'en'] }]);
       expect(await presence.online('fa')).toEqual([]);
 
       const { handoff } = await desk.request({ person: 'person-123', channel: 'webchat', language: 'fa' });
       await desk.personWrites('person-123', 'سلام، کمک می‌خواهم');
-      const text = await readStream(response.body!, (t) => t.includes('"event":"message"'));
+      const text = await stream.until((t) => t.includes('"event":"message"'));
       const events = [...text.matchAll(/^data: (.+)$/gm)].map((m) => JSON.parse(m[1]!));
       expect(events).toEqual([
         { event: 'requested', id: handoff.id },
@@ -117,7 +102,7 @@ describe('live conversations in the staff console', () => {
       expect(text).not.toContain('person-123');
       expect(text).not.toContain('سلام');
     } finally {
-      abort.abort();
+      stream.close();
     }
   });
 

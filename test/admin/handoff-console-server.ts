@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterEach } from 'vitest';
 import type { StaffRole } from '../../src/admin/account-store.js';
@@ -37,8 +38,9 @@ export function useHandoffConsole() {
     app = undefined;
     store = undefined;
   });
-  return async () => {
-    const config = testConfig({ DATA_DIR: await tempDir(), HANDOFF_HOURS: 'Sun-Sat 00:00-24:00' });
+  /** `databaseUrl`: on PostgreSQL (an empty database), where other instances can share it. */
+  return async ({ databaseUrl }: { databaseUrl?: string } = {}) => {
+    const config = testConfig({ DATA_DIR: await tempDir(), HANDOFF_HOURS: 'Sun-Sat 00:00-24:00', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
     const served = await shipped();
     store = await openStore(config);
     const accounts = fixtureAccounts(store);
@@ -57,6 +59,39 @@ export function useHandoffConsole() {
       const home = await server.inject({ url: '/admin', headers: { cookie } });
       return { cookie, csrf: csrfOf(home.body), home: home.body };
     };
-    return { app: server, url, store, desk, engine: served.engine, knowledge: served.knowledge, presence: admin.handoff!.presence, signIn };
+    return { app: server, url, config, store, desk, engine: served.engine, knowledge: served.knowledge, presence: admin.handoff!.presence, signIn };
+  };
+}
+
+/**
+ * A console page's event stream, read as the browser's EventSource would, on a connection of its
+ * own (node:http without an agent: fetch's pool may open a spare connection that holds the
+ * server's close until its header timeout). `until` waits for what arrived to satisfy `done`.
+ */
+export async function openEventStream(url: string, cookie: string) {
+  const request = get(url, { headers: { cookie, accept: 'text/event-stream' }, agent: false });
+  const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => request.once('response', resolve).once('error', reject));
+  response.setEncoding('utf8');
+  let text = '';
+  let wake: (() => void) | undefined;
+  response.on('data', (chunk: string) => {
+    text += chunk;
+    wake?.();
+  });
+  response.on('end', () => wake?.());
+  return {
+    status: response.statusCode,
+    contentType: response.headers['content-type'],
+    get text() {
+      return text;
+    },
+    async until(done: (text: string) => boolean): Promise<string> {
+      while (!done(text)) {
+        if (response.readableEnded) throw new Error(`the stream ended early after: ${text}`);
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+      return text;
+    },
+    close: () => request.destroy(),
   };
 }
