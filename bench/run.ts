@@ -22,6 +22,7 @@ import { nlpjsBench, nlpjsDefaults, nlpjsRows } from './nlpjs.js';
 import { startupBench } from './startup.js';
 import { storeSizeBench, storeSizeDefaults, storeSizeRows } from './store-size.js';
 import { handoffBench, handoffDefaults, handoffRows } from './handoff.js';
+import { handoffChannelsBench, handoffChannelsDefaults, handoffChannelsRows } from './handoff-channels.js';
 import { FakeTelegram } from '../test/support/fake-telegram.js';
 import type { Lang } from '../src/languages.js';
 
@@ -47,9 +48,9 @@ const TELEGRAM_SECONDS = Number(process.env.BENCH_TELEGRAM_SECONDS ?? 5);
 const TELEGRAM_USERS = Number(process.env.BENCH_TELEGRAM_USERS ?? 100);
 /** Start-up rounds, each one start under tsx and one of the compiled build. */
 const STARTUP_ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 5);
-/** `npm run bench -- --only keyword,model,engine,nlpjs,store-size,handoff,startup,http,webchat,telegram,instances` runs some suites (all by default). */
+/** `npm run bench -- --only keyword,model,engine,nlpjs,store-size,handoff,handoff-channels,startup,http,webchat,telegram,instances` runs some suites (all by default). */
 const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
-const suites = new Set((args.only ?? 'keyword,model,engine,nlpjs,store-size,handoff,startup,http,webchat,telegram,instances').split(','));
+const suites = new Set((args.only ?? 'keyword,model,engine,nlpjs,store-size,handoff,handoff-channels,startup,http,webchat,telegram,instances').split(','));
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 const rows: string[][] = [];
 /** Sentences printed under the table. */
@@ -183,6 +184,13 @@ if (suites.has('handoff')) {
   const result = await handoffBench({ ...handoffDefaults, progress });
   rows.push(...handoffRows(result));
   results.handoff = result;
+}
+// --- the same to the person's web chat socket, through the bot's delivery ------------------------
+if (suites.has('handoff-channels')) {
+  const served = await loadAnswerEngine(loadConfig({ LOG_LEVEL: 'silent', EMBEDDINGS: 'false', MODEL_DOWNLOAD: 'false' }, ROOT));
+  const result = await handoffChannelsBench({ ...handoffChannelsDefaults, served, progress });
+  rows.push(...handoffChannelsRows(result));
+  results.handoffChannels = result;
 }
 
 // --- server processes over loopback HTTP ---------------------------------------------------------
