@@ -334,17 +334,21 @@ export class HandoffDesk {
    * repeats it.
    */
   async takeDelivery(id: string, channels?: readonly string[]): Promise<HandoffDelivery | undefined> {
+    let tried: string | undefined;
     for (;;) {
       const open = await this.openDoc(id);
       if (!open) return undefined;
       const h = open.value;
       // Only a caller that can reach the person's channel takes it.
       if (channels && !channels.includes(h.channel)) return undefined;
+      // Another caller took what this one tried (its write came first): nothing left to look for.
+      if (tried !== undefined && h.deliveredUpTo !== undefined && h.deliveredUpTo >= tried) return undefined;
       const since = await this.messagesSince(id, h.deliveredUpTo);
       const messages = since.filter((m) => m.message.from === 'counsellor').map((m) => m.message);
       if (messages.length === 0) return undefined;
+      tried = since.at(-1)!.key;
       try {
-        await this.docs.apply([{ key: `open/${id}`, value: { ...h, deliveredUpTo: since.at(-1)!.key }, ifVersion: open.version }], this.now());
+        await this.docs.apply([{ key: `open/${id}`, value: { ...h, deliveredUpTo: tried }, ifVersion: open.version }], this.now());
       } catch (error) {
         if (error instanceof VersionConflictError) continue; // a message came, another instance took these, or it closed: look again
         throw error;
