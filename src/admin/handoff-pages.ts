@@ -198,8 +198,8 @@ export function conversationPage(context: SignedInContext, view: ConversationPag
   <div id="handoff-status" data-live>${status}</div>
   ${recent.length > 0 ? html`<h3>${h('botAnswered')}</h3><ul>${recent}</ul>` : ''}
   <h3>${h('messages')}</h3>
-  <div id="handoff-messages" data-live>
-    ${messages.length === 0 ? html`<p>${h('noMessages')}</p>` : html`<ol class="messages" role="log">${messages}</ol>`}
+  <div id="handoff-messages" data-live role="log" aria-label="${h('messages')}">
+    ${messages.length === 0 ? html`<p>${h('noMessages')}</p>` : html`<ol class="messages">${messages}</ol>`}
   </div>
   <p class="hint">${h('audited')}</p>
 </section>

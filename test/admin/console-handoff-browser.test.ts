@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { axeViolations } from '../support/axe.js';
 import { useBrowser } from '../support/browser.js';
 import { PASSWORD, STAFF, useHandoffConsole } from './handoff-console-server.js';
 
@@ -8,7 +9,7 @@ const TIMEOUT = { timeout: 10_000 };
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 describe('live conversations in a real browser', () => {
-  it('show a new request, the person\'s messages and a hand-over on a phone without reload, and send the counsellor\'s reply', async () => {
+  it('show a new request, the person\'s messages and a hand-over on a phone without reload, send the counsellor\'s reply, and pass axe-core\'s WCAG 2.1 AA rules', async () => {
     const { url, desk } = await serve();
     const { page, errors } = await openPage({ locale: 'en-GB', ...PHONE });
     await page.goto(`${url}/admin/login`);
@@ -25,6 +26,7 @@ describe('live conversations in a real browser', () => {
     const row = page.locator(`li[data-handoff="${handoff.id}"]`);
     await row.waitFor(TIMEOUT);
     expect(await row.textContent()).toContain('you speak it');
+    expect(await axeViolations(page)).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 
     await row.getByRole('link', { name: 'Arabic (ar)' }).click();
@@ -38,6 +40,7 @@ describe('live conversations in a real browser', () => {
     await desk.personWrites('p1', 'هل ما زلت هنا؟');
     await page.getByRole('log').getByText('هل ما زلت هنا؟').waitFor(TIMEOUT);
     expect(await reply.inputValue()).toBe('أهلاً، أنا هنا.');
+    expect(await axeViolations(page)).toEqual([]);
 
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Your reply was sent.' }).waitFor(TIMEOUT);

@@ -25,7 +25,8 @@ function start(): void {
       const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
       for (const part of document.querySelectorAll<HTMLElement>('[data-live]')) {
         const next = part.id ? fresh.getElementById(part.id) : null;
-        if (next && next.outerHTML !== part.outerHTML && !part.contains(document.activeElement)) part.replaceWith(document.importNode(next, true));
+        // The part itself stays (a `role="log"` part is a live region screen readers follow); its content is swapped.
+        if (next && next.innerHTML !== part.innerHTML && !part.contains(document.activeElement)) part.replaceChildren(...Array.from(next.childNodes, (node) => document.importNode(node, true)));
       }
       document.body.dataset.liveUpdated = String(Number(document.body.dataset.liveUpdated ?? 0) + 1);
     } finally {
