@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HANDOFF_OUTCOMES, HANDOFF_TOPIC, parseHandoffNotice, type HandoffNotice, type HandoffOutcome } from '../../handoff/handoff-records.js';
 import type { HandoffRefusal } from '../../handoff/handoff-desk.js';
 import type { KnowledgeEntry } from '../../knowledge/schema.js';
-import { isLang, LANGUAGES } from '../../languages.js';
+import { isLang, LANGUAGES, type Lang } from '../../languages.js';
 import { HANDOFF_ROLES, type AccountStore } from '../account-store.js';
 import { signedIn, type ConsoleKit, type ConsoleKnowledge } from '../console-kit.js';
 import { serveConsoleScripts } from '../console-scripts.js';
@@ -20,6 +21,8 @@ export interface HandoffRoutesOptions {
 
 /** How often an open live page is told the stream is alive, and its counsellor marked online (presence counts 90 s). */
 export const HEARTBEAT_MS = 25_000;
+/** Person messages whose matched entry is remembered (by a hash of the text), so a live page read again does not ask the engine again. */
+const GLOSS_CACHE = 500;
 /** The longest reply a counsellor can send (Telegram's limit is 4096 characters). */
 const MAX_REPLY = 4000;
 
@@ -166,12 +169,27 @@ const handoffRoutes: FastifyPluginAsync<HandoffRoutesOptions> = async (app, opts
     return kit.sendPage(reply, status, conversationPage(context, { handoff: found, messages, speaks, colleagues, entries: [...entries.values()], entryOf: (e) => entries.get(e), now: new Date(), notice }));
   };
 
+  // The live page is read again at each new message: each message is read by the engine once.
+  const matches = new Map<string, string | null>();
+  const matchOf = async (text: string, language: Lang): Promise<string | null> => {
+    // Keyed by a hash: no person's words stay in memory after `/forget` or retention.
+    const key = createHash('sha256').update(`${language}\n${text}`).digest('base64url');
+    let entryId = matches.get(key);
+    if (entryId === undefined) {
+      const best = (await opts.knowledge.explain(text, language)).candidates[0];
+      entryId = best?.suggested ? best.entryId : null;
+      if (matches.size >= GLOSS_CACHE) matches.delete(matches.keys().next().value!);
+      matches.set(key, entryId);
+    }
+    return entryId;
+  };
+
   /** A person's message in a language the counsellor does not speak: the English question of the entry the engine would suggest for it (a weak guess would mislead). */
   const glossed = async (message: ShownMessage, language: string, speaks: boolean, entries: Map<string, KnowledgeEntry>, request: FastifyRequest): Promise<ShownMessage> => {
     if (message.from !== 'person' || speaks || language === 'en' || !isLang(language)) return message;
     try {
-      const best = (await opts.knowledge.explain(message.text, language)).candidates[0];
-      const entry = best?.suggested ? entries.get(best.entryId) : undefined;
+      const entryId = await matchOf(message.text, language);
+      const entry = entryId ? entries.get(entryId) : undefined;
       return entry ? { ...message, gloss: entry.languages.en.question } : message;
     } catch (error) {
       request.log.warn({ err: (error as Error).message }, 'handoff: the engine could not read a message for a gloss');
