@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   // Several instances: each puts the others' published edits into service (see KnowledgeSync).
   let sync: KnowledgeSync | undefined;
   const announce = async (files: readonly string[]) => sync?.announce(files);
-  const admin = await createAdminConsole(config, served, webChat.insights, store, { files: published.files, announce });
+  const admin = await createAdminConsole(config, served, webChat.insights, store, { files: published.files, announce }, { handoff: desk });
   // Every channel the configuration turns on (channels/registry.ts), on the shared bot core and state.
   const channels = new ChannelSet(CHANNELS, { config, bot: webChat, engine, knowledge, store });
   const app = await buildApp({ config, engine, knowledge, channels, admin, store, rateLimitStore: await sharedRateLimitStore(store), widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
