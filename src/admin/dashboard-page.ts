@@ -201,6 +201,7 @@ function handoffSection(context: PageContext, figures: HandoffFigures): SafeHtml
     <tr><th scope="row">${d('medianWaitOutside')}</th><td>${duration(t, lang, figures.medianWaitSecondsOutsideHours)}</td></tr>
     <tr><th scope="row">${d('answeredShare')}</th><td>${figures.answeredShare === undefined ? '–' : percent(lang, figures.answeredShare, 1)} (${figures.endings.answered ?? 0} / ${ended})</td></tr>
     ${(['referred', 'return-requested', 'idle', 'expired'] as const).map((e) => html`<tr><th scope="row">${t(lang, `handoff.outcome.${e}`)}</th><td>${figures.endings[e] ?? 0}</td></tr>`)}
+    <tr><th scope="row">${d('helpful')}</th><td>${d('helpfulCounts', { helpful: figures.helpful, notHelpful: figures.notHelpful })}</td></tr>
   </tbody></table>`)}
   ${figures.days.length === 0 ? html`<p>${t(lang, 'dashboard.none')}</p>` : scrollBox(d('perDay'), html`<table class="handoff-days">
     <caption>${d('perDay')}</caption>

@@ -30,14 +30,21 @@ export interface HandoffFigures {
    */
   readonly medianWaitSeconds: number | undefined;
   readonly medianWaitSecondsOutsideHours: number | undefined;
+  /** Taps on "was this helpful?" after a handoff ended (`HandoffDesk.countFeedback`). */
+  readonly helpful: number;
+  readonly notHelpful: number;
 }
 
 /** Days `from` to `to` (`YYYY-MM-DD`, both included); absent: all kept. */
 export async function handoffFigures(store: Store, range: { readonly from?: string; readonly to?: string } = {}): Promise<HandoffFigures> {
   const inRange = (day: string) => (!range.from || day >= range.from) && (!range.to || day <= range.to);
   const days: HandoffDay[] = [];
+  let helpful = 0;
+  let notHelpful = 0;
   for (const { key, counts } of await store.counters('handoff-requests').list()) {
     if (!inRange(key)) continue;
+    helpful += counts.helpful ?? 0;
+    notHelpful += counts['not-helpful'] ?? 0;
     const pick = (prefix: string) => Object.fromEntries(Object.entries(counts).flatMap(([name, n]) => (name.startsWith(prefix) ? [[name.slice(prefix.length), n]] : [])));
     days.push({ day: key, requests: counts.requests ?? 0, outsideHours: counts['outside-hours'] ?? 0, byLanguage: pick('language:'), byChannel: pick('channel:') });
   }
@@ -53,6 +60,8 @@ export async function handoffFigures(store: Store, range: { readonly from?: stri
     answeredShare: outcomes.length === 0 ? undefined : (endings.answered ?? 0) / outcomes.length,
     medianWaitSeconds: median(waits(false)),
     medianWaitSecondsOutsideHours: median(waits(true)),
+    helpful,
+    notHelpful,
   };
 }
 

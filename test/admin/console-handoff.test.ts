@@ -229,6 +229,7 @@ describe('live conversations in the staff console', () => {
     expect(after.body).toContain('This conversation has ended: answered.');
     expect(after.body).not.toContain('id="reply-text"');
 
+    await desk.countFeedback(true, 'ar');
     const dashboard = await app.inject({ url: '/admin/dashboard?days=7', headers: { cookie: sara.cookie } });
     const section = dashboard.body.slice(dashboard.body.indexOf('<section class="card" id="handoff">'));
     expect(section).toContain('<h2>Live conversations with counsellors</h2>');
@@ -237,6 +238,7 @@ describe('live conversations in the staff console', () => {
     expect(section).toMatch(/<tr><th scope="row">Median wait to the first counsellor reply \(within hours\)<\/th><td>\d+ min<\/td><\/tr>/);
     expect(section).toMatch(/<tr><th scope="row">Share ended as answered<\/th><td>100\s?% \(1 \/ 1\)<\/td><\/tr>/);
     expect(section).toMatch(/<th scope="col">ar<\/th><th scope="col">fa<\/th>/);
+    expect(section).toContain('<tr><th scope="row">“Was this helpful?” after the end</th><td>1 yes, 0 no</td></tr>');
     expect(section).not.toContain('مرحبا');
   });
 });

@@ -310,15 +310,17 @@ describe.each(useStoreBackends())('live handoff core: $name store', (backend) =>
     await counsellor.claim(late.id, 'ana@iom.example');
     await counsellor.reply(late.id, 'ana@iom.example', 'good morning');
     await counsellor.end(late.id, 'answered', 'ana@iom.example');
-    // Tuesday: one still waiting.
+    // Tuesday: one still waiting; two people tap "was this helpful?" after an end.
     await person.request({ person: 't1', channel: 'webchat', language: 'ps' });
+    await person.countFeedback(true, 'ar');
+    await person.countFeedback(false, 'uk');
 
     const figures = await handoffFigures(a);
     expect(figures.days).toEqual([
       { day: '2026-12-07', requests: 4, outsideHours: 1, byLanguage: { ar: 2, uk: 2 }, byChannel: { telegram: 1, webchat: 3 } },
       { day: '2026-12-08', requests: 1, outsideHours: 0, byLanguage: { ps: 1 }, byChannel: { webchat: 1 } },
     ]);
-    expect(figures).toMatchObject({ requests: 5, outsideHours: 1, endings: { answered: 3, referred: 1 }, answeredShare: 0.75, medianWaitSeconds: 240, medianWaitSecondsOutsideHours: 36_000 });
+    expect(figures).toMatchObject({ requests: 5, outsideHours: 1, endings: { answered: 3, referred: 1 }, answeredShare: 0.75, medianWaitSeconds: 240, medianWaitSecondsOutsideHours: 36_000, helpful: 1, notHelpful: 1 });
     expect((await handoffFigures(a, { from: '2026-12-08' })).days.map((d) => d.day)).toEqual(['2026-12-08']);
   });
 });
