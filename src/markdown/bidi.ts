@@ -13,7 +13,7 @@ const RTL_LETTER = new RegExp(`[${RTL_RANGES}]`, 'u');
 const STRONG = `(?:(?![${RTL_RANGES}])[\\p{L}\\p{N}]\\p{M}*)`;
 /** What may stand between two such characters inside one run: spaces and the punctuation of numbers, addresses and names. */
 const JOINER = `[ \\t.,:;/\\\\@#&%+=?!~_*'’"„“”«»()\\[\\]\\u2010-\\u2014-]`;
-const RUN = new RegExp(`[(\\[]?\\+?${STRONG}(?:${JOINER}*${STRONG})*`, 'gu');
+const RUN = new RegExp(`[(\\[]?[+/]?${STRONG}(?:${JOINER}*${STRONG})*`, 'gu');
 const CLOSING = /^[)\]]+/;
 
 /** Left-to-right isolate and pop directional isolate, for text without markup. */
@@ -33,8 +33,9 @@ export interface TextPart {
 
 /**
  * `text` cut into left-to-right runs and the rest, in order. A run starts and ends with a letter
- * or digit (so a sentence's full stop stays outside it), takes a `+` or an opening bracket just
- * before it, and the closing brackets that it opened just after it.
+ * or digit (so a sentence's full stop stays outside it), takes a `+`, a command's `/` (else
+ * `/forget` shows as `forget/`) or an opening bracket just before it, and the closing brackets
+ * that it opened just after it.
  */
 export function splitLtrRuns(text: string): TextPart[] {
   const parts: TextPart[] = [];

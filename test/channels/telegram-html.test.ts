@@ -47,6 +47,10 @@ describe('left-to-right runs in right-to-left Telegram text', () => {
     );
   });
 
+  it('isolates a command with its slash, so an Arabic reader sees /forget and not forget/', () => {
+    expect(toTelegramHtml('والأمر /forget يحذفه فورًا.')).toBe(`والأمر ${isolated('/forget')} يحذفه فورًا.`);
+  });
+
   it('leaves text without right-to-left letters as it was', () => {
     expect(toTelegramHtml('Call +359 2 93 94 774 or write to info@iom.int.')).toBe('Call +359 2 93 94 774 or write to info@iom.int.');
   });
