@@ -1,3 +1,4 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -10,20 +11,49 @@ export type ConsoleScript = keyof typeof SCRIPTS;
 export const scriptUrl = (name: ConsoleScript) => `/admin/${name}.js`;
 
 const bundles = new Map<ConsoleScript, Promise<string>>();
+const here = fileURLToPath(import.meta.url);
+
+/** The bundle `npm run build` writes beside the compiled script: an image serves it, with no esbuild installed. */
+export function prebuiltBundle(name: ConsoleScript, dir = path.dirname(here)): string {
+  return path.join(dir, `${SCRIPTS[name]}.bundle.js`);
+}
 
 /**
- * A script bundled with what it imports (the widget's Markdown renderer), once per process, by
- * esbuild (a dependency: the server builds the widget with it too). From the TypeScript source
- * in a checkout, from the compiled JavaScript beside it in an image.
+ * A script bundled with what it imports (the widget's Markdown renderer) by esbuild, a build
+ * tool (devDependency): from the TypeScript source in a checkout, from the compiled JavaScript
+ * beside this file otherwise.
  */
+export async function bundleConsoleScript(name: ConsoleScript): Promise<string> {
+  const entry = path.join(path.dirname(here), `${SCRIPTS[name]}${path.extname(here)}`);
+  const { build } = await import('esbuild');
+  const result = await build({ entryPoints: [entry], bundle: true, minify: true, format: 'iife', target: ['es2019'], legalComments: 'none', charset: 'utf8', write: false, logLevel: 'silent' });
+  return result.outputFiles[0]!.text;
+}
+
+/** Every console script's bundle, written into `dir` (the compiled console's folder) for `prebuiltBundle` to find. */
+export async function writeConsoleBundles(dir: string): Promise<string[]> {
+  const names = Object.keys(SCRIPTS) as ConsoleScript[];
+  return Promise.all(names.map(async (name) => {
+    const file = prebuiltBundle(name, dir);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, await bundleConsoleScript(name));
+    return file;
+  }));
+}
+
+/** The script's code: the prebuilt bundle in `dir` when there is one, else bundled now (a checkout under tsx). */
+export function consoleScriptCode(name: ConsoleScript, dir = path.dirname(here)): Promise<string> {
+  return readFile(prebuiltBundle(name, dir), 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    return bundleConsoleScript(name);
+  });
+}
+
+/** `consoleScriptCode`, once per process. */
 function bundle(name: ConsoleScript): Promise<string> {
   let built = bundles.get(name);
   if (!built) {
-    const here = fileURLToPath(import.meta.url);
-    const entry = path.join(path.dirname(here), `${SCRIPTS[name]}${path.extname(here)}`);
-    built = import('esbuild')
-      .then(({ build }) => build({ entryPoints: [entry], bundle: true, minify: true, format: 'iife', target: ['es2019'], legalComments: 'none', charset: 'utf8', write: false, logLevel: 'silent' }))
-      .then((result) => result.outputFiles[0]!.text);
+    built = consoleScriptCode(name);
     // A failed build is tried again on the next request.
     built.catch(() => bundles.delete(name));
     bundles.set(name, built);
