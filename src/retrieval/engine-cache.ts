@@ -103,21 +103,21 @@ export class EngineCache {
   }
 
   /**
-   * Stores `value` under `kind` and `key`: serialised at once (a live index may change right
-   * after), written to disk in the background. The promise never rejects: a failed write is
-   * logged, and the next start builds again.
+   * Stores `value` under `kind` and `key`, in the background: start-up is not held up by it. The
+   * promise never rejects: a failed write is logged, and the next start builds again. `changes`:
+   * the value may change once this returns (a live index), so it is serialised at once.
    */
-  write(kind: EngineCacheKind, key: string, value: unknown): Promise<void> {
+  write(kind: EngineCacheKind, key: string, value: unknown, { changes = false }: { changes?: boolean } = {}): Promise<void> {
     const file = this.fileOf(kind, key);
-    let bytes: Buffer;
+    let now: Buffer | undefined;
     try {
-      bytes = encode(kind, key, value);
+      now = changes ? encode(kind, key, value) : undefined;
     } catch (error) {
       this.log.warn(`engine cache: cannot serialise the ${kind}: ${(error as Error).message}`);
       return Promise.resolve();
     }
     const done = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => writeFileAtomically(file, bytes, 0o644))
+      .then(() => writeFileAtomically(file, now ?? encode(kind, key, value), 0o644))
       .then(() => this.prune(kind))
       .then(
         () => this.log.debug(`engine cache: ${kind} written to ${file}`),

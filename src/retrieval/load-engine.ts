@@ -69,7 +69,8 @@ export function keywordIndexCached(entries: readonly KnowledgeEntry[], cache: En
     }
   }
   const index = KeywordIndex.build(entries);
-  void cache.write('keyword', key, index.state);
+  // The index changes in place on every publish: serialised before anything can publish.
+  void cache.write('keyword', key, index.state, { changes: true });
   return index;
 }
 

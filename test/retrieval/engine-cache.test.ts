@@ -124,6 +124,18 @@ describe('the engine cache', () => {
     expect(await answers(second.engine, [...SMALL_QUESTIONS, { q: 'puncture on my cycle', lang: 'en' }])).toEqual(await answers(first.engine, [...SMALL_QUESTIONS, { q: 'puncture on my cycle', lang: 'en' }]));
   });
 
+  it('caches the keyword index as it was built, even when a publish changes it before the file is written', async () => {
+    const { knowledge } = await load({ CACHE_DIR: await tempDir(), KNOWLEDGE_DIR: await writeSmallKnowledge(await tempDir()) });
+    const entries = [...knowledge.entries.values()];
+    const cache = new EngineCache(await tempDir(), recordingLog());
+    const live = keywordIndexCached(entries, cache);
+    const pool = knowledge.entries.get('swimming-pool') as KnowledgeEntry;
+    live.upsert({ ...pool, languages: { ...pool.languages, en: { ...pool.languages.en, variants: [...pool.languages.en.variants, 'zanzibar ferry timetable'] } } });
+    expect(live.search('zanzibar ferry', 'en').map((h) => h.entryId)).toEqual(['swimming-pool']);
+    await cache.settled();
+    expect(keywordIndexCached(entries, cache).search('zanzibar ferry', 'en')).toEqual([]);
+  });
+
   it('misses when a knowledge file changes, and answers from the changed file', async () => {
     const knowledgeDir = await writeSmallKnowledge(await tempDir());
     const env = { CACHE_DIR: await tempDir(), KNOWLEDGE_DIR: knowledgeDir };
