@@ -82,7 +82,8 @@ async function startWithBot(bot: ActivityHandler): Promise<string> {
   const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'b'.repeat(40) });
   const served = await shipped();
   const store = await openStore(config);
-  const webChat = await createWebChat(config, served, store);
+  // The web chat's parts around another bot: its turns are made with Rahnama's, so they go too.
+  const { turns: _rahnamaTurns, ...webChat } = await createWebChat(config, served, store);
   const app = await buildApp({ config, ...served, webChat: { ...webChat, bot }, store, logger: false });
   ownServer = { app, store };
   return app.listen({ port: 0, host: '127.0.0.1' });
