@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
@@ -25,6 +26,9 @@ const integration = testFiles.filter((file) => !e2e.includes(file) && (HEAVY_IMP
 
 export default defineConfig({
   test: {
+    // One test file per core, not vitest's default of one fewer: most files wait on servers,
+    // Chromium or PostgreSQL in other processes, and with two cores the default runs one at a time.
+    maxWorkers: Math.max(2, availableParallelism()),
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
