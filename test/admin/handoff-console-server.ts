@@ -1,17 +1,15 @@
 import { get } from 'node:http';
-import type { FastifyInstance } from 'fastify';
-import { afterEach } from 'vitest';
 import type { StaffRole } from '../../src/admin/account-store.js';
 import { createAdminConsole } from '../../src/admin/setup.js';
 import { HandoffDesk } from '../../src/handoff/handoff-desk.js';
 import { buildApp } from '../../src/server/app.js';
 import { InsightsStore } from '../../src/storage/insights-store.js';
 import { openStore } from '../../src/storage/open-store.js';
-import type { Store } from '../../src/storage/store.js';
 import { cookieHeader, csrfOf } from '../support/console-server.js';
 import { shipped, testConfig } from '../support/engine.js';
 import { fixtureAccounts } from '../support/staff-accounts.js';
 import { useTempDir } from '../support/temp-dir.js';
+import { useClosedAfterEach } from '../support/closed-after-each.js';
 
 /** The staff of these tests: two counsellors with different languages, an admin and an editor. */
 export const STAFF = {
@@ -30,24 +28,17 @@ export const PASSWORD = 'a long staff password';
  */
 export function useHandoffConsole() {
   const tempDir = useTempDir();
-  let app: FastifyInstance | undefined;
-  let store: Store | undefined;
-  afterEach(async () => {
-    await app?.close();
-    await store?.close();
-    app = undefined;
-    store = undefined;
-  });
+  const closing = useClosedAfterEach();
   /** `databaseUrl`: on PostgreSQL (an empty database), where other instances can share it. */
   return async ({ databaseUrl }: { databaseUrl?: string } = {}) => {
     const config = testConfig({ DATA_DIR: await tempDir(), HANDOFF_HOURS: 'Sun-Sat 00:00-24:00', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
     const served = await shipped();
-    store = await openStore(config);
+    const store = closing(await openStore(config));
     const accounts = fixtureAccounts(store);
     for (const staff of Object.values(STAFF)) await accounts.create({ ...staff, password: PASSWORD });
     const desk = HandoffDesk.fromConfig(store, config.handoff);
     const admin = await createAdminConsole(config, served, new InsightsStore(store), store, undefined, { handoff: desk });
-    app = await buildApp({ config, engine: served.engine, knowledge: served.knowledge, store, admin, logger: false });
+    const app = closing(await buildApp({ config, engine: served.engine, knowledge: served.knowledge, store, admin, logger: false }));
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     const server = app;
     /** Signs a staff member in through the form; their cookie and CSRF token. */

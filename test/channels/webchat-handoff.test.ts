@@ -1,6 +1,5 @@
 import type { Activity } from 'botbuilder';
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { CounsellorPresence } from '../../src/handoff/counsellor-presence.js';
 import { HandoffDesk } from '../../src/handoff/handoff-desk.js';
@@ -8,10 +7,10 @@ import { NO_HOURS, parseWeeklyHours, type OpeningHours } from '../../src/handoff
 import type { Lang } from '../../src/languages.js';
 import { buildApp } from '../../src/server/app.js';
 import { openStore } from '../../src/storage/open-store.js';
-import type { Store } from '../../src/storage/store.js';
 import { activitiesOf, botTexts, openStream, postMessage, startConversation, type DirectLineConversation } from '../support/direct-line-client.js';
 import { shipped, testConfig } from '../support/engine.js';
 import { useTempDir } from '../support/temp-dir.js';
+import { useClosedAfterEach } from '../support/closed-after-each.js';
 
 /**
  * "Talk to a person" on the web chat, through the real server (Direct Line over HTTP and the
@@ -27,27 +26,20 @@ const NEVER: OpeningHours = { weekly: NO_HOURS, timeZone: 'Europe/Sofia', holida
 const COUNSELLOR = 'ana@iom.example';
 
 const tempDir = useTempDir();
-let app: FastifyInstance | undefined;
-let store: Store | undefined;
-afterEach(async () => {
-  await app?.close();
-  await store?.close();
-  app = undefined;
-  store = undefined;
-});
+const closing = useClosedAfterEach();
 
 async function startServer(hours: OpeningHours, { online = true, now }: { online?: boolean; now?: () => Date } = {}) {
   const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'w'.repeat(40) });
   const served = await shipped();
-  store = await openStore(config);
+  const store = closing(await openStore(config));
   const presence = new CounsellorPresence(store);
   if (online) await presence.seen(COUNSELLOR, ['en', 'ar']);
   const desk = new HandoffDesk(store, { hours, idleMinutes: 30, retentionDays: 30, presence, ...(now ? { now } : {}) });
   const webChat = await createWebChat(config, served, store, desk);
-  app = await buildApp({ config, ...served, webChat, store, logger: false });
+  const app = closing(await buildApp({ config, ...served, webChat, store, logger: false }));
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const t = (lang: Lang, key: string, options?: Record<string, unknown>) => served.engine.locales.t(lang, key, options);
-  return { url, desk, webChat, t, engine: served.engine };
+  return { url, desk, webChat, t, engine: served.engine, store };
 }
 
 /** Posts and resolves with the bot's activities that turn added (the post returns once the turn is written). */
@@ -71,7 +63,7 @@ async function arrives(received: Activity[], text: string): Promise<Activity> {
 
 describe('talk to a person on the web chat', () => {
   it('explains, queues on confirm, stays quiet but for 112, delivers the counsellor on the stream and by polling, and gives the bot back with a helpful prompt', async () => {
-    const { url, desk, t, webChat } = await startServer(OPEN);
+    const { url, desk, t, webChat, store } = await startServer(OPEN);
     const conversation = await startConversation(url);
     const stream = await openStream(url, conversation);
 
@@ -110,7 +102,7 @@ describe('talk to a person on the web chat', () => {
 
     expect(botTexts(await say(url, conversation, 'pfb:up'))).toEqual([t('en', 'bot.feedbackThanksUp')]);
     // Counted for the dashboard beside the requests: nothing about who.
-    const counts = await store!.counters('handoff-requests').list();
+    const counts = await store.counters('handoff-requests').list();
     expect(counts.reduce((sum, day) => sum + (day.counts.helpful ?? 0), 0)).toBe(1);
     // The bot answers again.
     const answered = await say(url, conversation, 'How much does the return cost?');

@@ -1,18 +1,17 @@
 import type { Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createWebChat } from '../../src/channels/webchat/setup.js';
 import { CounsellorPresence } from '../../src/handoff/counsellor-presence.js';
 import { HandoffDesk } from '../../src/handoff/handoff-desk.js';
 import { parseWeeklyHours } from '../../src/handoff/opening-hours.js';
 import { buildApp } from '../../src/server/app.js';
 import { openStore } from '../../src/storage/open-store.js';
-import type { Store } from '../../src/storage/store.js';
 import { useBrowser } from '../support/browser.js';
 import { shipped, testConfig } from '../support/engine.js';
 import { WIDGET_DIR } from '../support/global-setup.js';
 import { useTempDir } from '../support/temp-dir.js';
 import { PHONE, TIMEOUT } from '../support/widget-page.js';
+import { useClosedAfterEach } from '../support/closed-after-each.js';
 
 /**
  * The person's side of a live handoff in the real widget, in Arabic on a phone: "person" typed,
@@ -27,14 +26,7 @@ const COUNSELLOR = 'ana@iom.example';
 
 const openPage = useBrowser();
 const tempDir = useTempDir();
-let app: FastifyInstance | undefined;
-let store: Store | undefined;
-afterEach(async () => {
-  await app?.close();
-  await store?.close();
-  app = undefined;
-  store = undefined;
-});
+const closing = useClosedAfterEach();
 
 const botMessage = (page: Page, text: string) => page.locator('.message.bot', { hasText: text });
 
@@ -43,12 +35,12 @@ describe('talk to a person in the widget', () => {
     const config = testConfig({ DATA_DIR: await tempDir(), DIRECTLINE_SECRET: 'p'.repeat(40) });
     const served = await shipped();
     const { locales } = served.engine;
-    store = await openStore(config);
+    const store = closing(await openStore(config));
     const presence = new CounsellorPresence(store);
     await presence.seen(COUNSELLOR, ['ar']);
     const desk = new HandoffDesk(store, { hours: { weekly: always.value, timeZone: 'Europe/Sofia', holidays: [] }, idleMinutes: 30, retentionDays: 30, presence });
     const webChat = await createWebChat(config, served, store, desk);
-    app = await buildApp({ config, ...served, webChat, store, widgetDir: WIDGET_DIR, logger: false });
+    const app = closing(await buildApp({ config, ...served, webChat, store, widgetDir: WIDGET_DIR, logger: false }));
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
     const { page, errors } = await openPage({ ...PHONE, locale: 'en-GB' });
