@@ -11,12 +11,10 @@ import { parseWeeklyHours } from '../src/handoff/opening-hours.js';
 import type { LoadedEngine } from '../src/retrieval/load-engine.js';
 import { buildApp } from '../src/server/app.js';
 import { EmbeddedStore } from '../src/storage/embedded-store.js';
-import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
 import type { Store } from '../src/storage/store.js';
 import { postMessage, startConversation } from '../test/support/direct-line-client.js';
-import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres.js';
 import type { HandoffLatency } from './handoff.js';
-import { percentile } from './support.js';
+import { onTwoPostgresStores, percentile } from './support.js';
 
 /**
  * The live handoff to the person's screen (`npm run bench -- --only handoff-channels`): `handoffs`
@@ -73,33 +71,16 @@ export async function handoffChannelsBench(options: HandoffChannelsOptions): Pro
     } finally {
       await store.close();
     }
-    let postgres: HandoffChannelsResult['postgres'];
-    let cluster: PostgresCluster | undefined;
-    try {
-      cluster = await startPostgresCluster();
-    } catch (error) {
-      postgres = { skipped: (error as Error).message.split('\n')[0]! };
-    }
-    if (cluster) {
+    options.progress('handoff-channels: PostgreSQL, person on server A, counsellors on server B');
+    const postgres = await onTwoPostgresStores(async (a, b, url) => {
+      const [serverA, serverB] = [await serve(a, await folder(), options.served, url), await serve(b, await folder(), options.served, url)];
       try {
-        options.progress('handoff-channels: PostgreSQL, person on server A, counsellors on server B');
-        const url = await cluster.createDatabase();
-        const [a, b] = [await PostgresStore.open(url), await PostgresStore.open(url)];
-        try {
-          const [serverA, serverB] = [await serve(a, await folder(), options.served, url), await serve(b, await folder(), options.served, url)];
-          try {
-            postgres = await measure(serverA, serverB, b, options);
-          } finally {
-            await Promise.all([serverA.close(), serverB.close()]);
-          }
-        } finally {
-          await Promise.all([a.close(), b.close()]);
-        }
+        return await measure(serverA, serverB, b, options);
       } finally {
-        await cluster.destroy();
+        await Promise.all([serverA.close(), serverB.close()]);
       }
-    }
-    return { handoffs: options.handoffs, counsellors: options.counsellors, embedded, postgres: postgres! };
+    });
+    return { handoffs: options.handoffs, counsellors: options.counsellors, embedded, postgres };
   } finally {
     await Promise.all(folders.map((f) => rm(f, { recursive: true, force: true })));
   }

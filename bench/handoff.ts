@@ -6,10 +6,8 @@ import { HandoffDesk } from '../src/handoff/handoff-desk.js';
 import { HANDOFF_TOPIC, parseHandoffNotice } from '../src/handoff/handoff-records.js';
 import { parseWeeklyHours } from '../src/handoff/opening-hours.js';
 import { EmbeddedStore } from '../src/storage/embedded-store.js';
-import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
 import type { Store } from '../src/storage/store.js';
-import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres.js';
-import { percentile } from './support.js';
+import { onTwoPostgresStores, percentile } from './support.js';
 
 /**
  * The live handoff's store path (`npm run bench -- --only handoff`): `handoffs` people in the
@@ -60,28 +58,9 @@ export async function handoffBench(options: HandoffBenchOptions): Promise<Handof
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  let postgres: HandoffBenchResult['postgres'];
-  let cluster: PostgresCluster | undefined;
-  try {
-    cluster = await startPostgresCluster();
-  } catch (error) {
-    postgres = { skipped: (error as Error).message.split('\n')[0]! };
-  }
-  if (cluster) {
-    try {
-      options.progress('handoff: PostgreSQL, person on instance A, counsellors on B');
-      const url = await cluster.createDatabase();
-      const [a, b] = [await PostgresStore.open(url), await PostgresStore.open(url)];
-      try {
-        postgres = await measure(a, b, options);
-      } finally {
-        await Promise.all([a.close(), b.close()]);
-      }
-    } finally {
-      await cluster.destroy();
-    }
-  }
-  return { handoffs: options.handoffs, counsellors: options.counsellors, embedded, postgres: postgres! };
+  options.progress('handoff: PostgreSQL, person on instance A, counsellors on B');
+  const postgres = await onTwoPostgresStores((a, b) => measure(a, b, options));
+  return { handoffs: options.handoffs, counsellors: options.counsellors, embedded, postgres };
 }
 
 async function measure(personStore: Store, counsellorStore: Store, options: HandoffBenchOptions): Promise<HandoffLatency> {

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
 import { ROOT } from '../test/support/paths.js';
+import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres.js';
 import { freePort } from '../test/support/process.js';
 
 /** What the bench scripts (`npm run bench`, `npm run soak`) share: server processes, percentiles, the printed table. */
@@ -77,4 +79,29 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
   const columns = Math.max(0, ...rows.map((r) => r.length));
   const widths = Array.from({ length: columns }, (_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/**
+ * Runs `measure` with two stores on one fresh database of a private PostgreSQL cluster (two
+ * instances sharing it), then closes them and removes the cluster; `{ skipped }` when no
+ * cluster can be started (Debian's postgresql missing).
+ */
+export async function onTwoPostgresStores<T>(measure: (a: PostgresStore, b: PostgresStore, url: string) => Promise<T>): Promise<T | { readonly skipped: string }> {
+  let cluster: PostgresCluster;
+  try {
+    cluster = await startPostgresCluster();
+  } catch (error) {
+    return { skipped: (error as Error).message.split('\n')[0]! };
+  }
+  try {
+    const url = await cluster.createDatabase();
+    const [a, b] = [await PostgresStore.open(url), await PostgresStore.open(url)];
+    try {
+      return await measure(a, b, url);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  } finally {
+    await cluster.destroy();
+  }
 }
