@@ -269,6 +269,8 @@ export class RahnamaBot extends ActivityHandler {
     });
     // Small talk ("hello", "ok") says too little to set the conversation's language.
     if (!profile.langChosen && (result.kind !== 'smalltalk' || !profile.lang)) profile.lang = result.lang;
+    // "I want to talk to someone": the person (live, or the contact details), as the button does.
+    if (result.intent === 'person') return this.act(context, { kind: 'person' });
     // For the staff's list and dashboard, once the turn is stored (a turn run again is not counted twice).
     const turn = turnStateOf(context);
     if (result.kind === 'fallback' || result.kind === 'clarify') {

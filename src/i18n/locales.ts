@@ -8,7 +8,8 @@ import { LANGUAGES, type Lang } from '../languages.js';
 export const NAMESPACES = ['common', 'smalltalk', 'emergency', 'widget'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 
-export const SMALL_TALK_INTENTS = ['greeting', 'thanks', 'goodbye', 'human', 'capabilities', 'acknowledgement'] as const;
+/** `person`: a request to talk to a person ("I want to talk to someone"), which the bot turns into "talk to a person". */
+export const SMALL_TALK_INTENTS = ['greeting', 'thanks', 'goodbye', 'human', 'capabilities', 'acknowledgement', 'person'] as const;
 export type SmallTalkIntent = (typeof SMALL_TALK_INTENTS)[number];
 
 export interface SmallTalkPhrases {

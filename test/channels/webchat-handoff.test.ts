@@ -70,6 +70,10 @@ describe('talk to a person on the web chat', () => {
     const explained = await say(url, conversation, 'person');
     expect(botTexts(explained).join('\n')).toContain(t('en', 'handoff.explain', { days: 30 }));
     expect(buttonValues(explained)).toEqual(['person:yes', 'person:no']);
+    // Asked in a sentence, the same offer.
+    const asked = await say(url, conversation, 'Hi, can I speak to someone please?');
+    expect(botTexts(asked)).toEqual([t('en', 'handoff.explain', { days: 30 })]);
+    expect(buttonValues(asked)).toEqual(['person:yes', 'person:no']);
 
     const queued = await say(url, conversation, 'person:yes');
     expect(botTexts(queued)).toEqual([t('en', 'handoff.queued', { place: 1 })]);

@@ -26,6 +26,17 @@ describe('short and conversational messages', () => {
     }
   });
 
+  it.each(LANGUAGES)('%s: asking to talk to a person, in a sentence, is that request, not a question about contacting IOM', async (lang) => {
+    const engine = await shippedEngine();
+    const table = await locale<SmallTalk>(lang, 'smalltalk');
+    for (const text of (table.person?.patterns ?? []).slice(0, 3)) {
+      const result = await engine.ask({ text: `${text}?` });
+      expect(result, `${lang}: ${text}`).toMatchObject({ kind: 'smalltalk', intent: 'person', entryId: null, lang });
+    }
+    // Asking how to reach IOM is still the question it is.
+    expect(await engine.ask({ text: 'How do I contact IOM?', lang: 'en' })).toMatchObject({ kind: 'answer', entryId: 'contact-iom' });
+  });
+
   it('answers an emoji or "ok" with small talk, not an entry at full confidence', async () => {
     const engine = await shippedEngine();
     for (const text of ['👍', '🙏🙏', 'ok', 'no', 'thank you', 'yes']) {

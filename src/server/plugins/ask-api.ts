@@ -1,3 +1,4 @@
+import { SMALL_TALK_INTENTS } from '../../i18n/locales.js';
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import { LANGUAGES, type Lang } from '../../languages.js';
@@ -57,6 +58,8 @@ export const askResponseSchema = {
       items: { type: 'object', required: ['entryId', 'question'], properties: { entryId: { type: 'string' }, question: { type: 'string' } } },
     },
     mode: { type: 'string', enum: ['keyword', 'hybrid'] },
+    /** With small talk: which (`person`: the message asks to talk to a person). */
+    intent: { type: 'string', enum: [...SMALL_TALK_INTENTS] },
   },
 } as const;
 
