@@ -13,7 +13,7 @@ import { buildApp } from '../src/server/app.js';
 import { EmbeddedStore } from '../src/storage/embedded-store.js';
 import type { Store } from '../src/storage/store.js';
 import { postMessage, startConversation } from '../test/support/direct-line-client.js';
-import type { HandoffLatency } from './handoff.js';
+import { handoffDefaults, type HandoffBenchOptions, type HandoffBenchResult, type HandoffLatency } from './handoff.js';
 import { onTwoPostgresStores, percentile } from './support.js';
 
 /**
@@ -26,22 +26,14 @@ import { onTwoPostgresStores, percentile } from './support.js';
  * server) and on PostgreSQL with the person on server A and the counsellors on server B (two
  * servers in this one process, so they share its cores).
  */
-export interface HandoffChannelsOptions {
-  readonly handoffs: number;
-  readonly counsellors: number;
-  readonly repliesEach: number;
+export interface HandoffChannelsOptions extends HandoffBenchOptions {
   readonly served: LoadedEngine;
-  readonly progress: (what: string) => void;
 }
 
-export const handoffChannelsDefaults = { handoffs: 50, counsellors: 5, repliesEach: 4 } as const;
+/** The same load as the store-only suite. */
+export const handoffChannelsDefaults = handoffDefaults;
 
-export interface HandoffChannelsResult {
-  readonly handoffs: number;
-  readonly counsellors: number;
-  readonly embedded: HandoffLatency;
-  readonly postgres: HandoffLatency | { readonly skipped: string };
-}
+export type HandoffChannelsResult = HandoffBenchResult;
 
 const TARGET_MS = 200;
 const ROOT = path.resolve(import.meta.dirname, '..');

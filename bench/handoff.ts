@@ -15,9 +15,8 @@ import { onTwoPostgresStores, percentile } from './support.js';
  * (`repliesEach` rounds, every counsellor at once); each person answers every reply. Timed: from a
  * counsellor's `reply` call to the person's side holding the text, heard from the broadcast
  * notice and read with `messagesSince`. On the embedded store (one process) and on PostgreSQL
- * with the person on one instance and the counsellors on another. The channels' own delivery
- * (widget, Telegram) is not in it yet: the issue's target (p99 under 200 ms to the person's
- * screen) bounds this part from above.
+ * with the person on one instance and the counsellors on another. The way on to the person's
+ * screen (the web chat's delivery and socket) is the `handoff-channels` suite.
  */
 export interface HandoffBenchOptions {
   readonly handoffs: number;
