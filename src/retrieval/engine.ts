@@ -8,7 +8,7 @@ import { buildIntentRecognisers, type IntentRecognisers } from './intents.js';
 import { KeywordIndex } from './keyword-index.js';
 import { detectLanguage, type LanguageGuess } from './language-detect.js';
 import type { QueryProfile } from './question-index.js';
-import { OUT_OF_SCOPE, QuestionModel, SMALL_TALK_PREFIX, type DenseSimilarities, type ScoredEntry, type TrainingSet } from './question-model.js';
+import { isEntryLabel, OUT_OF_SCOPE, QuestionModel, SMALL_TALK_PREFIX, type DenseSimilarities, type ScoredEntry, type TrainingSet } from './question-model.js';
 import type { AnswerRenderer } from './render.js';
 import { sentencesOf } from './sentences.js';
 import { isMostlyLatin, latinToCyrillic, TRANSLITERATED_LANGUAGES } from './transliterate.js';
@@ -94,7 +94,8 @@ const CLARIFY_TOPICS = ['avrr-overview', 'reintegration-support', 'iom-bulgaria-
  * A message of at most SHORT_MESSAGE_WORDS words with fewer informative words than this ("ok",
  * "no", "thank you", "visa?") never gets a confident answer: it is capped below the answer
  * threshold, and its candidates are offered as suggestions. ("What is IOM?" is short but asks
- * one whole question.)
+ * one whole question; so is Turkish "IOM nedir?", two words that are an entry's own question:
+ * a message of two words or more that is one of an entry's ways of asking is not capped.)
  */
 const MIN_INFORMATIVE_WORDS = 2;
 const SHORT_MESSAGE_WORDS = 2;
@@ -321,7 +322,9 @@ export class AnswerEngine {
     const intent: SmallTalkIntent | undefined = phrase?.intent
       ?? (!/\p{L}/u.test(text) ? 'acknowledgement' : undefined)
       ?? smallTalkIntent(likeliest)
-      ?? (smallTalk && smallTalk.similarity >= SMALL_TALK_SIMILARITY && profile.unknown === 0 ? smallTalk.intent : undefined);
+      // Close to a small-talk phrase, but only when no entry is likelier: "IOM څه دی" is near
+      // Pashto's "what is this" (the bot's capabilities), yet it asks what IOM is.
+      ?? (smallTalk && smallTalk.similarity >= SMALL_TALK_SIMILARITY && profile.unknown === 0 && !isEntryLabel(likeliest) ? smallTalk.intent : undefined);
     if (intent) return this.smallTalkReply(intent, stated ?? conversation ?? (phrase ? smallTalkLang(phrase.langs, detected) : detected.lang), top, base, explain);
 
     const lang = replyLang(top);
@@ -393,7 +396,7 @@ export class AnswerEngine {
     for (const { name, scores } of readings) {
       for (const s of scores) {
         // A short message with few informative words: never confident, whatever matched.
-        const confidence = short ? Math.min(s.probability, SHORT_MESSAGE_CAP) : s.probability;
+        const confidence = short && !(s.exact && profile.words > 1) ? Math.min(s.probability, SHORT_MESSAGE_CAP) : s.probability;
         const known = best.get(s.entryId);
         if (!known || confidence > known.confidence) {
           const similarity = dense?.get(s.entryId);

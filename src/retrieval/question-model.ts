@@ -34,6 +34,8 @@ export interface ScoredEntry {
   /** Where the closest way of asking was written: a language ("fa") or its romanised form ("fa-Latn"). */
   readonly group: string;
   readonly similarity: number;
+  /** The message is one of this entry's own ways of asking, up to a few letters (see `score`). */
+  readonly exact: boolean;
 }
 
 /** What a message matched, whatever its reading: entries, and how close it came to out-of-scope and small talk. */
@@ -147,7 +149,7 @@ export class QuestionModel {
       // know what an exact match means: a message that is one of the entry's own ways of
       // asking, up to a few letters, and far ahead of any other entry, is answered.
       const exact = match.best >= EXACT_MATCH && (row[0] ?? 0) > 0;
-      return { entryId: match.label, probability: Math.max(predict(model, row), exact ? EXACT_MATCH_PROBABILITY : 0), group: match.group, similarity: match.best };
+      return { entryId: match.label, probability: Math.max(predict(model, row), exact ? EXACT_MATCH_PROBABILITY : 0), group: match.group, similarity: match.best, exact };
     });
     entries.sort((a, b) => b.probability - a.probability);
     let smallTalk: ModelScores['smallTalk'];
@@ -186,7 +188,8 @@ export function trainingExamples(set: TrainingSet): Example[] {
   return examples;
 }
 
-const isEntryLabel = (label: string) => label !== OUT_OF_SCOPE && !label.startsWith(SMALL_TALK_PREFIX);
+/** Whether a label is an entry's (not out of scope or small talk). */
+export const isEntryLabel = (label: string): boolean => label !== OUT_OF_SCOPE && !label.startsWith(SMALL_TALK_PREFIX);
 
 /** Whether each label of an index is an entry (not out of scope or small talk), computed once. */
 const entryFlagsOf = new WeakMap<QuestionIndex, Uint8Array>();

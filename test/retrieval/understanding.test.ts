@@ -60,6 +60,25 @@ describe('short and conversational messages', () => {
   });
 });
 
+describe('an entry\'s own question', () => {
+  it.each(LANGUAGES)('%s: every entry\'s question, as written, is answered with that entry, short ones too ("IOM nedir?")', async (lang) => {
+    const engine = await shippedEngine();
+    const knowledge = await shippedKnowledge();
+    for (const entry of knowledge.entries.values()) {
+      const text = entry.languages[lang].question;
+      const result = await engine.ask({ text, lang });
+      expect(result, `${lang}: ${text}`).toMatchObject({ kind: entry.id === 'emergency-help' ? 'emergency' : 'answer', entryId: entry.id });
+    }
+  });
+
+  it('does not take a short question about IOM for small talk about the bot ("IOM څه دی", Pashto: what is IOM)', async () => {
+    const engine = await shippedEngine();
+    const result = await engine.ask({ text: 'IOM څه دی', lang: 'ps' });
+    expect(result.kind).not.toBe('smalltalk');
+    expect([result.entryId, ...result.suggestions.map((s) => s.entryId)]).toContain('about-iom');
+  });
+});
+
 describe('the conversation\'s language', () => {
   it.each(LANGUAGES)('%s: a greeting or a short message does not switch it', async (lang) => {
     const engine = await shippedEngine();
