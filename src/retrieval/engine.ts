@@ -386,9 +386,16 @@ export class AnswerEngine {
     }
     const sentences = sentencesOf(text);
     const sentenceTops: ScoredEntry[] = [];
+    // A sentence that tells (context: "I'm a social worker at a shelter.") rather than asks
+    // brings no entry of its own into the answer: it may only strengthen the whole message's
+    // first entry. Its best entry is still offered, below. Without any question mark, the last
+    // sentence is taken for the question: people tell first, then ask.
+    const wholeTop = whole.entries[0]?.entryId;
+    const anyAsks = sentences.some(asksSomething);
     sentences.forEach((sentence, i) => {
       const scores = this.model.score(sentence).entries;
-      readings.push({ name: `sentence ${i + 1}`, scores: [...scores] });
+      const asks = anyAsks ? asksSomething(sentence) : i === sentences.length - 1;
+      readings.push({ name: `sentence ${i + 1}`, scores: asks ? [...scores] : scores.filter((s) => s.entryId === wholeTop) });
       if (scores[0]) sentenceTops.push(scores[0]);
     });
 
@@ -469,3 +476,6 @@ function unique<T>(items: readonly T[]): T[] {
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
+
+/** Whether a sentence asks (ends with a question mark, Latin or Arabic). */
+const asksSomething = (sentence: string): boolean => /[?؟][^\p{L}\p{N}]*$/u.test(sentence);

@@ -57,6 +57,8 @@ export type DenseSimilarities = ReadonlyMap<string, number>;
 /** Similarity from which a message is one of an entry's ways of asking (and the entry is the likeliest). */
 const EXACT_MATCH = 0.85;
 const EXACT_MATCH_PROBABILITY = 0.9;
+/** How much closer than any other label's an exact match must be. */
+const EXACT_MATCH_LEAD = 0.1;
 /** Ways of asking from which a knowledge base counts as very large (about 2,500 entries in eleven languages). */
 const LARGE_BASE_EXAMPLES = 200_000;
 /** Candidates per message whose features are scored. */
@@ -144,11 +146,15 @@ export class QuestionModel {
     const model = useDense ? (this.denseCalibration as LogisticModel) : this.calibration;
     const scores = this.index.labelScores(query);
     const rows = candidateRows(this.index, query, profile, useDense ? dense : undefined, -1, scores);
+    // Left out of its own match, no example ever matches exactly, so the calibration cannot
+    // know what an exact match means: a message that is one of the entry's own ways of asking,
+    // up to a few letters, and clearly closer to it than to any other label's, is answered.
+    // (Closeness, not the naive Bayes lead: that one also moves with how many ways of asking
+    // each entry has in other languages.)
+    const [closest, runnerUp] = query.matches;
+    const exactLabel = closest && closest.best >= EXACT_MATCH && closest.best - (runnerUp?.best ?? 0) >= EXACT_MATCH_LEAD ? closest.label : undefined;
     const entries = rows.map(({ match, row }) => {
-      // Left out of its own match, no example ever matches exactly, so the calibration cannot
-      // know what an exact match means: a message that is one of the entry's own ways of
-      // asking, up to a few letters, and far ahead of any other entry, is answered.
-      const exact = match.best >= EXACT_MATCH && (row[0] ?? 0) > 0;
+      const exact = match.label === exactLabel;
       return { entryId: match.label, probability: Math.max(predict(model, row), exact ? EXACT_MATCH_PROBABILITY : 0), group: match.group, similarity: match.best, exact };
     });
     entries.sort((a, b) => b.probability - a.probability);

@@ -140,6 +140,17 @@ describe('long messages', () => {
     expect(offered).toContain('reintegration-education');
     expect(offered.some((id) => id === 'avrr-cost' || id === 'avrr-family')).toBe(true);
   });
+
+  it('answers what is asked, not what the context before it tells', async () => {
+    const engine = await shippedEngine();
+    // The first sentence, alone, is the jobs-and-housing question's words; it only says who writes.
+    const message = 'I volunteer at a shelter that helps people find housing and work in Sofia. '
+      + 'There is a boy of 17 here, alone, without his parents. Can he go back home by himself?';
+    expect(await engine.ask({ text: message, lang: 'en' })).toMatchObject({ kind: 'answer', entryId: 'avrr-children-alone' });
+    // Without a question mark anywhere, the last sentence is taken for the question.
+    expect(await engine.ask({ text: message.replace('. Can he go back home by himself?', ', and he wants to go back home by himself'), lang: 'en' }))
+      .toMatchObject({ kind: 'answer', entryId: 'avrr-children-alone' });
+  });
 });
 
 describe('emergencies', () => {
