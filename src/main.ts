@@ -1,7 +1,8 @@
 import { createAdminConsole } from './admin/setup.js';
+import { botCore } from './channels/common/channel.js';
 import { ChannelSet } from './channels/common/channel-set.js';
 import { CHANNELS } from './channels/registry.js';
-import { createWebChat } from './channels/webchat/setup.js';
+import { createWebChatParts } from './channels/webchat/parts.js';
 import { ensureWidget } from './channels/webchat/widget-build.js';
 import { inspect } from 'node:util';
 import { loadConfig, secretValues } from './config.js';
@@ -19,7 +20,7 @@ import { claimStoreFolder, StoreInUseError } from './storage/owner-lock.js';
 /** How long a shutdown may take before the process exits anyway (orchestrators wait about 10 s before SIGKILL). */
 const SHUTDOWN_GRACE_MS = 8000;
 
-/** Starts the server: validated config and knowledge, then HTTP at once; the model follows. */
+/** Starts the server: validated config and knowledge, then HTTP at once; the bot stack and the model follow. */
 async function main(): Promise<void> {
   const config = loadConfig();
   // The embedded store is this process's alone: a second writer's changes would be lost (owner-lock.ts).
@@ -31,7 +32,10 @@ async function main(): Promise<void> {
   const { engine, knowledge } = served;
   // Live handoff ("talk to a person"): one desk for the bot, the channels and the console.
   const desk = HandoffDesk.fromConfig(store, config.handoff);
-  const webChat = await createWebChat(config, served, store, desk);
+  // The bot's state and the web chat's conversations now; the bot itself (botbuilder, about 0.5 s
+  // to import) once the server listens, or before when a channel needs it to be made (Telegram).
+  const webChat = await createWebChatParts(config, store);
+  const bot = botCore(webChat, async () => (await import('./channels/webchat/setup.js')).createBotStack(webChat, served, desk));
   // A source checkout rebuilds a changed widget here; an image has it built already.
   const widgetBuilt = await ensureWidget(config.widgetDir);
   // Several instances: each puts the others' published edits into service (see KnowledgeSync).
@@ -39,7 +43,7 @@ async function main(): Promise<void> {
   const announce = async (files: readonly string[]) => sync?.announce(files);
   const admin = await createAdminConsole(config, served, webChat.insights, store, { files: published.files, announce }, { handoff: desk });
   // Every channel the configuration turns on (channels/registry.ts), on the shared bot core and state.
-  const channels = new ChannelSet(CHANNELS, { config, bot: webChat, engine, knowledge, store });
+  const channels = new ChannelSet(CHANNELS, { config, bot, engine, knowledge, store });
   const app = await buildApp({ config, engine, knowledge, channels, admin, store, rateLimitStore: await sharedRateLimitStore(store), widgetDir: widgetBuilt ? config.widgetDir : undefined, modelStatus: () => models.status() });
   if (published.seeded) app.log.info({ entries: knowledge.entries.size }, 'knowledge: the database was empty; published the knowledge folder into it');
   if (store.kind === 'postgres') {
@@ -50,6 +54,16 @@ async function main(): Promise<void> {
   const models = new ModelManager(config, app.log);
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ entries: knowledge.entries.size, mode: engine.mode, store: store.kind, channels: channels.names, startupMs: Math.round(process.uptime() * 1000) }, 'ready');
+  // Ready: a turn that comes before the bot stack is in waits for it (channels/webchat/channel.ts).
+  const loadingSince = performance.now();
+  bot.load().then(
+    () => app.log.info({ loadMs: Math.round(performance.now() - loadingSince) }, 'bot loaded'),
+    (error: unknown) => {
+      // No turn could be answered: better no server than one that says it is ready.
+      app.log.fatal({ err: error }, 'the bot could not be loaded');
+      process.exit(1);
+    },
+  );
   void models.start(engine, knowledge);
   // Telegram out of reach must not keep the web chat from serving: a channel's failure is only logged.
   channels.start();
@@ -82,7 +96,7 @@ async function main(): Promise<void> {
       (ended) => ended.length > 0 && app.log.info({ ended: ended.length }, 'ended idle live conversations'),
       (error: unknown) => app.log.warn({ err: (error as Error).message }, 'ending idle live conversations failed'),
     );
-    void webChat.delivery?.catchUp();
+    void bot.load().then((stack) => stack.delivery?.catchUp());
   };
   setInterval(handoffTick, 60 * 1000).unref();
 

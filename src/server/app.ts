@@ -12,7 +12,7 @@ import { STATUS_CODES } from 'node:http';
 import adminConsole, { type AdminConsoleOptions } from '../admin/plugin.js';
 import type { ChannelSet } from '../channels/common/channel-set.js';
 import { webChatOptions } from '../channels/webchat/channel.js';
-import type { DirectLineOptions } from '../channels/webchat/direct-line.js';
+import type { DirectLineParts } from '../channels/webchat/direct-line.js';
 import webChatPlugin from '../channels/webchat/plugin.js';
 import askApi from './plugins/ask-api.js';
 import enginePlugin from './plugins/engine.js';
@@ -33,7 +33,7 @@ export interface AppDeps {
    * The web chat alone, without a channel list (tests): its routes as the web chat channel
    * registers them. Absent, and absent from `channels`, no chat routes are served.
    */
-  webChat?: Omit<DirectLineOptions, 'maxQuestionLength' | 'rateLimitMax'>;
+  webChat?: DirectLineParts;
   /** The built widget's folder; absent, the widget and the demo page are not served. */
   widgetDir?: string;
   /** The staff console at /admin; absent, it is not served. */

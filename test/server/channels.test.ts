@@ -1,16 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChannelDefinition } from '../../src/channels/common/channel.js';
+import { botCore, type ChannelDefinition } from '../../src/channels/common/channel.js';
 import { ChannelSet } from '../../src/channels/common/channel-set.js';
 import { CHANNELS } from '../../src/channels/registry.js';
-import { createWebChat } from '../../src/channels/webchat/setup.js';
+import { createWebChatParts } from '../../src/channels/webchat/parts.js';
+import { createBotStack, createWebChat } from '../../src/channels/webchat/setup.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { buildApp } from '../../src/server/app.js';
 import { shipped, testConfig } from '../support/engine.js';
+import { useClosedAfterEach } from '../support/closed-after-each.js';
 import { useTempDir } from '../support/temp-dir.js';
 import { smallEntry } from '../knowledge/small-knowledge.js';
 
 const tempDir = useTempDir();
+const closing = useClosedAfterEach();
 let app: FastifyInstance | undefined;
 afterEach(() => app?.close());
 
@@ -105,5 +108,42 @@ describe('channels as a list', () => {
     } finally {
       knowledge.removeEntry(long);
     }
+  });
+});
+
+describe('the bot stack, loaded after the server is ready (main.ts)', () => {
+  it('answers a web chat conversation started while the bot is still loading, once it is in, and says ready meanwhile', async () => {
+    const config = testConfig({ DATA_DIR: await tempDir() });
+    const served = await shipped();
+    const store = closing(await openStore(config));
+    const parts = await createWebChatParts(config, store);
+    // The bot stack is held back until the test lets it in, as a slow import of botbuilder would.
+    let letIn!: () => void;
+    const held = new Promise<void>((resolve) => {
+      letIn = resolve;
+    });
+    let loads = 0;
+    const bot = botCore(parts, async () => {
+      loads++;
+      await held;
+      return createBotStack(parts, served);
+    });
+    const channels = new ChannelSet(CHANNELS, { config, bot, ...served, store });
+    const server = closing(await buildApp({ config, ...served, channels, store, logger: false }));
+    const url = await server.listen({ port: 0, host: '127.0.0.1' });
+
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const { token, conversationId } = await (await fetch(`${url}/v3/directline/tokens/generate`, { method: 'POST' })).json();
+    const auth = { authorization: `Bearer ${token}` };
+    const started = fetch(`${url}/v3/directline/conversations`, { method: 'POST', headers: auth });
+    // The conversation's first turn has asked for the bot and waits for it; the server is still ready.
+    await expect.poll(() => loads).toBe(1);
+    expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready' });
+    letIn();
+    expect((await started).status).toBe(201);
+    const { activities } = await (await fetch(`${url}/v3/directline/conversations/${conversationId}/activities`, { headers: auth })).json();
+    expect(activities.length).toBeGreaterThan(0);
+    expect(activities.every((a: { from: { role: string } }) => a.from.role === 'bot')).toBe(true);
+    expect(loads).toBe(1);
   });
 });

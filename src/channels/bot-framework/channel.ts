@@ -10,10 +10,11 @@ export const botFrameworkChannel: ChannelDefinition = {
   // staying within 80 KB; nothing cuts a longer one.
   limits: { messageLength: 40_000, splitsLongMessages: false },
   enabled: (config) => config.botFramework.appId !== '',
-  async create({ config, bot }) {
-    const { default: botFrameworkMessages } = await import('./messages.js');
+  async create({ config, bot: core }) {
+    // Made with the bot: on, this channel has the server wait for the bot stack before it listens.
+    const [{ default: botFrameworkMessages }, { bot }] = await Promise.all([import('./messages.js'), core.load()]);
     return {
-      plugin: async (app) => app.register(botFrameworkMessages, { credentials: config.botFramework, bot: bot.bot }),
+      plugin: async (app) => app.register(botFrameworkMessages, { credentials: config.botFramework, bot }),
       start: async () => {},
       stop: async () => {},
     };

@@ -1,7 +1,7 @@
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import { RahnamaError } from '../../errors.js';
-import type { Channel, ChannelDefinition, ChannelDeps } from './channel.js';
+import { botCore, type BotCore, type BotStack, type Channel, type ChannelDefinition, type ChannelDeps } from './channel.js';
 import { entryLimitProblems, limitProblems, type CheckedKnowledge, type LimitProblem } from './limits.js';
 
 /** What the server passes when it registers the channels: its shared HTTP parts. */
@@ -24,11 +24,15 @@ interface Opened {
 export class ChannelSet {
   private readonly opened: Opened[] = [];
   private log: FastifyBaseLogger | undefined;
+  private readonly deps: Omit<ChannelDeps, 'log' | 'rateLimitStore' | 'widgetDir'>;
 
+  /** `deps.bot`: the bot stack made already, or a BotCore that makes it when first asked for (main.ts). */
   constructor(
     private readonly definitions: readonly ChannelDefinition[],
-    private readonly deps: Omit<ChannelDeps, 'log' | 'rateLimitStore' | 'widgetDir'>,
-  ) {}
+    { bot, ...deps }: Omit<ChannelDeps, 'log' | 'rateLimitStore' | 'widgetDir' | 'bot'> & { readonly bot: BotCore | BotStack },
+  ) {
+    this.deps = { ...deps, bot: 'load' in bot ? bot : botCore(bot, async () => bot) };
+  }
 
   /** The names of the channels made, in the list's order. */
   get names(): string[] {

@@ -4,17 +4,36 @@ import type { Config } from '../../config.js';
 import type { LiveKnowledge } from '../../knowledge/live-knowledge.js';
 import type { AnswerEngine } from '../../retrieval/engine.js';
 import type { Store } from '../../storage/store.js';
+import type { WebChatParts } from '../webchat/parts.js';
 import type { createWebChat } from '../webchat/setup.js';
 import type { ChannelLimits } from './limits.js';
 
 /** The shared bot core with its state and insights (made with the web chat's parts by `createWebChat`). */
 export type BotStack = Awaited<ReturnType<typeof createWebChat>>;
 
+/**
+ * The bot core as the channels get it: its parts that need no botbuilder at once, the rest when
+ * first asked for. botbuilder takes about 0.5 s to import: the server can listen, with the web
+ * chat's routes waiting for the bot, before it is in.
+ */
+export interface BotCore {
+  /** State, insights, conversations and their tokens. */
+  readonly parts: WebChatParts;
+  /** The whole stack: made on the first call, the same promise after. */
+  load(): Promise<BotStack>;
+}
+
+/** A BotCore whose stack `make` makes once, when first asked for. */
+export function botCore(parts: WebChatParts, make: () => Promise<BotStack>): BotCore {
+  let stack: Promise<BotStack> | undefined;
+  return { parts, load: () => (stack ??= make()) };
+}
+
 /** What a channel is made from: the server's shared parts. */
 export interface ChannelDeps {
   readonly config: Config;
-  /** The bot core every channel's turns run through, with its state. */
-  readonly bot: BotStack;
+  /** The bot core every channel's turns run through, with its state (a channel that needs the bot to be made loads it). */
+  readonly bot: BotCore;
   /** The knowledge in service, which the channel's limits are checked against. */
   readonly knowledge: LiveKnowledge;
   /** The answer engine: its locales, and each answer as sent. */

@@ -19,8 +19,9 @@ export const telegramChannel: ChannelDefinition = {
   name: 'telegram',
   limits: TELEGRAM_LIMITS,
   enabled: (config) => config.telegram.botToken !== '',
-  async create({ config, bot, engine, log, store }) {
-    const [{ createTelegram }, { default: telegramWebhook }] = await Promise.all([import('./setup.js'), import('./plugin.js')]);
+  async create({ config, bot: core, engine, log, store }) {
+    // Made with the bot: on, Telegram has the server wait for the bot stack before it listens.
+    const [{ createTelegram }, { default: telegramWebhook }, bot] = await Promise.all([import('./setup.js'), import('./plugin.js'), core.load()]);
     const handoff = bot.handoff && bot.delivery ? { person: bot.handoff, delivery: bot.delivery } : undefined;
     const telegram = await createTelegram(config, { core: bot.bot, locales: engine.locales, log, store, ...(handoff ? { handoff } : {}) });
     const { webhook } = telegram;

@@ -5,12 +5,12 @@ import {
   type ConversationReference,
   type ResourceResponse,
 } from 'botbuilder';
+import { WEBCHAT_CHANNEL_ID } from './channel.js';
 import type { ConversationLog, PendingAppend } from './conversations.js';
 
 /** Key of the turn's PendingAppend in its state: the replies wait there for the turn's write. */
 export const PENDING_APPEND = Symbol('web chat pending append');
 
-export const WEBCHAT_CHANNEL_ID = 'webchat';
 const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
 
 /**

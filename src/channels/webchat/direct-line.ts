@@ -3,31 +3,48 @@ import type { ActivityHandler, Activity } from 'botbuilder';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { RahnamaError } from '../../errors.js';
 import type { WebChatAdapter } from './adapter.js';
-import { WEBCHAT_CHANNEL_ID } from './adapter.js';
+import { WEBCHAT_CHANNEL_ID } from './channel.js';
 import type { ConversationLog } from './conversations.js';
 import type { BotStateStorage } from '../../storage/bot-state-storage.js';
 import { DEFAULT_STREAM_LIMITS, OpenStreams, type StreamLimits } from './stream-limits.js';
 import { newUserId, type ConversationTokens, type TokenClaims } from './tokens.js';
-import { WebChatTurns } from './turns.js';
+import type { WebChatTurns } from './turns.js';
 
-export interface DirectLineOptions {
+/** What the routes ask of the turns: WebChatTurns, or a stand-in that waits for them while the bot loads. */
+export type DirectLineTurns = Pick<WebChatTurns, 'start' | 'post'>;
+
+interface DirectLineShared {
   tokens: ConversationTokens;
   conversations: ConversationLog;
-  adapter: WebChatAdapter;
-  bot: ActivityHandler;
-  /** The bot's state: a turn writes it, its user's activity and its replies in one write. */
-  storage: BotStateStorage;
-  /** Longest message text accepted, in characters. */
-  maxQuestionLength: number;
-  /** Requests per minute: per client address for new conversations, per conversation for messages. */
-  rateLimitMax: number;
   /** Where the counts live when several instances share them; default: this process. */
   rateLimitStore?: FastifyRateLimitStoreCtor;
   /** WebSocket streams open at once, per conversation and per client address; default DEFAULT_STREAM_LIMITS. */
   streamLimits?: StreamLimits;
-  /** The turns (made with the bot, so that deliveries outside turns queue with them); default: made here. */
-  turns?: WebChatTurns;
 }
+
+/** Turns made here, on the bot. */
+interface TurnsMadeHere {
+  adapter: WebChatAdapter;
+  bot: ActivityHandler;
+  /** The bot's state: a turn writes it, its user's activity and its replies in one write. */
+  storage: BotStateStorage;
+  turns?: undefined;
+}
+
+/** Turns made with the bot, so that deliveries outside turns queue with them. */
+interface TurnsGiven {
+  turns: DirectLineTurns;
+}
+
+/** The web chat's parts the routes run on. */
+export type DirectLineParts = DirectLineShared & (TurnsMadeHere | TurnsGiven);
+
+export type DirectLineOptions = DirectLineParts & {
+  /** Longest message text accepted, in characters. */
+  maxQuestionLength: number;
+  /** Requests per minute: per client address for new conversations, per conversation for messages. */
+  rateLimitMax: number;
+};
 
 interface ConversationParams {
   conversationId: string;
@@ -68,7 +85,8 @@ const BOT = { id: 'rahnama', name: 'Rahnama', role: 'bot' };
  */
 const directLine: FastifyPluginAsync<DirectLineOptions> = async (app, opts) => {
   const { tokens, conversations } = opts;
-  const turns = opts.turns ?? new WebChatTurns({ conversations, state: opts.storage, adapter: opts.adapter, bot: opts.bot });
+  // Imported here, not above: the routes are served without botbuilder while the bot loads.
+  const turns: DirectLineTurns = opts.turns === undefined ? new (await import('./turns.js')).WebChatTurns({ conversations, state: opts.storage, adapter: opts.adapter, bot: opts.bot }) : opts.turns;
   // A shared store that cannot be reached must not turn every request into an error.
   await app.register(rateLimit, { global: false, store: opts.rateLimitStore, skipOnError: true });
   const limited = { rateLimit: { max: opts.rateLimitMax, timeWindow: '1 minute' } };

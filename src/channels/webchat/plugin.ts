@@ -5,12 +5,12 @@ import { RahnamaError } from '../../errors.js';
 import directLine, { type DirectLineOptions } from './direct-line.js';
 import widgetRoutes, { type WidgetRoutesOptions } from './widget-routes.js';
 
-export interface WebChatOptions extends DirectLineOptions {
+export type WebChatOptions = DirectLineOptions & {
   /** Other sites' origins allowed to embed the widget; `*` allows any. */
   allowedOrigins: readonly string[];
   /** The widget's files and strings; without them only the Direct Line routes are served. */
   widget?: WidgetRoutesOptions;
-}
+};
 
 /**
  * The self-hosted web chat: Direct Line routes, the widget and its demo page. Browsers say which

@@ -2,7 +2,8 @@ import { TurnContext, type Activity, type ActivityHandler } from 'botbuilder';
 import { stateKeys, TURN_STATE, type StateKeys } from '../../bot/turn-state.js';
 import type { BotStateStorage } from '../../storage/bot-state-storage.js';
 import { VersionConflictError, type DocumentChange, type StoredDocument } from '../../storage/store.js';
-import { PENDING_APPEND, WEBCHAT_CHANNEL_ID, type WebChatAdapter } from './adapter.js';
+import { PENDING_APPEND, type WebChatAdapter } from './adapter.js';
+import { WEBCHAT_CHANNEL_ID } from './channel.js';
 import type { ConversationLog, PendingAppend } from './conversations.js';
 
 /** State remembered per conversation for its next turn: enough for every conversation active at once. */
