@@ -51,10 +51,24 @@ export function foldedWords(text: string): string[] {
  * in texts this short, a repeated word says little more than one.
  */
 export function rawFeatures(words: readonly string[], options: FeatureOptions = defaultFeatureOptions, out = new Map<number, number>()): Map<number, number> {
-  const add = (key: number, weight: number) => {
+  eachFeature(words, options, (key, weight) => {
     if ((out.get(key) ?? 0) < weight) out.set(key, weight);
-  };
-  const wordHashes = words.map((word) => hashRange(word, 0, word.length, WORD_SEED));
+  });
+  return out;
+}
+
+/** The hash of a folded word as a whole (the key of its word feature). */
+export function wordHash(word: string): number {
+  return hashRange(word, 0, word.length, WORD_SEED);
+}
+
+/**
+ * Calls `add` with each feature of `words` and its kind weight, in order; a feature may come
+ * more than once (the caller keeps its largest weight). Training uses this directly, without
+ * a map per text.
+ */
+export function eachFeature(words: readonly string[], options: FeatureOptions, add: (key: number, weight: number) => void): void {
+  const wordHashes = words.map(wordHash);
   words.forEach((word, i) => {
     const h = wordHashes[i] as number;
     add(h, WORD_WEIGHT);
@@ -73,5 +87,4 @@ export function rawFeatures(words: readonly string[], options: FeatureOptions = 
       }
     }
   });
-  return out;
 }

@@ -1,6 +1,6 @@
 import { HashIds, type HashIdsState } from './hash-ids.js';
 import { includes } from './sorted-ids.js';
-import { defaultFeatureOptions, foldedWords, rawFeatures, type FeatureOptions } from './features.js';
+import { defaultFeatureOptions, eachFeature, foldedWords, rawFeatures, wordHash, type FeatureOptions } from './features.js';
 
 /**
  * One way of asking for something: a question, a variant or a romanised variant of an entry, an
@@ -426,40 +426,66 @@ function dotProduct(a: Vector, b: Vector): number {
 function buildState(examples: readonly Example[], options: FeatureOptions): QuestionIndexState {
   const n = examples.length;
   const featureIds = new HashIds(1 << 16);
-  const wordExamples = new Map<string, number>();
   // One pass over each example's features: ids are assigned and kept with their kind
-  // weights, so the vectors need no second look-up once IDF is known.
+  // weights, so the vectors need no second look-up once IDF is known. Everything per example
+  // goes into a few flat growing arrays (`Flat`): at 10,000 entries a typed array, a Set and
+  // a Map per example were a third of training in allocation and garbage collection.
   const df: number[] = [];
-  // Word counts per group, in the same pass (a Map per group: no key string per word and group).
-  const groups = new Map<string, { size: number; counts: Map<string, number> }>();
-  // One scratch map for every example's features: at 10,000 entries a new map each was a
-  // quarter of training in garbage collection.
-  const raw = new Map<number, number>();
-  const raws = examples.map((e) => {
-    const words = foldedWords(e.text);
+  const start = new Int32Array(n + 1);
+  const features = new Flat();
+  // Words by id (their 32-bit hash, as features are): how many examples have each, and per
+  // group how many of its examples do. The first spelling seen names the word.
+  const wordIds = new HashIds(1 << 14);
+  const words: string[] = [];
+  const wordCount: number[] = [];
+  const wordSeen: number[] = [];
+  const groups = new Map<string, { size: number; counts: Map<number, number> }>();
+  // Where each feature of the current example was put, and in which example it was last seen.
+  const featureSeen: number[] = [];
+  const featureAt: number[] = [];
+  let example = 0;
+  const addFeature = (key: number, kind: number) => {
+    const id = featureIds.intern(key);
+    if (featureSeen[id] === example) {
+      const at = featureAt[id] as number;
+      if (features.weightAt(at) < kind) features.setWeight(at, kind);
+      return;
+    }
+    featureSeen[id] = example;
+    featureAt[id] = features.length;
+    df[id] = (df[id] ?? 0) + 1;
+    features.push(id, kind);
+  };
+  examples.forEach((e, i) => {
+    example = i;
+    const folded = foldedWords(e.text);
     let group = groups.get(e.group);
     if (!group) groups.set(e.group, (group = { size: 0, counts: new Map() }));
     group.size++;
-    for (const word of new Set(words)) {
-      wordExamples.set(word, (wordExamples.get(word) ?? 0) + 1);
-      group.counts.set(word, (group.counts.get(word) ?? 0) + 1);
+    for (const word of folded) {
+      const id = wordIds.intern(wordHash(word));
+      if (id === words.length) {
+        words.push(word);
+        wordCount.push(0);
+        wordSeen.push(-1);
+      }
+      // Once per example, however often the word is repeated.
+      if (wordSeen[id] === i) continue;
+      wordSeen[id] = i;
+      wordCount[id] = (wordCount[id] as number) + 1;
+      group.counts.set(id, (group.counts.get(id) ?? 0) + 1);
     }
-    raw.clear();
-    rawFeatures(words, options, raw);
-    const ids = new Uint32Array(raw.size);
-    const kinds = new Float32Array(raw.size);
-    let k = 0;
-    for (const [key, kind] of raw) {
-      const id = featureIds.intern(key);
-      df[id] = (df[id] ?? 0) + 1;
-      ids[k] = id;
-      kinds[k++] = kind;
-    }
-    return { ids, kinds };
+    eachFeature(folded, options, addFeature);
+    start[i + 1] = features.length;
   });
+  const wordExamples = new Map<string, number>();
+  words.forEach((word, id) => wordExamples.set(word, wordCount[id] as number));
   const idf = Float32Array.from(df, (d) => Math.log(1 + n / d));
+  // Each example's TF-IDF unit vector, in place: ids sorted, kind weights become weights.
   const kindWeights = new Float32Array(idf.length);
-  const vectors = raws.map(({ ids, kinds }) => unitVector(ids, kinds, idf, kindWeights));
+  const vectorIds = features.ids;
+  const vectorWeights = features.weights;
+  for (let e = 0; e < n; e++) unitVectorInPlace(vectorIds.subarray(start[e], start[e + 1]), vectorWeights.subarray(start[e], start[e + 1]), idf, kindWeights);
 
   const postStart = new Int32Array(df.length + 1);
   for (let f = 0; f < df.length; f++) postStart[f + 1] = (postStart[f] ?? 0) + (df[f] ?? 0);
@@ -467,15 +493,15 @@ function buildState(examples: readonly Example[], options: FeatureOptions): Ques
   const postExample = new Int32Array(total);
   const postWeight = new Float32Array(total);
   const filled = postStart.slice(0, df.length);
-  vectors.forEach((v, e) => {
-    for (let k = 0; k < v.ids.length; k++) {
-      const id = v.ids[k] as number;
+  for (let e = 0; e < n; e++) {
+    for (let k = start[e] as number; k < (start[e + 1] as number); k++) {
+      const id = vectorIds[k] as number;
       const at = filled[id] as number;
       filled[id] = at + 1;
       postExample[at] = e;
-      postWeight[at] = v.weights[k] as number;
+      postWeight[at] = vectorWeights[k] as number;
     }
-  });
+  }
 
   const labels: string[] = [];
   const labelIds = new Map<string, number>();
@@ -506,11 +532,10 @@ function buildState(examples: readonly Example[], options: FeatureOptions): Ques
   const bucketNorm = Float64Array.from(membersOf(exampleBucket, bucketLabel.length), (members) => {
     const used: number[] = [];
     for (const e of members) {
-      const v = vectors[e] as Vector;
-      for (let k = 0; k < v.ids.length; k++) {
-        const id = v.ids[k] as number;
+      for (let k = start[e] as number; k < (start[e + 1] as number); k++) {
+        const id = vectorIds[k] as number;
         if (sum[id] === 0) used.push(id);
-        sum[id] = (sum[id] as number) + (v.weights[k] as number);
+        sum[id] = (sum[id] as number) + (vectorWeights[k] as number);
       }
     }
     let squared = 0;
@@ -523,7 +548,7 @@ function buildState(examples: readonly Example[], options: FeatureOptions): Ques
 
   const commonWords = new Set<string>();
   for (const { size, counts } of groups.values()) {
-    for (const [word, count] of counts) if (count >= 3 && count > COMMON_WORD_SHARE * size) commonWords.add(word);
+    for (const [word, count] of counts) if (count >= 3 && count > COMMON_WORD_SHARE * size) commonWords.add(words[word] as string);
   }
   // Naive Bayes sums: each feature's weight per label.
   const acc = new Float64Array(labels.length);
@@ -595,6 +620,61 @@ function membersOf(exampleBucket: Int32Array, buckets: number): number[][] {
   const members = Array.from({ length: buckets }, (): number[] => []);
   exampleBucket.forEach((bucket, e) => members[bucket]?.push(e));
   return members;
+}
+
+/**
+ * `unitVector` in place: `ids` are sorted, and `weights`, given as the kind weights of `ids`
+ * in their order, become the unit vector's weights.
+ */
+function unitVectorInPlace(ids: Uint32Array, weights: Float32Array, idf: Float32Array, kindWeights: Float32Array): void {
+  const n = ids.length;
+  for (let k = 0; k < n; k++) kindWeights[ids[k] as number] = weights[k] as number;
+  ids.sort();
+  let norm = 0;
+  for (let k = 0; k < n; k++) {
+    const id = ids[k] as number;
+    const w = (kindWeights[id] as number) * (idf[id] as number);
+    weights[k] = w;
+    norm += w * w;
+  }
+  norm = Math.sqrt(norm) || 1;
+  for (let k = 0; k < n; k++) weights[k] = (weights[k] as number) / norm;
+}
+
+/** (feature id, weight) pairs of all examples, end to end, in two typed arrays that grow. */
+class Flat {
+  length = 0;
+  private idBuffer = new Uint32Array(1 << 16);
+  private weightBuffer = new Float32Array(1 << 16);
+
+  push(id: number, weight: number): void {
+    if (this.length === this.idBuffer.length) {
+      const ids = new Uint32Array(this.length * 2);
+      ids.set(this.idBuffer);
+      this.idBuffer = ids;
+      const weights = new Float32Array(this.length * 2);
+      weights.set(this.weightBuffer);
+      this.weightBuffer = weights;
+    }
+    this.idBuffer[this.length] = id;
+    this.weightBuffer[this.length++] = weight;
+  }
+
+  weightAt(at: number): number {
+    return this.weightBuffer[at] as number;
+  }
+
+  setWeight(at: number, weight: number): void {
+    this.weightBuffer[at] = weight;
+  }
+
+  get ids(): Uint32Array {
+    return this.idBuffer.subarray(0, this.length);
+  }
+
+  get weights(): Float32Array {
+    return this.weightBuffer.subarray(0, this.length);
+  }
 }
 
 /**
