@@ -17,6 +17,12 @@ describe('the server process', () => {
     try {
       const ready = await fetch(`${server.url}/readyz`).then((r) => r.json());
       expect(ready).toMatchObject({ status: 'ready', mode: 'keyword', model: { status: 'absent' } });
+      // The bot loads after "ready": a web chat conversation started at once is greeted all the same.
+      const { token } = await fetch(`${server.url}/v3/directline/tokens/generate`, { method: 'POST' }).then((r) => r.json());
+      const started = await fetch(`${server.url}/v3/directline/conversations`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(started.status).toBe(201);
+      await expect.poll(() => server.output()).toContain('"msg":"bot loaded"');
+      expect(server.output().indexOf('"msg":"bot loaded"')).toBeGreaterThan(server.output().indexOf('"msg":"ready"'));
       const res = await fetch(`${server.url}/api/ask`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
