@@ -1,6 +1,6 @@
 import { HashIds, type HashIdsState } from './hash-ids.js';
 import { includes } from './sorted-ids.js';
-import { defaultFeatureOptions, eachFeature, foldedWords, rawFeatures, wordHash, type FeatureOptions } from './features.js';
+import { defaultFeatureOptions, eachFeature, foldedWords, wordHash, type FeatureOptions } from './features.js';
 
 /**
  * One way of asking for something: a question, a variant or a romanised variant of an entry, an
@@ -192,22 +192,46 @@ export class QuestionIndex {
     return this.examples.length;
   }
 
-  /** Kind weights by feature id while a vector is made (scratch). */
+  /** Kind weights by feature id while a vector is made (scratch, zero between uses). */
   private kindWeights = new Float32Array(0);
+  /** Ids of the features a message has, while its vector is made (scratch). */
+  private messageIds = new Uint32Array(256);
 
-  /** The TF-IDF unit vector of raw features (unknown features dropped), sorted by feature id. */
-  private vectorOf(raw: ReadonlyMap<number, number>): Vector {
-    const ids = new Uint32Array(raw.size);
-    const kinds = new Float32Array(raw.size);
-    let n = 0;
-    for (const [key, kind] of raw) {
-      const id = this.featureIds.get(key);
-      if (id < 0) continue;
-      ids[n] = id;
-      kinds[n++] = kind;
-    }
+  /**
+   * The TF-IDF unit vector of a message's folded words (features the index does not know are
+   * dropped), sorted by feature id. Features are looked up as they come, without a map.
+   */
+  private vectorOf(words: readonly string[]): Vector {
     if (this.kindWeights.length < this.idf.length) this.kindWeights = new Float32Array(this.idf.length);
-    return unitVector(ids.subarray(0, n), kinds.subarray(0, n), this.idf, this.kindWeights);
+    const kindWeights = this.kindWeights;
+    let n = 0;
+    eachFeature(words, this.features, (key, kind) => {
+      const id = this.featureIds.get(key);
+      if (id < 0) return;
+      const known = kindWeights[id] as number;
+      if (known === 0) {
+        if (n === this.messageIds.length) {
+          const grown = new Uint32Array(n * 2);
+          grown.set(this.messageIds);
+          this.messageIds = grown;
+        }
+        this.messageIds[n++] = id;
+      }
+      if (known < kind) kindWeights[id] = kind;
+    });
+    const ids = this.messageIds.slice(0, n).sort();
+    const weights = new Float32Array(n);
+    let norm = 0;
+    for (let k = 0; k < n; k++) {
+      const id = ids[k] as number;
+      const w = (kindWeights[id] as number) * (this.idf[id] as number);
+      kindWeights[id] = 0;
+      weights[k] = w;
+      norm += w * w;
+    }
+    norm = Math.sqrt(norm) || 1;
+    for (let k = 0; k < n; k++) weights[k] = (weights[k] as number) / norm;
+    return { ids, weights };
   }
 
   /**
@@ -231,7 +255,7 @@ export class QuestionIndex {
    * the message's vector (for `coverage`).
    */
   query(text: string): QueryMatches {
-    const vector = this.vectorOf(rawFeatures(foldedWords(text), this.features));
+    const vector = this.vectorOf(foldedWords(text));
     return { vector, matches: this.matchVector(vector, -1) };
   }
 
@@ -677,24 +701,3 @@ class Flat {
   }
 }
 
-/**
- * Feature ids with their kind weights → the TF-IDF unit vector, sorted by feature id.
- * `kindWeights`: scratch, by feature id, at least as long as `idf`.
- */
-function unitVector(ids: Uint32Array, kinds: Float32Array, idf: Float32Array, kindWeights: Float32Array): Vector {
-  const n = ids.length;
-  for (let k = 0; k < n; k++) kindWeights[ids[k] as number] = kinds[k] as number;
-  // Sorted by feature id, so two vectors meet in one merge pass (`dotProduct`).
-  const sorted = Uint32Array.from(ids).sort();
-  const weights = new Float32Array(n);
-  let norm = 0;
-  for (let k = 0; k < n; k++) {
-    const id = sorted[k] as number;
-    const w = (kindWeights[id] as number) * (idf[id] as number);
-    weights[k] = w;
-    norm += w * w;
-  }
-  norm = Math.sqrt(norm) || 1;
-  for (let k = 0; k < n; k++) weights[k] = (weights[k] as number) / norm;
-  return { ids: sorted, weights };
-}
