@@ -333,11 +333,13 @@ export class AnswerEngine {
     if ((top?.confidence ?? 0) < VAGUE_CEILING && inDomain && profile.words <= VAGUE_MAX_WORDS) {
       // Nothing fits, yet the words are the knowledge base's own, or the message is likelier an
       // entry's than out of scope: a vague message ("what about my case"), not an off-topic
-      // one. Ask which topic it is about.
+      // one. Ask which topic it is about; an entry above noise that the message's words favour
+      // over everything else ("IOM څه دی": what is IOM) comes first.
+      const favoured = top && top.entryId === likeliest && top.confidence >= this.options.suggestionThreshold ? [top.entryId] : [];
       return {
         ...base, lang, kind: 'clarify', entryId: null, confidence: round(top?.confidence ?? 0),
         answer: this.deps.locales.t(lang, 'answer.clarify') + pastNote(lang),
-        suggestions: this.suggestionsFor(CLARIFY_TOPICS, lang),
+        suggestions: this.suggestionsFor([...favoured, ...CLARIFY_TOPICS], lang),
         ...explain,
       };
     }
