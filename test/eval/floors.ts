@@ -23,15 +23,15 @@ export interface EvalFloors {
 /**
  * The eval floors: CI's regression gate on both evaluation sets (the test "on the evaluation
  * sets" in test/retrieval/engine.test.ts), keyword mode, each question's language detected as
- * `POST /api/ask` without `lang` does. Set on 2026-12-07 to the answer engine v2's figures
- * (question model with naive Bayes and a calibration fitted on the knowledge base) minus about
- * 0.03, so that a change that loses ground fails CI; raise them as the engine improves. The
- * figures then: eval.yaml top-1 0.91, top-3 0.97, none rejected 1.0, weakest language 0.76 (ar),
- * no confident wrong answer; challenge.yaml top-1 0.79, top-3 0.89, none rejected 0.98, small
- * talk 1.0, weakest language 0.50 (ps), 2 confident wrong answers (0.9 %). Issue 12's targets
- * (challenge top-1 0.85, every language 0.75) are above them.
+ * `POST /api/ask` without `lang` does. Set to the engine's figures minus about 0.03, so that a
+ * change that loses ground fails CI; raise them as the engine improves. Last raised on
+ * 2026-12-07 (calibration held out on every way of asking, more romanised and colloquial
+ * variants): eval.yaml top-1 0.92, top-3 0.97, none rejected 1.0, weakest language 0.76 (ar),
+ * no confident wrong answer; challenge.yaml top-1 0.88, top-3 0.93, none rejected 0.98, small
+ * talk 1.0, weakest language 0.79 (fa), no confident wrong answer. Issue 12's targets
+ * (challenge top-1 0.85, every language 0.75) are the challenge floors now.
  */
 export const EVAL_FLOORS: readonly EvalFloors[] = [
-  { file: EVAL_FILE, top1: 0.88, top3: 0.94, noneRejected: 0.94, everyLanguageTop1: 0.7, confidentWrongRate: 0.02 },
-  { file: CHALLENGE_FILE, top1: 0.75, top3: 0.86, noneRejected: 0.93, smalltalkRecognised: 0.9, everyLanguageTop1: 0.44, confidentWrongRate: 0.025 },
+  { file: EVAL_FILE, top1: 0.89, top3: 0.94, noneRejected: 0.94, everyLanguageTop1: 0.72, confidentWrongRate: 0.02 },
+  { file: CHALLENGE_FILE, top1: 0.85, top3: 0.9, noneRejected: 0.93, smalltalkRecognised: 0.9, everyLanguageTop1: 0.75, confidentWrongRate: 0.02 },
 ];
