@@ -108,8 +108,10 @@ async function main(): Promise<void> {
       app.log.warn({ signal, afterMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long; exiting now');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
-    // Webhooks stop taking updates first; then the channels' turns in hand finish.
-    Promise.all([app.close(), models.close()])
+    // Webhooks stop taking updates first; then the channels' turns in hand finish. The engine
+    // cache's writes in the background finish too: a server stopped soon after it was ready
+    // (a deploy rolled back, a bench) otherwise leaves the next start to train the model again.
+    Promise.all([app.close(), models.close(), served.cache.settled()])
       .then(() => channels.stop())
       .then(() => sync?.stop())
       .then(() => webChat.insights.close())
