@@ -79,6 +79,18 @@ describe('an entry\'s own question', () => {
   });
 });
 
+describe('the wish to go home', () => {
+  it.each([
+    ['en', 'I want to go home'],
+    ['ar', 'أريد العودة إلى بلدي'],
+    ['bg', 'Искам да се прибера у дома'],
+  ] as const)('%s: "%s" is answered with how to apply, in that language', async (lang, text) => {
+    // The product's first question, which used to get stay-legally-options or a business grant at confidence 1.
+    const result = await (await shippedEngine()).ask({ text });
+    expect(result).toMatchObject({ kind: 'answer', entryId: 'avrr-how-to-apply', lang });
+  });
+});
+
 describe('the conversation\'s language', () => {
   it.each(LANGUAGES)('%s: a greeting or a short message does not switch it', async (lang) => {
     const engine = await shippedEngine();
