@@ -293,15 +293,16 @@ export class AnswerEngine {
     // A danger told in the past: whatever the reply, one line on 112 and trafficking help.
     const pastNote = (lang: Lang) => (pastDanger ? `\n\n${this.deps.locales.t(lang, 'answer.emergencyPast')}` : '');
     if (emergency && !pastDanger) return emergencyReply(stated ?? conversation ?? preferred(emergency.langs, detected.lang), 1);
+    // Asking for a person in so many words ("I want to talk to someone") is that, not a question
+    // about how to reach IOM, nor a danger the model guessed from "speak to someone": the bot
+    // offers the person. (Danger phrases came first.)
+    const phrase = this.intents.smallTalk(text);
+    if (phrase?.intent === 'person') return this.smallTalkReply('person', stated ?? conversation ?? smallTalkLang(phrase.langs, detected), top, base, explain);
     // Danger in words no phrase list has ("a man next door is beating a child"): an answer with
     // the emergency entry is an emergency reply, 112 first.
     if (!pastDanger && top?.entryId === EMERGENCY_ENTRY && top.confidence >= this.options.answerThreshold) {
       return emergencyReply(replyLang(top), round(top.confidence));
     }
-    // Asking for a person in so many words ("I want to talk to someone") is that, not a question
-    // about how to reach IOM: the bot offers the person.
-    const phrase = this.intents.smallTalk(text);
-    if (phrase?.intent === 'person') return this.smallTalkReply('person', stated ?? conversation ?? smallTalkLang(phrase.langs, detected), top, base, explain);
     if (top && top.confidence >= this.options.answerThreshold) {
       const entry = this.entries.get(top.entryId);
       if (entry) {

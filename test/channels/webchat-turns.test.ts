@@ -70,7 +70,7 @@ describe.each(useStoreBackends())('web chat turns on the $name store', (backend)
 
     // The next turn of the conversation on this instance reads nothing: it wrote the state last.
     const second = counting.since();
-    expect((await postMessage(url, conversation, 'and how long does it take?')).status).toBe(200);
+    expect((await postMessage(url, conversation, 'and how long does the return take?')).status).toBe(200);
     expect(second().filter((c) => c.startsWith('documents.'))).toEqual(['documents.apply']);
   });
 
@@ -104,7 +104,7 @@ describe.each(useStoreBackends())('web chat turns on the $name store', (backend)
     expect((await state()).length).toBeGreaterThan(0);
     await webChat.storage.deleteOlderThan(0, new Date(Date.now() + 1000));
     expect(await state()).toEqual([]);
-    expect((await postMessage(url, conversation, 'and how long does it take?')).status).toBe(200);
+    expect((await postMessage(url, conversation, 'and how long does the return take?')).status).toBe(200);
     expect((await state()).map((d) => d.key)).toContain(`webchat/conversations/${conversation.conversationId}/`);
   });
 

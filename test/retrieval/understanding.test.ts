@@ -37,6 +37,12 @@ describe('short and conversational messages', () => {
     expect(await engine.ask({ text: 'How do I contact IOM?', lang: 'en' })).toMatchObject({ kind: 'answer', entryId: 'contact-iom' });
   });
 
+  it('takes a polite request for a person as that request, not as danger, and danger words with it as danger', async () => {
+    const engine = await shippedEngine();
+    expect(await engine.ask({ text: 'Hi, can I speak to someone please?', lang: 'en' })).toMatchObject({ kind: 'smalltalk', intent: 'person' });
+    expect(await engine.ask({ text: 'I need to talk to someone, a man is hitting me', lang: 'en' })).toMatchObject({ kind: 'emergency' });
+  });
+
   it('answers an emoji or "ok" with small talk, not an entry at full confidence', async () => {
     const engine = await shippedEngine();
     for (const text of ['👍', '🙏🙏', 'ok', 'no', 'thank you', 'yes']) {
