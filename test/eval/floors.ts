@@ -27,10 +27,10 @@ export interface EvalFloors {
  * change that loses ground fails CI; raise them as the engine improves. Last raised on
  * 2026-12-07 (calibration held out on every way of asking, more romanised and colloquial
  * variants): eval.yaml top-1 0.92, top-3 0.97, none rejected 1.0, weakest language 0.76 (ar),
- * no confident wrong answer; challenge.yaml top-1 0.87, top-3 0.95, none rejected 0.95, small
- * talk 1.0, weakest language 0.75 (ps; bg 0.77), no confident wrong answer. Issue 12's targets
- * for challenge.yaml (top-1 0.85, every language 0.75) are met but not by 0.03, so its language
- * floor stays below them: a borderline item moving with a knowledge edit must not fail CI.
+ * no confident wrong answer; challenge.yaml top-1 0.88, top-3 0.95, none rejected 0.95, small
+ * talk 1.0, weakest language 0.79 (fa), no confident wrong answer. Issue 12's targets for
+ * challenge.yaml (top-1 0.85, every language 0.75) are met, but borderline items move with any
+ * knowledge edit (ps was 0.75 one commit earlier), so the floors stay below them.
  */
 export const EVAL_FLOORS: readonly EvalFloors[] = [
   { file: EVAL_FILE, top1: 0.89, top3: 0.94, noneRejected: 0.94, everyLanguageTop1: 0.72, confidentWrongRate: 0.02 },
