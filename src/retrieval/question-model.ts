@@ -54,7 +54,7 @@ export interface ModelScores {
 /** Similarities of a message to entries by meaning (an embedding model), when one is loaded. */
 export type DenseSimilarities = ReadonlyMap<string, number>;
 
-/** Similarity from which a message is one of an entry's ways of asking (and the entry is the likeliest). */
+/** Similarity from which a message is one of an entry's ways of asking (if no other label's comes within EXACT_MATCH_LEAD). */
 const EXACT_MATCH = 0.85;
 const EXACT_MATCH_PROBABILITY = 0.9;
 /** How much closer than any other label's an exact match must be. */

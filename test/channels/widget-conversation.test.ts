@@ -71,10 +71,10 @@ describe('the conversation in the widget on a phone', () => {
     const { page, errors } = await openPage({ ...PHONE, locale: 'en-GB' });
     // The bot's messages reach the page only when the test lets them through.
     let hold = false;
-    const held: (() => void)[] = [];
+    const held: { text: string; send: () => void }[] = [];
     await page.routeWebSocket(/\/stream/, (socket) => {
       const server = socket.connectToServer();
-      server.onMessage((message) => (hold ? held.push(() => socket.send(message)) : socket.send(message)));
+      server.onMessage((message) => (hold ? held.push({ text: String(message), send: () => socket.send(message) }) : socket.send(message)));
     });
     await page.goto(url);
     await page.getByRole('button', { name: t.open }).click();
@@ -94,13 +94,20 @@ describe('the conversation in the widget on a phone', () => {
     const relatedTitle = (await related.textContent())!;
     await related.click();
     await expect.poll(() => page.locator('.message.user').last().textContent(), TIMEOUT).toContain(relatedTitle);
+    // The bot's whole reply has come and is held, down to its last message, the one with the
+    // "was this helpful?" buttons (none of it still on its way, to arrive after the release).
+    await expect.poll(() => held.some((m) => m.text.includes('"fb:up:')), TIMEOUT).toBe(true);
     await expect.poll(() => topInView(page, page.locator('.message.user').last()), TIMEOUT).toBe(true);
-    await page.getByRole('log').evaluate((log) => log.scrollTo(0, 0));
+    // Scrolled up, and the widget has seen it: its own scroll listener ran before this one.
+    await page.getByRole('log').evaluate((log) => new Promise<void>((resolve) => {
+      log.addEventListener('scroll', () => resolve(), { once: true });
+      log.scrollTo(0, 0);
+    }));
     const newMessages = page.getByRole('button', { name: t.newMessages });
     expect(await newMessages.isVisible()).toBe(false);
 
     hold = false;
-    for (const send of held.splice(0)) send();
+    for (const { send } of held.splice(0)) send();
     await expect.poll(() => newMessages.isVisible(), TIMEOUT).toBe(true);
     // Where the person was reading, nothing moved.
     expect(await page.getByRole('log').evaluate((log) => log.scrollTop)).toBe(0);
