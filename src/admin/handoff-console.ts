@@ -15,8 +15,8 @@ export interface ConsoleHandoff {
   readonly presence: CounsellorPresence;
   /** The store's broadcast: the live pages hear `handoff` notices (ids only) and re-read the store. */
   readonly broadcast: Broadcast;
-  /** Handoffs per day and language, waits, outcomes, for local days `from` to `to`. */
-  readonly figures: (range: { readonly from?: string; readonly to?: string }) => Promise<HandoffFigures>;
+  /** Handoffs per day and language, waits, outcomes, over the last `days` local days (HANDOFF_TIMEZONE), today included. */
+  readonly figures: (days: number) => Promise<HandoffFigures>;
   /** The entry's answer in `lang` as the bot would send it; undefined: no such entry. */
   readonly answerOf: (entryId: string, lang: Lang) => string | undefined;
 }

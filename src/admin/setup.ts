@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { CounsellorPresence } from '../handoff/counsellor-presence.js';
 import type { HandoffDesk } from '../handoff/handoff-desk.js';
-import { handoffFigures } from '../handoff/handoff-figures.js';
+import { handoffFigures, lastLocalDays } from '../handoff/handoff-figures.js';
 import type { Lang } from '../languages.js';
 import { DirectoryKnowledgeFiles, type KnowledgeFiles } from '../knowledge/knowledge-files.js';
 import type { LoadedEngine } from '../retrieval/load-engine.js';
@@ -39,11 +39,12 @@ export async function createAdminConsole(
   const inbox = new InboxState(store);
   /** How long a clean spreadsheet dry run can be applied. */
   const pendingImports = new PendingImports(store, 30 * 60_000);
-  const handoff = live.handoff && {
-    desk: live.handoff,
+  const desk = live.handoff;
+  const handoff = desk && {
+    desk,
     presence: new CounsellorPresence(store),
     broadcast: store.broadcast,
-    figures: (range: { from?: string; to?: string }) => handoffFigures(store, range),
+    figures: (days: number) => handoffFigures(store, lastLocalDays(days, desk.timeZone)),
     answerOf: (entryId: string, lang: Lang) => engine.answerEntry(entryId, lang)?.answer,
   };
   return {

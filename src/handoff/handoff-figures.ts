@@ -1,5 +1,6 @@
 import type { Store } from '../storage/store.js';
 import type { HandoffEnding, HandoffOutcomeRecord } from './handoff-records.js';
+import { localTime } from './opening-hours.js';
 
 /**
  * The dashboard's handoff figures, from what `HandoffDesk` keeps after each end and counts at
@@ -33,6 +34,17 @@ export interface HandoffFigures {
   /** Taps on "was this helpful?" after a handoff ended (`HandoffDesk.countFeedback`). */
   readonly helpful: number;
   readonly notHelpful: number;
+}
+
+/**
+ * The last `days` local days in `timeZone`, today included, as `handoffFigures` takes them.
+ * (Handoffs are counted by the opening hours' local day: late in the evening in Sofia, that is
+ * already tomorrow in UTC's terms, which the rest of the dashboard uses.)
+ */
+export function lastLocalDays(days: number, timeZone: string, now = new Date()): { from: string; to: string } {
+  const to = localTime(now, timeZone).date;
+  const from = new Date(Date.parse(`${to}T00:00:00Z`) - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  return { from, to };
 }
 
 /** Days `from` to `to` (`YYYY-MM-DD`, both included); absent: all kept. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { RahnamaError } from '../../src/errors.js';
 import { isOpenAt, nextOpening, openingAt, parseWeeklyHours, type OpeningHours } from '../../src/handoff/opening-hours.js';
+import { lastLocalDays } from '../../src/handoff/handoff-figures.js';
 
 const weekly = (raw: string) => {
   const parsed = parseWeeklyHours(raw);
@@ -110,5 +111,14 @@ describe('handoff configuration', () => {
     expect(parseWeeklyHours('Mon 09:00-12:00,11:00-13:00')).toEqual({ error: 'mon has overlapping times' });
     expect(parseWeeklyHours('Monday 09:00-12:00')).toEqual({ error: expect.stringMatching(/days are Mon/) });
     expect(parseWeeklyHours(';')).toEqual({ error: 'names no opening time' });
+  });
+});
+
+describe('the dashboard\'s days of live conversations', () => {
+  it('end today in the opening hours\' time zone, even when that is already tomorrow in UTC', () => {
+    // 22:30 UTC on 7 December is 00:30 on 8 December in Sofia: a request made then is counted on the 8th.
+    expect(lastLocalDays(7, 'Europe/Sofia', new Date('2026-12-07T22:30:00Z'))).toEqual({ from: '2026-12-02', to: '2026-12-08' });
+    expect(lastLocalDays(1, 'Europe/Sofia', new Date('2026-12-07T12:00:00Z'))).toEqual({ from: '2026-12-07', to: '2026-12-07' });
+    expect(lastLocalDays(30, 'UTC', new Date('2026-03-01T00:00:00Z'))).toEqual({ from: '2026-01-31', to: '2026-03-01' });
   });
 });

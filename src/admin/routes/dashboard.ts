@@ -33,7 +33,8 @@ const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async (app, 
       const entries = new Map<string, KnowledgeEntry>();
       for (const entry of opts.entries()) entries.set(entry.id, entry);
       const summary = summarize(await readDashboardInsights(opts.insights), period);
-      const handoff = opts.handoffFigures && (await opts.handoffFigures({ from: summary.days[0], to: summary.days.at(-1) }));
+      // The same number of days, ending today in the opening hours' time zone (handoffs are counted by local day).
+      const handoff = opts.handoffFigures && (await opts.handoffFigures(period));
       return kit.sendPage(reply, 200, dashboardPage(kit.context(request), summary, period, (id) => entries.get(id), handoff));
     },
   );
