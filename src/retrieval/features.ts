@@ -46,26 +46,15 @@ export function foldedWords(text: string): string[] {
   return tokenize(foldText(text)).filter((w) => w.length > 0);
 }
 
-/**
- * Features of `words` as hash → kind weight (before IDF), added to `out`. Counts are not kept:
- * in texts this short, a repeated word says little more than one.
- */
-export function rawFeatures(words: readonly string[], options: FeatureOptions = defaultFeatureOptions, out = new Map<number, number>()): Map<number, number> {
-  eachFeature(words, options, (key, weight) => {
-    if ((out.get(key) ?? 0) < weight) out.set(key, weight);
-  });
-  return out;
-}
-
 /** The hash of a folded word as a whole (the key of its word feature). */
 export function wordHash(word: string): number {
   return hashRange(word, 0, word.length, WORD_SEED);
 }
 
 /**
- * Calls `add` with each feature of `words` and its kind weight, in order; a feature may come
- * more than once (the caller keeps its largest weight). Training uses this directly, without
- * a map per text.
+ * Calls `add` with each feature of `words` and its kind weight (before IDF), in order; a
+ * feature may come more than once, and the caller keeps its largest weight (counts are not
+ * kept: in texts this short, a repeated word says little more than one). No map per text.
  */
 export function eachFeature(words: readonly string[], options: FeatureOptions, add: (key: number, weight: number) => void): void {
   const wordHashes = words.map(wordHash);
