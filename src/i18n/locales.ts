@@ -82,9 +82,18 @@ export async function loadLocales(dir: string): Promise<Locales> {
 
   const objectOf = <T>(lang: Lang, ns: Namespace): T => resources[lang]?.[ns] as T;
   const fixed = new Map(LANGUAGES.map((lang) => [lang, instance.getFixedT(lang, 'common')]));
+  // A string without interpolation is looked up once: i18next's resolution is most of a
+  // rendered answer's cost (the resources never change after start-up).
+  const plain = new Map<string, string>();
   return {
     i18n: instance,
-    t: (lang, key, options) => fixed.get(lang)?.(key, options ?? {}) as string,
+    t: (lang, key, options) => {
+      if (options) return fixed.get(lang)?.(key, options) as string;
+      const id = `${lang}:${key}`;
+      let text = plain.get(id);
+      if (text === undefined) plain.set(id, (text = fixed.get(lang)?.(key, {}) as string));
+      return text;
+    },
     smallTalk: (lang) => objectOf(lang, 'smalltalk'),
     emergencyPatterns: (lang) => objectOf<{ patterns: string[] }>(lang, 'emergency').patterns,
     emergencyTime: (lang) => {

@@ -273,7 +273,7 @@ export class AnswerEngine {
     const emergency = this.intents.emergency(text);
     const pastDanger = emergency !== undefined && this.intents.pastEvent(text);
     const short = profile.words <= SHORT_MESSAGE_WORDS && profile.informative < MIN_INFORMATIVE_WORDS;
-    const { candidates, others, smallTalk, likeliest } = await this.rank(text, short, profile);
+    const { candidates, others, smallTalk, likeliest } = await this.rank(text, short, profile, detected);
     const explain = opts.explain ? { candidates } : {};
     const [top] = candidates;
     // 112 first; then the entry for this kind of danger when the message clearly asks for one
@@ -369,14 +369,16 @@ export class AnswerEngine {
    * sentence. An entry keeps its best reading. `others` are the best entries of the other
    * sentences: a long message may ask more than one thing.
    */
-  private async rank(text: string, short: boolean, profile: QueryProfile): Promise<{ candidates: Candidate[]; others: string[]; likeliest: string; smallTalk?: { intent: SmallTalkIntent; similarity: number } }> {
+  private async rank(text: string, short: boolean, profile: QueryProfile, detected: LanguageGuess): Promise<{ candidates: Candidate[]; others: string[]; likeliest: string; smallTalk?: { intent: SmallTalkIntent; similarity: number } }> {
     const dense = this.dense ? await this.denseSimilarities(text) : undefined;
     const whole = this.model.score(text, dense, profile);
     const readings: { name: string; scores: ScoredEntry[] }[] = [{ name: 'text', scores: [...whole.entries] }];
-    // Read as Cyrillic only when the text itself found no sure answer: a clear English, French
-    // or Turkish question need not pay for three more readings.
+    // Read as Cyrillic only when the text itself found no sure answer and detection is unsure
+    // of its language: a clear English, French or Turkish message need not pay for three more
+    // readings (romanised Bulgarian, Russian and Ukrainian are detected at 0.5–0.7).
     const wholeAnswers = (whole.entries[0]?.probability ?? 0) >= SURE_WITHOUT_READINGS;
-    if (!wholeAnswers && isMostlyLatin(text)) {
+    const surelyLatinLanguage = detected.confidence >= UNSURE_DETECTION && !TRANSLITERATED_LANGUAGES.includes(detected.lang);
+    if (!wholeAnswers && !surelyLatinLanguage && isMostlyLatin(text)) {
       for (const lang of TRANSLITERATED_LANGUAGES) {
         // The closest way of asking says which of the three it is (its group: "ru", "bg" or "uk").
         // A reading in which the knowledge base knows no word (English, French, Turkish read as

@@ -50,10 +50,12 @@ export interface QueryProfile {
 /** A word in more than this share of a group's examples is a function word there ("what", "how", "در"). */
 const COMMON_WORD_SHARE = 0.06;
 /**
- * A feature in more than this share of all examples is skipped at query time: its weight is tiny
- * and walking its postings would cost most of a query on a large knowledge base.
+ * A feature in more than this share of all examples is skipped by the similarity walk: its
+ * weight is tiny and its postings would cost most of a query. (Naive Bayes keeps every feature.)
+ * From 20 % to 5 %: 29 % fewer postings per message on the shipped base, both evaluation sets'
+ * answers unchanged; at 2 % two exact matches were lost.
  */
-const MAX_FEATURE_SHARE = 0.2;
+const MAX_FEATURE_SHARE = 0.05;
 /** …and in more examples than this, whatever the share: a large knowledge base stays fast to ask. */
 const MAX_FEATURE_POSTINGS = 20_000;
 /** Similarity above which two ways of asking of one entry in one language are the same question reworded. */
@@ -134,7 +136,7 @@ export class QuestionIndex {
   private readonly nbLogWeight: Float32Array;
   private readonly labelTotal: Float64Array;
   // Scratch space reused by each query, by example, bucket and label.
-  private readonly sims: Float32Array;
+  private readonly sims: Float64Array;
   private readonly touchedExamples: Int32Array;
   private readonly bucketSum: Float64Array;
   private readonly labelBest: Float64Array;
@@ -173,7 +175,7 @@ export class QuestionIndex {
     this.labelTotal = state.labelTotal;
     this.bucketMembers = membersOf(this.exampleBucket, this.bucketLabel.length);
     this.maxPostings = Math.max(50, Math.min(n * MAX_FEATURE_SHARE, MAX_FEATURE_POSTINGS));
-    this.sims = new Float32Array(n);
+    this.sims = new Float64Array(n);
     this.touchedExamples = new Int32Array(n);
     this.bucketSum = new Float64Array(this.bucketMembers.length);
     this.labelBest = new Float64Array(this.labels.length).fill(-1);
@@ -389,18 +391,20 @@ export class QuestionIndex {
     const ownVector = example >= 0 ? (this.vectors[example] as Vector) : undefined;
     let ownMass = 0;
     if (ownVector) for (let k = 0; k < ownVector.weights.length; k++) ownMass += ownVector.weights[k] as number;
+    const { nbStart, nbLabel, nbLogWeight, nbWeight } = this;
     for (let k = 0; k < v.ids.length; k++) {
       const f = v.ids[k] as number;
       const qw = v.weights[k] as number;
       // In leave-one-out the query is the example itself: its weight of f is qw.
       const taken = ownVector ? qw : 0;
-      for (let i = this.nbStart[f] as number; i < (this.nbStart[f + 1] as number); i++) {
-        const label = this.nbLabel[i] as number;
+      const to = nbStart[f + 1] as number;
+      for (let i = nbStart[f] as number; i < to; i++) {
+        const label = nbLabel[i] as number;
         if (label !== own) {
-          scores[label] = (scores[label] as number) + qw * (this.nbLogWeight[i] as number);
+          scores[label] = (scores[label] as number) + qw * (nbLogWeight[i] as number);
           continue;
         }
-        const w = (this.nbWeight[i] as number) - taken;
+        const w = (nbWeight[i] as number) - taken;
         if (w > 1e-9) scores[label] = (scores[label] as number) + qw * Math.log(1 + w / a);
       }
     }

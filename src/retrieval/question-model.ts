@@ -149,7 +149,9 @@ export class QuestionModel {
     const useDense = dense !== undefined && this.denseCalibration !== undefined;
     const model = useDense ? (this.denseCalibration as LogisticModel) : this.calibration;
     const scores = this.index.labelScores(query);
-    const rows = candidateRows(this.index, query, profile, useDense ? dense : undefined, -1, scores);
+    // Coverage is the one feature that costs a look-up per word of each candidate's question:
+    // not computed when the calibration gave it no weight (it multiplies zero).
+    const rows = candidateRows(this.index, query, profile, useDense ? dense : undefined, -1, scores, model.weights[COVERAGE_FEATURE] !== 0);
     // Left out of its own match, no example ever matches exactly, so the calibration cannot
     // know what an exact match means: a message that is one of the entry's own ways of asking,
     // up to a few letters, and clearly closer to it than to any other label's, is answered.
@@ -214,6 +216,8 @@ function entryFlags(index: QuestionIndex): Uint8Array {
 
 /** Features the calibration sees without an embedding model. */
 const BASE_FEATURES = 11;
+/** Position of the coverage feature in a row (see `candidateRows`). */
+const COVERAGE_FEATURE = 6;
 /**
  * The direction each feature may push the probability (see `fitLogistic`): a lead in likelihood
  * and closeness to the entry only up; the number of informative words either way; words no
@@ -228,7 +232,7 @@ const SIGNS = [1, 1, 1, 1, 1, 1, 1, 0, -1, 1, 1, 1, 1];
  * close its closest way of asking and its centroid are, and how much of that question the
  * message covers.
  */
-function candidateRows(index: QuestionIndex, query: QueryMatches, profile: QueryProfile, dense: DenseSimilarities | undefined, example = -1, scores = index.labelScores(query, example)): { match: LabelMatch; row: number[] }[] {
+function candidateRows(index: QuestionIndex, query: QueryMatches, profile: QueryProfile, dense: DenseSimilarities | undefined, example = -1, scores = index.labelScores(query, example), withCoverage = true): { match: LabelMatch; row: number[] }[] {
   const names = index.labelNames;
   const isEntry = entryFlags(index);
   // The best CANDIDATES + 1 entries by naive Bayes, without sorting every label.
@@ -273,7 +277,7 @@ function candidateRows(index: QuestionIndex, query: QueryMatches, profile: Query
       m.second,
       m.centroid,
       m.centroid - otherCentroid,
-      m.example >= 0 ? index.coverage(query, m.example) : 0,
+      withCoverage && m.example >= 0 ? index.coverage(query, m.example) : 0,
       Math.log1p(profile.informative),
       // Words the knowledge base never uses: "Galatasaray" makes a message less likely any entry's.
       profile.unknown / Math.max(1, profile.informative + profile.unknown),

@@ -25,8 +25,26 @@ const INVISIBLES = /[\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 const COMBINING_MARKS = /\p{M}+/gu;
 const APOSTROPHES = /[’‘ʼ`´]/g;
 
+/** Printable ASCII without the backtick: folding it is lower-casing it. */
+const PLAIN_ASCII = /^[\x20-\x5f\x61-\x7e]*$/;
+/** Words folded lately: each word of a message is folded once per language it may be in. */
+const foldedWordCache = new Map<string, string>();
+const FOLDED_WORD_CACHE_LIMIT = 20_000;
+const CACHED_WORD_LENGTH = 32;
+
 /** Case, width, diacritic and Arabic-script folding: the form both index and query are compared in. */
 export function foldText(text: string): string {
+  if (PLAIN_ASCII.test(text)) return text.toLowerCase();
+  if (text.length > CACHED_WORD_LENGTH) return foldUnicode(text);
+  let folded = foldedWordCache.get(text);
+  if (folded === undefined) {
+    if (foldedWordCache.size >= FOLDED_WORD_CACHE_LIMIT) foldedWordCache.clear();
+    foldedWordCache.set(text, (folded = foldUnicode(text)));
+  }
+  return folded;
+}
+
+function foldUnicode(text: string): string {
   return text
     .normalize('NFKC')
     .replace(INVISIBLES, '')

@@ -19,6 +19,14 @@ describe('text folding for search', () => {
     expect(foldText('ډېر')).toBe(foldText('دیر'));
   });
 
+  it('folds plain ASCII (its fast path) as it folds the same letters anywhere else', () => {
+    expect(foldText('Can I GO Home?')).toBe('can i go home?');
+    expect(foldText('can`t')).toBe("can't");
+    // The same word with and without a letter outside ASCII folds to the same text.
+    expect(foldText('Café')).toBe(foldText('Cafe'));
+    expect(foldText('RETURN​')).toBe(foldText('return'));
+  });
+
   it('makes the apostrophes phone keyboards type meet the plain one', () => {
     expect(foldText('can’t')).toBe("can't");
     expect(foldText('бʼє')).toBe(foldText("б'є"));
