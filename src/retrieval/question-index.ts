@@ -23,8 +23,6 @@ export interface LabelMatch {
   readonly best: number;
   /** To the second closest example of the same label (0 if none): support from more than one way of asking. */
   readonly second: number;
-  /** To the centroid of the label's examples in the best-matching group. */
-  readonly centroid: number;
   /** Group of the closest example (e.g. "fa", "bg-Latn"). */
   readonly group: string;
   /** Index of the closest example. */
@@ -60,7 +58,7 @@ const MAX_FEATURE_SHARE = 0.05;
 const MAX_FEATURE_POSTINGS = 20_000;
 /** Similarity above which two ways of asking of one entry in one language are the same question reworded. */
 const NEAR_DUPLICATE = 0.9;
-/** Labels a query reports (the closest by example or centroid). */
+/** Labels a query reports (the closest). */
 const MAX_LABEL_MATCHES = 64;
 /** Additive smoothing of the naive Bayes sums (in units of TF-IDF weight). */
 const NB_SMOOTHING = 0.03;
@@ -84,7 +82,6 @@ export interface QuestionIndexState {
   readonly labels: readonly string[];
   readonly exampleLabel: Int32Array;
   readonly exampleBucket: Int32Array;
-  readonly bucketNorm: Float64Array;
   readonly bucketLabel: Int32Array;
   readonly bucketGroup: readonly string[];
   readonly commonWords: ReadonlySet<string>;
@@ -114,9 +111,8 @@ export class QuestionIndex {
   private readonly vectors: readonly Vector[];
   private readonly labels: readonly string[];
   private readonly exampleLabel: Int32Array;
-  /** Example's (label, group) bucket, and each bucket's vector-sum norm, for centroid similarity. */
+  /** Example's (label, group) bucket: where it was written, and its near-duplicates' company. */
   private readonly exampleBucket: Int32Array;
-  private readonly bucketNorm: Float64Array;
   private readonly bucketLabel: Int32Array;
   private readonly bucketGroup: readonly string[];
   private readonly bucketMembers: number[][];
@@ -138,11 +134,9 @@ export class QuestionIndex {
   // Scratch space reused by each query, by example, bucket and label.
   private readonly sims: Float64Array;
   private readonly touchedExamples: Int32Array;
-  private readonly bucketSum: Float64Array;
   private readonly labelBest: Float64Array;
   private readonly labelSecond: Float64Array;
   private readonly labelExample: Int32Array;
-  private readonly labelCentroid: Float64Array;
 
   /**
    * Indexes `examples`; or, with `state` (what `state` gave for these very examples and options),
@@ -163,7 +157,6 @@ export class QuestionIndex {
     this.labels = state.labels;
     this.exampleLabel = state.exampleLabel;
     this.exampleBucket = state.exampleBucket;
-    this.bucketNorm = state.bucketNorm;
     this.bucketLabel = state.bucketLabel;
     this.bucketGroup = state.bucketGroup;
     this.commonWords = state.commonWords;
@@ -177,17 +170,15 @@ export class QuestionIndex {
     this.maxPostings = Math.max(50, Math.min(n * MAX_FEATURE_SHARE, MAX_FEATURE_POSTINGS));
     this.sims = new Float64Array(n);
     this.touchedExamples = new Int32Array(n);
-    this.bucketSum = new Float64Array(this.bucketMembers.length);
     this.labelBest = new Float64Array(this.labels.length).fill(-1);
     this.labelSecond = new Float64Array(this.labels.length);
     this.labelExample = new Int32Array(this.labels.length);
-    this.labelCentroid = new Float64Array(this.labels.length);
   }
 
   /** What this index computed from its examples: give it back to the constructor to skip the work. */
   get state(): QuestionIndexState {
-    const { idf, postStart, postExample, postWeight, labels, exampleLabel, exampleBucket, bucketNorm, bucketLabel, bucketGroup, commonWords, wordExamples, nbStart, nbLabel, nbWeight, nbLogWeight, labelTotal } = this;
-    return { featureIds: this.featureIds.state, idf, postStart, postExample, postWeight, labels, exampleLabel, exampleBucket, bucketNorm, bucketLabel, bucketGroup, commonWords, wordExamples, nbStart, nbLabel, nbWeight, nbLogWeight, labelTotal };
+    const { idf, postStart, postExample, postWeight, labels, exampleLabel, exampleBucket, bucketLabel, bucketGroup, commonWords, wordExamples, nbStart, nbLabel, nbWeight, nbLogWeight, labelTotal } = this;
+    return { featureIds: this.featureIds.state, idf, postStart, postExample, postWeight, labels, exampleLabel, exampleBucket, bucketLabel, bucketGroup, commonWords, wordExamples, nbStart, nbLabel, nbWeight, nbLogWeight, labelTotal };
   }
 
   get size(): number {
@@ -317,17 +308,13 @@ export class QuestionIndex {
       }
     }
 
-    const { bucketSum, labelBest, labelSecond, labelExample, labelCentroid, exampleBucket, exampleLabel } = this;
-    const touchedBuckets: number[] = [];
+    const { labelBest, labelSecond, labelExample, exampleBucket, exampleLabel } = this;
     const touchedLabels: number[] = [];
     for (let t = 0; t < touched; t++) {
       const e = touchedExamples[t] as number;
       const s = sims[e] as number;
       sims[e] = 0;
       if (excluded?.has(e)) continue;
-      const bucket = exampleBucket[e] as number;
-      if (bucketSum[bucket] === 0) touchedBuckets.push(bucket);
-      bucketSum[bucket] = (bucketSum[bucket] as number) + s;
       const label = exampleLabel[e] as number;
       const best = labelBest[label] as number;
       if (best < 0) {
@@ -335,35 +322,23 @@ export class QuestionIndex {
         labelBest[label] = s;
         labelSecond[label] = 0;
         labelExample[label] = e;
-        labelCentroid[label] = 0;
       } else if (s > best) {
         labelSecond[label] = best;
         labelBest[label] = s;
         labelExample[label] = e;
       } else if (s > (labelSecond[label] as number)) labelSecond[label] = s;
     }
-    const excludedBucket = example >= 0 ? (exampleBucket[example] as number) : -1;
-    for (const bucket of touchedBuckets) {
-      // Left out, the example is no longer part of its bucket's centroid either.
-      const norm = bucket === excludedBucket && excluded ? this.normWithout(bucket, excluded) : (this.bucketNorm[bucket] as number);
-      const label = this.bucketLabel[bucket] as number;
-      const centroid = norm > 1e-9 ? (bucketSum[bucket] as number) / norm : 0;
-      if (centroid > (labelCentroid[label] as number)) labelCentroid[label] = centroid;
-      bucketSum[bucket] = 0;
-    }
     // Only the closest labels become objects: on a large knowledge base nearly every label
     // shares some n-gram with a message, and the rest are no candidates.
-    const closeness = (label: number) => Math.max(labelBest[label] as number, labelCentroid[label] as number);
     const kept = touchedLabels.length <= MAX_LABEL_MATCHES
       ? touchedLabels
-      : touchedLabels.sort((a, b) => closeness(b) - closeness(a)).slice(0, MAX_LABEL_MATCHES);
+      : touchedLabels.sort((a, b) => (labelBest[b] as number) - (labelBest[a] as number)).slice(0, MAX_LABEL_MATCHES);
     const matches = kept.map((label) => {
       const example = labelExample[label] as number;
       return {
         label: this.labels[label] as string,
         best: labelBest[label] as number,
         second: labelSecond[label] as number,
-        centroid: labelCentroid[label] as number,
         group: this.bucketGroup[exampleBucket[example] as number] as string,
         example,
       };
@@ -420,19 +395,6 @@ export class QuestionIndex {
     return this.labels;
   }
 
-  /** ‖S − Σ x_e‖ for bucket b without the examples `out`: ‖S‖² − 2 Σ S·x_e + ‖Σ x_e‖². */
-  private normWithout(bucket: number, out: ReadonlySet<number>): number {
-    let squared = (this.bucketNorm[bucket] ?? 0) ** 2;
-    for (const e of out) {
-      const v = this.vectors[e] as Vector;
-      for (const f of this.bucketMembers[bucket] ?? []) {
-        const dot = dotProduct(v, this.vectors[f] as Vector);
-        squared -= 2 * dot;
-        if (out.has(f)) squared += dot;
-      }
-    }
-    return Math.sqrt(Math.max(0, squared));
-  }
 }
 
 function dotProduct(a: Vector, b: Vector): number {
@@ -555,24 +517,6 @@ function buildState(examples: readonly Example[], options: FeatureOptions): Ques
     return id;
   });
   const bucketLabel = Int32Array.from(bucketLabels);
-  // ‖Σ x‖ of each bucket: the centroid's similarity is Σ(x·q) / ‖Σ x‖, from sums a query already makes.
-  const sum = new Float64Array(df.length);
-  const bucketNorm = Float64Array.from(membersOf(exampleBucket, bucketLabel.length), (members) => {
-    const used: number[] = [];
-    for (const e of members) {
-      for (let k = start[e] as number; k < (start[e + 1] as number); k++) {
-        const id = vectorIds[k] as number;
-        if (sum[id] === 0) used.push(id);
-        sum[id] = (sum[id] as number) + (vectorWeights[k] as number);
-      }
-    }
-    let squared = 0;
-    for (const id of used) {
-      squared += (sum[id] as number) ** 2;
-      sum[id] = 0;
-    }
-    return Math.sqrt(squared) || 1;
-  });
 
   const commonWords = new Set<string>();
   for (const { size, counts } of groups.values()) {
@@ -609,7 +553,7 @@ function buildState(examples: readonly Example[], options: FeatureOptions): Ques
   return {
     featureIds: featureIds.state,
     idf, postStart, postExample, postWeight,
-    labels, exampleLabel, exampleBucket, bucketNorm, bucketLabel, bucketGroup,
+    labels, exampleLabel, exampleBucket, bucketLabel, bucketGroup,
     commonWords, wordExamples,
     nbStart, nbLabel: nbLabel.slice(0, pairs), nbWeight: nbWeights,
     nbLogWeight: nbWeights.map((w) => Math.log(1 + w / NB_SMOOTHING)),

@@ -215,22 +215,23 @@ function entryFlags(index: QuestionIndex): Uint8Array {
 }
 
 /** Features the calibration sees without an embedding model. */
-const BASE_FEATURES = 11;
+const BASE_FEATURES = 8;
 /** Position of the coverage feature in a row (see `candidateRows`). */
-const COVERAGE_FEATURE = 6;
+const COVERAGE_FEATURE = 4;
 /**
  * The direction each feature may push the probability (see `fitLogistic`): a lead in likelihood
  * and closeness to the entry only up; the number of informative words either way; words no
  * way of asking has only down.
  */
-const SIGNS = [1, 1, 1, 1, 1, 1, 1, 0, -1, 1, 1, 1, 1];
+const SIGNS = [1, 1, 1, 1, 1, 0, -1, 1, 1, 1];
 
 /**
  * Features of the best candidate entries of one message (`example`: the left-out example, in
  * calibration). Candidates are the entries most likely under naive Bayes; each is described by
  * its lead in likelihood over the next entry and over out-of-scope and small talk, and by how
- * close its closest way of asking and its centroid are, and how much of that question the
- * message covers.
+ * close its two closest ways of asking are and how much of the closest the message covers.
+ * (The similarity to the centroid of an entry's ways of asking in one language was a feature
+ * too: fitted to zero on the shipped base, and a fifth of the similarity walk; dropped.)
  */
 function candidateRows(index: QuestionIndex, query: QueryMatches, profile: QueryProfile, dense: DenseSimilarities | undefined, example = -1, scores = index.labelScores(query, example), withCoverage = true): { match: LabelMatch; row: number[] }[] {
   const names = index.labelNames;
@@ -251,38 +252,22 @@ function candidateRows(index: QuestionIndex, query: QueryMatches, profile: Query
     if (entries.length > CANDIDATES + 1) entries.pop();
   }
   const matchOf = new Map(query.matches.map((m) => [m.label, m]));
-  // The two closest entry centroids: the closest other than a candidate's own is one of them.
-  let bestCentroid = 0;
-  let secondCentroid = 0;
-  let bestCentroidMatch: LabelMatch | undefined;
-  for (const m of query.matches) {
-    if (!isEntryLabel(m.label)) continue;
-    if (m.centroid > bestCentroid || !bestCentroidMatch) {
-      secondCentroid = bestCentroid;
-      bestCentroid = m.centroid;
-      bestCentroidMatch = m;
-    } else if (m.centroid > secondCentroid) secondCentroid = m.centroid;
-  }
   const bestDense = dense ? Math.max(0, ...dense.values()) : 0;
   return entries.slice(0, CANDIDATES).map((label, rank) => {
     const name = names[label] as string;
     const score = scores[label] as number;
     const next = scores[entries[rank === 0 ? 1 : 0] as number] ?? score;
-    const m = matchOf.get(name) ?? { label: name, best: 0, second: 0, centroid: 0, group: '', example: -1 };
-    const otherCentroid = m === bestCentroidMatch ? secondCentroid : bestCentroid;
+    const m = matchOf.get(name) ?? { label: name, best: 0, second: 0, group: '', example: -1 };
     const row = [
       Math.max(-10, Math.min(10, score - next)),
       Math.max(-10, Math.min(10, score - outside)),
       m.best,
       m.second,
-      m.centroid,
-      m.centroid - otherCentroid,
       withCoverage && m.example >= 0 ? index.coverage(query, m.example) : 0,
       Math.log1p(profile.informative),
       // Words the knowledge base never uses: "Galatasaray" makes a message less likely any entry's.
       profile.unknown / Math.max(1, profile.informative + profile.unknown),
       rank === 0 ? 1 : 0,
-      m.centroid >= bestCentroid ? 1 : 0,
     ];
     if (dense) {
       const similarity = dense.get(name) ?? 0;
