@@ -41,9 +41,13 @@ function hashRange(word: string, from: number, to: number, seed: number): number
   return h >>> 0;
 }
 
+// A message's words are asked for twice (its profile, then its vector): the last are kept.
+let lastFolded = { text: '', words: [] as readonly string[] };
+
 /** Folded words of a text, in order (the unit every feature is made of). */
-export function foldedWords(text: string): string[] {
-  return tokenize(foldText(text)).filter((w) => w.length > 0);
+export function foldedWords(text: string): readonly string[] {
+  if (text !== lastFolded.text) lastFolded = { text, words: tokenize(foldText(text)).filter((w) => w.length > 0) };
+  return lastFolded.words;
 }
 
 /** The hash of a folded word as a whole (the key of its word feature). */
