@@ -68,16 +68,27 @@ export function eachFeature(words: readonly string[], options: FeatureOptions, a
     if (word.length > PREFIX_LENGTH) add(hashRange(word, 0, PREFIX_LENGTH, PREFIX_SEED), PREFIX_WEIGHT);
     const next = wordHashes[i + 1];
     if (next !== undefined) add((Math.imul(h ^ PAIR_SEED, 0x9e3779b1) ^ next) >>> 0, PAIR_WEIGHT);
-    // The word between boundary marks: position -1 and word.length stand for "<" and ">".
+    // The word between boundary marks ("<home>"). From each start, one FNV-1a pass over the
+    // longest n-gram gives the shorter ones on the way; each length is mixed in at its end.
     const marked = word.length + 2;
-    const code = (at: number) => (at === 0 || at === marked - 1 ? BOUNDARY : word.charCodeAt(at - 1));
-    for (const n of options.ngrams) {
-      if (marked <= n) continue;
-      for (let k = 0; k + n <= marked; k++) {
-        let g = NGRAM_SEED ^ n;
-        for (let j = k; j < k + n; j++) g = Math.imul(g ^ code(j), 0x01000193);
-        add(g >>> 0, NGRAM_WEIGHT);
+    if (codes.length < marked) codes = new Uint16Array(marked * 2);
+    codes[0] = BOUNDARY;
+    for (let c = 0; c < word.length; c++) codes[c + 1] = word.charCodeAt(c);
+    codes[marked - 1] = BOUNDARY;
+    const shortest = options.ngrams[0] ?? 0;
+    const longest = options.ngrams[options.ngrams.length - 1] ?? 0;
+    if (marked <= shortest) return;
+    for (let k = 0; k + shortest <= marked; k++) {
+      let g = NGRAM_SEED;
+      const end = Math.min(k + longest, marked);
+      for (let j = k; j < end; j++) {
+        g = Math.imul(g ^ (codes[j] as number), 0x01000193);
+        const n = j - k + 1;
+        if (n >= shortest && n < marked && options.ngrams.includes(n)) add(Math.imul(g ^ n, 0x9e3779b1) >>> 0, NGRAM_WEIGHT);
       }
     }
   });
 }
+
+/** A word's character codes between boundary marks (scratch for `eachFeature`). */
+let codes = new Uint16Array(64);
