@@ -81,6 +81,8 @@ describe('npm run eval', () => {
       expect(report.overall).toMatchObject({ n: 5, nInScope: 3, nNone: 1, nSmalltalk: 1 });
       // The item whose only id is missing can never be right.
       expect(report.overall.top1).toBeLessThanOrEqual(2 / 3 + 0.001);
+      // Both at the same out-of-scope rejection, each with its own threshold.
+      expect((report as SystemJson & { atRejection: { rejection: number; noneRejected: number } }).atRejection).toMatchObject({ rejection: 0.9, noneRejected: 1 });
     }
   }, 120_000);
 
@@ -90,6 +92,7 @@ describe('npm run eval', () => {
     expect(stdout).toMatch(/5 items \(3 to answer, 1 none, 1 smalltalk\), language given/);
     expect(stdout).toMatch(/missing ids \(counted as misses\): no-such-entry, not-written-yet/);
     expect(stdout).toMatch(/│ Rahnama .*│ NLP\.js 4\.27\.0/);
+    expect(stdout).toMatch(/at 90% out-of-scope rejected, each system with the best threshold for it on this set:\n  Rahnama +top1 +\d+%.*\n  NLP\.js 4\.27\.0 +top1 +\d+%/);
     for (const heading of ['by language', 'by style', 'overall', 'cw: confident wrong', 'reliability of answered items', 'ECE', 'failures of Rahnama:']) {
       expect(stdout).toContain(heading);
     }

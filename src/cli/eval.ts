@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { exitQuietlyOnClosedPipe } from './output.js';
 import { loadConfig } from '../config.js';
-import { engineSystem, evaluate, type EvalReport, type EvalSystem } from '../eval/evaluate.js';
+import { atRejection, engineSystem, evaluate, type EvalReport, type EvalSystem } from '../eval/evaluate.js';
 import { LEGEND, failureLines, figuresTable, reliabilityTable } from '../eval/format.js';
 import { missingIds, readEvalFile } from '../eval/items.js';
 import { overlapWithKnowledge } from '../eval/overlap.js';
@@ -11,6 +11,8 @@ import { loadAnswerEngine, useLocalModelIfPresent } from '../retrieval/load-engi
 exitQuietlyOnClosedPipe();
 
 const USAGE = 'usage: npm run eval -- FILE.yaml [--json] [--detect] [--failures] [--compare nlpjs]';
+/** Out-of-scope rejection at which systems are also compared (the answer engine's target). */
+const MATCHED_REJECTION = 0.9;
 /** Systems `--compare` knows. */
 const COMPARABLE = ['nlpjs'] as const;
 
@@ -54,6 +56,8 @@ if (values.compare === 'nlpjs') {
 }
 const runs = await evaluate(items, systems, { detect: values.detect });
 const language = values.detect ? 'detected' : 'given';
+// Every system at one operating point: the out-of-scope rejection a product needs (see `atRejection`).
+const matched = new Map(runs.map((run) => [run.name, atRejection(run.outcomes, MATCHED_REJECTION)]));
 
 if (values.json) {
   const out: Record<string, unknown> = {
@@ -63,6 +67,7 @@ if (values.json) {
   for (const run of runs) {
     const extra: Record<string, unknown> = run.name === 'engine' ? { mode: engine.mode } : {};
     if (nlpjs && run.name === nlpjs.name) Object.assign(extra, { version: nlpjs.version, trainMs: Math.round(nlpjs.trainMs), documents: nlpjs.documents });
+    if (runs.length > 1) extra.atRejection = matched.get(run.name);
     out[run.name] = { ...extra, ...run.report } satisfies Partial<EvalReport> & Record<string, unknown>;
   }
   process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -77,6 +82,15 @@ if (values.json) {
   }
   console.log('');
   for (const line of figuresTable(runs)) console.log(line);
+  if (runs.length > 1 && runs[0]!.report.overall.nNone > 0) {
+    const pct = (n: number | null) => (n === null ? '—' : `${Math.round(n * 100)}%`);
+    console.log(`at ${pct(MATCHED_REJECTION)} out-of-scope rejected, each system with the best threshold for it on this set:`);
+    for (const run of runs) {
+      const point = matched.get(run.name);
+      const from = point?.threshold === 0 ? 'as it answers' : point?.threshold ? `answering from confidence ${point.threshold.toFixed(3)}` : 'answering nothing';
+      console.log(`  ${run.label.padEnd(16)} top1 ${pct(point?.top1 ?? null).padStart(4)}  (${from}; ${pct(point?.noneRejected ?? null)} rejected)`);
+    }
+  }
   console.log('');
   for (const line of LEGEND) console.log(line);
   console.log('');

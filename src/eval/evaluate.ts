@@ -273,3 +273,33 @@ function round(n: number): number {
 function nullableRound(n: number | null): number | null {
   return n === null ? null : round(n);
 }
+
+/** A system's top-1 once its answer threshold is raised to reject a given share of out-of-scope items. */
+export interface OperatingPoint {
+  /** The share of `none` items to reject (another system's). */
+  readonly rejection: number;
+  /** The lowest confidence this system must have to answer to reject that share; null if no threshold does. */
+  readonly threshold: number | null;
+  readonly top1: number | null;
+  readonly noneRejected: number | null;
+}
+
+/**
+ * Top-1 at the same out-of-scope rejection as another system: two systems are compared at one
+ * operating point, not one answering everything against one that says "I don't know". The
+ * threshold is the lowest of the system's own confidences that rejects at least `rejection` of
+ * the `none` items, chosen on the set itself: the most favourable threshold that system could have.
+ */
+export function atRejection(outcomes: readonly EvalOutcome[], rejection: number): OperatingPoint {
+  const none = outcomes.filter((o) => o.expectation.kind === 'none');
+  const inScope = outcomes.filter((o) => o.expectation.kind === 'entries');
+  const answersAt = (o: EvalOutcome, threshold: number) => o.answered && o.answer.confidence >= threshold;
+  const candidates = [0, ...new Set(outcomes.filter((o) => o.answered).map((o) => o.answer.confidence))].sort((a, b) => a - b);
+  for (const threshold of [...candidates, Number.POSITIVE_INFINITY]) {
+    const rejected = share(none, (o) => !answersAt(o, threshold));
+    if (rejected === null || rejected >= rejection) {
+      return { rejection, threshold: Number.isFinite(threshold) ? threshold : null, top1: share(inScope, (o) => o.ok && answersAt(o, threshold)), noneRejected: rejected };
+    }
+  }
+  return { rejection, threshold: null, top1: null, noneRejected: null };
+}

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  engineSystem, evaluate, figures, reliability, runEval, score,
+  atRejection, engineSystem, evaluate, figures, reliability, runEval, score,
   type EvalOutcome, type SystemAnswer,
 } from '../../src/eval/evaluate.js';
 import { expectationOf, missingIds, readEvalFile, type EvalItem } from '../../src/eval/items.js';
@@ -79,6 +79,21 @@ describe('figures and the reliability table', () => {
     expect(r.bins[9]).toMatchObject({ from: 0.9, to: 1, meanConfidence: 0.953, accuracy: 0.333 });
     // ECE = 1/4 · |1 − 0.55| + 3/4 · |1/3 − 0.9533|
     expect(r.ece).toBeCloseTo(0.25 * 0.45 + 0.75 * Math.abs(1 / 3 - 2.86 / 3), 3);
+  });
+
+  it('compares systems at one out-of-scope rejection: the lowest threshold that rejects that share', () => {
+    // The none item answered at 1 can only be rejected by answering nothing; the other at 0.6 is rejected from 0.61 on.
+    const liberal = [
+      outcome('a', answer({ entryId: 'a', confidence: 0.95 })),
+      outcome('a', answer({ entryId: 'a', confidence: 0.7 })),
+      outcome('a', answer({ entryId: 'b', confidence: 0.65 })),
+      outcome('none', answer({ entryId: 'c', confidence: 0.6 })),
+      outcome('none', answer({ kind: 'fallback', confidence: 0.3 })),
+      outcome('none', answer({ entryId: 'd', confidence: 1 })),
+    ];
+    expect(atRejection(liberal, 0.3)).toMatchObject({ threshold: 0, top1: 0.667, noneRejected: 0.333 });
+    expect(atRejection(liberal, 0.6)).toMatchObject({ threshold: 0.65, top1: 0.667, noneRejected: 0.667 });
+    expect(atRejection(liberal, 0.9)).toMatchObject({ threshold: null, top1: 0, noneRejected: 1 });
   });
 
   it('has no ECE without answered items', () => {
