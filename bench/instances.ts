@@ -12,6 +12,7 @@ import { LANGUAGES } from '../src/languages.js';
 import { postMessage, startConversation, type DirectLineConversation } from '../test/support/direct-line-client.js';
 import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres.js';
 import { freePort } from '../test/support/process.js';
+import { buildServerIfStale, SERVER_SCRIPT } from './support.js';
 
 /**
  * The storage backends and instance count side by side, for `npm run bench` (suite `instances`)
@@ -236,14 +237,14 @@ async function postmasterOf(cluster: PostgresCluster): Promise<number | undefine
 interface Instance { url: string; pid: number; stop(): Promise<void>; warnings(): string[] }
 
 /**
- * `src/main.ts` in a process of its own, ready once `/readyz` answers 200 (so at LOG_LEVEL=warn,
+ * The server as `npm start` runs it (compiled: `SERVER_SCRIPT`) in a process of its own, ready once `/readyz` answers 200 (so at LOG_LEVEL=warn,
  * unlike test/support's startServer, which waits for the info-level "ready" line). Its output
  * is kept: warnings and errors are shown after the bench, the tail if it fails to start.
  */
 async function startInstance(root: string, env: Record<string, string>): Promise<Instance> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [SERVER_SCRIPT], {
     cwd: root, env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
@@ -276,10 +277,10 @@ async function startInstance(root: string, env: Record<string, string>): Promise
   };
   const deadline = performance.now() + 120_000;
   for (;;) {
-    if (exited) throw new Error(`src/main.ts exited before it was ready:\n${tail}`);
+    if (exited) throw new Error(`${SERVER_SCRIPT} exited before it was ready:\n${tail}`);
     if (performance.now() > deadline) {
       await stop();
-      throw new Error(`src/main.ts not ready after 120 s:\n${tail}`);
+      throw new Error(`${SERVER_SCRIPT} not ready after 120 s:\n${tail}`);
     }
     if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -391,6 +392,7 @@ const CONFIGURATIONS = [
  * temp folders are removed however it ends, also on Ctrl-C.
  */
 export async function instancesBench(options: InstancesOptions): Promise<InstancesResult | { skipped: string }> {
+  buildServerIfStale();
   const { root, progress, seconds, rounds, connections, conversations: conversationCount } = options;
   const cores = availableParallelism();
   progress('instances: starting a private PostgreSQL cluster');

@@ -12,7 +12,7 @@ import { KeywordIndex } from '../src/retrieval/keyword-index.js';
 import { QuestionModel } from '../src/retrieval/question-model.js';
 import type { AnswerEngine } from '../src/retrieval/engine.js';
 import { loadAnswerEngine, useLocalModelIfPresent } from '../src/retrieval/load-engine.js';
-import { formatTable, percentile, rssMbOf, startProcess } from './support.js';
+import { buildServerIfStale, formatTable, percentile, rssMbOf, SERVER_SCRIPT, startProcess } from './support.js';
 import { syntheticKnowledge, syntheticQueries } from './synthetic.js';
 import { buildWidget } from '../src/channels/webchat/widget-build.js';
 import { closedLoop, measureMemory, openConversations } from './webchat.js';
@@ -203,6 +203,8 @@ async function load(url: string) {
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'rahnama-bench-'));
 const serverEnv = { LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000000', MODEL_DOWNLOAD: 'false', DATA_DIR: dataDir };
+// Every server below runs as `npm start` runs it, compiled; built here once if the sources changed.
+if (['startup', 'http', 'webchat', 'telegram'].some((suite) => suites.has(suite))) buildServerIfStale();
 try {
   if (suites.has('startup')) await startupSuite();
   if (suites.has('http')) await httpSuite();
@@ -231,7 +233,7 @@ async function httpSuite() {
   // Both servers up at once, measured in alternation: the machine's load drifts (2 shared
   // cores), so each round compares the two under the same conditions; medians over rounds.
   const bare = await startProcess('bench/bare-server.ts', {});
-  const real = await startProcess('src/main.ts', serverEnv);
+  const real = await startProcess(SERVER_SCRIPT, serverEnv);
   const rounds: { bare: Awaited<ReturnType<typeof load>>; ask: Awaited<ReturnType<typeof load>> }[] = [];
   for (let round = 1; round <= HTTP_ROUNDS; round++) {
     progress(`HTTP round ${round} of ${HTTP_ROUNDS}`);
@@ -256,7 +258,7 @@ async function webchatSuite() {
   // and the server do not share an event loop, though they share the machine's cores.
   progress(`web chat: ${WEBCHAT_CONVERSATIONS} conversations for ${WEBCHAT_SECONDS} s`);
   const env = { ...serverEnv, DATA_DIR: path.join(dataDir, 'webchat'), DIRECTLINE_SECRET: 'b'.repeat(40) };
-  const server = await startProcess('src/main.ts', env);
+  const server = await startProcess(SERVER_SCRIPT, env);
   const cores = availableParallelism();
   // Each conversation keeps to one language, as a person does: the eval's questions in it,
   // including the out-of-scope ones (the bot answers those with a fallback and records them).
@@ -315,7 +317,7 @@ async function telegramSuite() {
   const fake = await new FakeTelegram().start();
   const secret = 'bench-webhook-secret-0123456789';
   const env = { ...serverEnv, DATA_DIR: path.join(dataDir, 'telegram'), TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, PUBLIC_URL: 'https://bench.example.org', TELEGRAM_WEBHOOK_SECRET: secret };
-  const server = await startProcess('src/main.ts', env);
+  const server = await startProcess(SERVER_SCRIPT, env);
   try {
     const registered = await fake.waitFor('setWebhook');
     const webhookUrl = `${server.url}${new URL(String(registered.params.url)).pathname}`;

@@ -12,7 +12,7 @@ import { ROOT } from '../test/support/paths.js';
 import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres.js';
 import { freePort } from '../test/support/process.js';
 import { benchQuestions } from './instances.js';
-import { formatTable, percentile, startProcess, type BenchProcess } from './support.js';
+import { buildServerIfStale, formatTable, percentile, SERVER_SCRIPT, startProcess, type BenchProcess } from './support.js';
 
 /**
  * `npm run soak`: the server under a steady load from both channels, killed and then cut off
@@ -126,6 +126,7 @@ try {
 process.exit(failed ? 1 : 0);
 
 async function soak(): Promise<boolean> {
+  buildServerIfStale();
   progress('starting a private PostgreSQL cluster, the fake Bot API and the server');
   cluster = await startPostgresCluster();
   const tmp = await mkdtemp(path.join(tmpdir(), 'rahnama-soak-'));
@@ -146,7 +147,7 @@ async function soak(): Promise<boolean> {
   // The same port on every start: the clients carry on after a restart as after a deploy.
   const start = async () => {
     const began = performance.now();
-    server = await startProcess('src/main.ts', env, { port, logFile });
+    server = await startProcess(SERVER_SCRIPT, env, { port, logFile });
     await readyAgain();
     return performance.now() - began;
   };

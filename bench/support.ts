@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
@@ -33,6 +33,18 @@ export interface StartOptions {
  * Starts `script` (`src/main.ts`, `bench/bare-server.ts`, `scripts/start.mjs`) with `env` and resolves once `/readyz`
  * answers at all: ready means answering (on the bare server, any route).
  */
+/**
+ * The server as \`npm start\` runs it: the compiled build, through scripts/start.mjs. (Under tsx the
+ * same server holds about 75 MB more: the loader's transpiled sources and source maps.)
+ */
+export const SERVER_SCRIPT = 'scripts/start.mjs';
+
+/** Builds dist/ if the sources are newer, once, before servers are started (two at once must not both build). */
+export function buildServerIfStale(): void {
+  const built = spawnSync(process.execPath, [SERVER_SCRIPT, '--build-only'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (built.status !== 0) throw new Error(`${SERVER_SCRIPT} --build-only failed (status ${built.status})`);
+}
+
 export async function startProcess(script: string, env: Record<string, string>, { port, logFile }: StartOptions = {}): Promise<BenchProcess> {
   const listenOn = port ?? (await freePort());
   const url = `http://127.0.0.1:${listenOn}`;

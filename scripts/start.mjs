@@ -1,5 +1,6 @@
 // `npm start`: the compiled server, dist/main.js, rebuilt first (`npm run build`) when anything it
-// is built from is newer. Compiled, it is ready sooner than under tsx, which transpiles every
+// is built from is newer. `--build-only`: the rebuild if one is due, and no server (benches run
+// it once before starting several servers). Compiled, it is ready sooner than under tsx, which transpiles every
 // file at each start; and tsx and esbuild are then needed to build only, not to run.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, utimesSync } from 'node:fs';
@@ -29,4 +30,4 @@ if (newestSource() > modified(built)) {
     process.exit(build.status ?? 1);
   }
 }
-await import(pathToFileURL(built).href);
+if (!process.argv.includes('--build-only')) await import(pathToFileURL(built).href);

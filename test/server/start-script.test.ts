@@ -36,10 +36,10 @@ if (source.includes('broken')) process.exit(2);
     const before = new Date(Date.now() - 60_000);
     await utimes(path.join(root, 'dist/main.js'), before, before).catch(() => undefined);
   };
-  const start = async () => {
+  const start = async (...args: string[]) => {
     // Without npm_execpath the script finds npm on the PATH, as `node scripts/start.mjs` does.
     const { npm_execpath: _npm, ...env } = process.env;
-    return run(process.execPath, ['scripts/start.mjs'], { cwd: root, env }).then(
+    return run(process.execPath, ['scripts/start.mjs', ...args], { cwd: root, env }).then(
       ({ stdout }) => ({ code: 0, stdout }),
       (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
     );
@@ -65,6 +65,19 @@ describe('npm start (scripts/start.mjs)', () => {
     await p.source('version 2');
     expect((await p.start()).stdout).toContain('running version 2');
     expect(await p.builds()).toBe(2);
+  });
+
+  it('with --build-only, builds when the sources changed and runs nothing', async () => {
+    const p = await project();
+    await p.source('version 1');
+    const first = await p.start('--build-only');
+    expect(first.code).toBe(0);
+    expect(first.stdout).not.toContain('running');
+    expect(await p.builds()).toBe(1);
+    expect(await p.start('--build-only')).toEqual({ code: 0, stdout: '' });
+    expect(await p.builds()).toBe(1);
+    expect((await p.start()).stdout).toContain('running version 1');
+    expect(await p.builds()).toBe(1);
   });
 
   it('starts nothing when the build fails, and builds again at the next start', async () => {
