@@ -41,6 +41,8 @@ const MAX_ENDING = 4;
 export class PhraseMatcher<T extends string> {
   /** Phrases by their first word (its first four letters, with `inflections`), longest first. */
   private readonly byFirstWord = new Map<string, Phrase<T>[]>();
+  /** Phrases by their folded words, joined: one phrase listed in several languages is one entry. */
+  private readonly byWords = new Map<string, Phrase<T>>();
 
   constructor(private readonly inflections = false) {}
 
@@ -58,15 +60,19 @@ export class PhraseMatcher<T extends string> {
     const phraseWords = words(phrase);
     const [first] = phraseWords;
     if (!first) return;
-    const key = this.key(first);
-    const list = this.byFirstWord.get(key) ?? [];
-    const known = list.find((p) => p.words.join(' ') === phraseWords.join(' '));
+    const joined = phraseWords.join(' ');
+    const known = this.byWords.get(joined);
     if (known) {
       if (!known.langs.includes(lang)) known.langs.push(lang);
       return;
     }
-    list.push({ words: phraseWords, intent, langs: [lang] });
-    list.sort((a, b) => b.words.length - a.words.length);
+    const added = { words: phraseWords, intent, langs: [lang] };
+    this.byWords.set(joined, added);
+    const key = this.key(first);
+    const list = this.byFirstWord.get(key) ?? [];
+    // Longest first, and among equals in the order added (as a stable sort after each add kept them).
+    const at = list.findIndex((p) => p.words.length < phraseWords.length);
+    list.splice(at < 0 ? list.length : at, 0, added);
     this.byFirstWord.set(key, list);
   }
 

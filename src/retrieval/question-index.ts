@@ -108,7 +108,8 @@ export class QuestionIndex {
   private readonly postStart: Int32Array;
   private readonly postExample: Int32Array;
   private readonly postWeight: Float32Array;
-  private readonly vectors: readonly Vector[];
+  /** Each example's vector, made on first use (training, coverage): a restored index answers without them. */
+  private exampleVectors: readonly Vector[] | undefined;
   private readonly labels: readonly string[];
   private readonly exampleLabel: Int32Array;
   /** Example's (label, group) bucket: where it was written, and its near-duplicates' company. */
@@ -152,8 +153,6 @@ export class QuestionIndex {
     this.postStart = state.postStart;
     this.postExample = state.postExample;
     this.postWeight = state.postWeight;
-    // Each example's vector is its column of the postings (in feature order, as it was made).
-    this.vectors = vectorsOf(state.postStart, state.postExample, state.postWeight, n);
     this.labels = state.labels;
     this.exampleLabel = state.exampleLabel;
     this.exampleBucket = state.exampleBucket;
@@ -179,6 +178,12 @@ export class QuestionIndex {
   get state(): QuestionIndexState {
     const { idf, postStart, postExample, postWeight, labels, exampleLabel, exampleBucket, bucketLabel, bucketGroup, commonWords, wordExamples, nbStart, nbLabel, nbWeight, nbLogWeight, labelTotal } = this;
     return { featureIds: this.featureIds.state, idf, postStart, postExample, postWeight, labels, exampleLabel, exampleBucket, bucketLabel, bucketGroup, commonWords, wordExamples, nbStart, nbLabel, nbWeight, nbLogWeight, labelTotal };
+  }
+
+  /** Each example's vector: its column of the postings (in feature order, as it was made). */
+  private get vectors(): readonly Vector[] {
+    this.exampleVectors ??= vectorsOf(this.postStart, this.postExample, this.postWeight, this.examples.length);
+    return this.exampleVectors;
   }
 
   get size(): number {

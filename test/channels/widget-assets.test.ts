@@ -1,4 +1,4 @@
-import { cp, stat, utimes } from 'node:fs/promises';
+import { cp, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
@@ -83,5 +83,20 @@ describe('the widget\'s files', () => {
     expect(await widgetIsStale(out)).toBe(false);
     expect(await widgetIsStale(await tempDir())).toBe(true);
     expect(WIDGET_SOURCES).toMatch(/widget[/\\]$/);
+  });
+
+  it('are not rebuilt from the compiled build, whose widget folder holds only compiled server code', async () => {
+    const out = await tempDir();
+    await cp(WIDGET_DIR, out, { recursive: true });
+    // dist/channels/webchat/widget: tsc's markdown.js, written after the widget was built.
+    const compiled = await tempDir();
+    await writeFile(path.join(compiled, 'markdown.js'), 'export {};\n');
+    await writeFile(path.join(compiled, 'markdown.js.map'), '{}\n');
+    const past = new Date('2000-01-01');
+    await utimes(path.join(out, 'widget.js'), past, past);
+    expect(await widgetIsStale(out, compiled)).toBe(false);
+    // A source there would still count.
+    await writeFile(path.join(compiled, 'main.ts'), 'export {};\n');
+    expect(await widgetIsStale(out, compiled)).toBe(true);
   });
 });

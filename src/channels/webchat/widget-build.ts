@@ -57,14 +57,18 @@ export async function buildWidget(outDir: string): Promise<BuiltFile[]> {
 }
 
 /** True when `outDir` has no widget or one older than its sources (a changed source checkout). */
-export async function widgetIsStale(outDir: string): Promise<boolean> {
+export async function widgetIsStale(outDir: string, sourceDir = WIDGET_SOURCES): Promise<boolean> {
   const builtAt = await stat(path.join(outDir, 'widget.js')).then((s) => s.mtimeMs, () => 0);
-  const sources = await readdir(WIDGET_SOURCES).catch(() => [] as string[]);
+  // Sources only: in the compiled build this folder holds the server's compiled markdown.js,
+  // which tsc rewrites after the widget was built and which no widget build could start from.
+  const sources = (await readdir(sourceDir).catch(() => [] as string[])).filter(isWidgetSource);
   for (const name of sources) {
-    if ((await stat(path.join(WIDGET_SOURCES, name))).mtimeMs > builtAt) return true;
+    if ((await stat(path.join(sourceDir, name))).mtimeMs > builtAt) return true;
   }
   return builtAt === 0 && sources.length > 0;
 }
+
+const isWidgetSource = (name: string): boolean => /\.(ts|css|html|json)$/.test(name) && !name.endsWith('.d.ts');
 
 /** Builds the widget when its sources are here and newer than the build; false when there is none. */
 export async function ensureWidget(outDir: string): Promise<boolean> {
