@@ -27,15 +27,20 @@ const APOSTROPHES = /[’‘ʼ`´]/g;
 
 /** Printable ASCII without the backtick: folding it is lower-casing it. */
 const PLAIN_ASCII = /^[\x20-\x5f\x61-\x7e]*$/;
-/** Words folded lately: each word of a message is folded once per language it may be in. */
+/**
+ * Words folded lately: each word of a message is folded once per language it may be in. Single
+ * words only, never a whole message (as the stem caches: a bounded set of words, no sentence
+ * anyone wrote).
+ */
 const foldedWordCache = new Map<string, string>();
 const FOLDED_WORD_CACHE_LIMIT = 20_000;
 const CACHED_WORD_LENGTH = 32;
+const SPACE = /\s/;
 
 /** Case, width, diacritic and Arabic-script folding: the form both index and query are compared in. */
 export function foldText(text: string): string {
   if (PLAIN_ASCII.test(text)) return text.toLowerCase();
-  if (text.length > CACHED_WORD_LENGTH) return foldUnicode(text);
+  if (text.length > CACHED_WORD_LENGTH || SPACE.test(text)) return foldUnicode(text);
   let folded = foldedWordCache.get(text);
   if (folded === undefined) {
     if (foldedWordCache.size >= FOLDED_WORD_CACHE_LIMIT) foldedWordCache.clear();
