@@ -92,7 +92,7 @@ describe('npm run eval', () => {
     expect(stdout).toMatch(/5 items \(3 to answer, 1 none, 1 smalltalk\), language given/);
     expect(stdout).toMatch(/missing ids \(counted as misses\): no-such-entry, not-written-yet/);
     expect(stdout).toMatch(/│ Rahnama .*│ NLP\.js 4\.27\.0/);
-    expect(stdout).toMatch(/at 90% out-of-scope rejected, each system with the best threshold for it on this set:\n  Rahnama +top1 +\d+%.*\n  NLP\.js 4\.27\.0 +top1 +\d+%/);
+    expect(stdout).toMatch(/at 90% out-of-scope rejected, each system with the best threshold for it on this set:\n {2}Rahnama +top1 +\d+%.*\n {2}NLP\.js 4\.27\.0 +top1 +\d+%/);
     for (const heading of ['by language', 'by style', 'overall', 'cw: confident wrong', 'reliability of answered items', 'ECE', 'failures of Rahnama:']) {
       expect(stdout).toContain(heading);
     }
