@@ -62,6 +62,8 @@ export function wordHash(word: string): number {
  */
 export function eachFeature(words: readonly string[], options: FeatureOptions, add: (key: number, weight: number) => void): void {
   const wordHashes = words.map(wordHash);
+  const shortest = options.ngrams[0] ?? 0;
+  const longest = options.ngrams[options.ngrams.length - 1] ?? 0;
   words.forEach((word, i) => {
     const h = wordHashes[i] as number;
     add(h, WORD_WEIGHT);
@@ -75,9 +77,7 @@ export function eachFeature(words: readonly string[], options: FeatureOptions, a
     codes[0] = BOUNDARY;
     for (let c = 0; c < word.length; c++) codes[c + 1] = word.charCodeAt(c);
     codes[marked - 1] = BOUNDARY;
-    const shortest = options.ngrams[0] ?? 0;
-    const longest = options.ngrams[options.ngrams.length - 1] ?? 0;
-    if (marked <= shortest) return;
+    // An n-gram as long as the marked word itself is the word feature again: not added (n < marked).
     for (let k = 0; k + shortest <= marked; k++) {
       let g = NGRAM_SEED;
       const end = Math.min(k + longest, marked);

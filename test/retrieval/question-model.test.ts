@@ -36,6 +36,9 @@ describe('features', () => {
     // 2 words, 1 stem (tickets), 1 pair, n-grams of "<tickets>" (7+6+5) and "<home>" (4+3+2).
     expect(features.size).toBe(2 + 1 + 1 + 18 + 9);
     expect(featuresOf('TICKETS  home!')).toEqual(features);
+    // Short words: no n-gram as long as the marked word ("<a>", "<ab>", "<xyz>" are the words themselves).
+    // 3 words, 2 pairs; "<ab>" has two 3-grams, "<xyz>" three 3-grams and two 4-grams.
+    expect(featuresOf('a ab xyz').size).toBe(3 + 2 + 2 + 5);
   });
 
   it('give dense ids to hashes, growing as needed', () => {
