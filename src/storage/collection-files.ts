@@ -79,6 +79,8 @@ export class CollectionFiles {
   private eraseTimer: NodeJS.Timeout | undefined;
   /** The logs read at open delete something that is still in the files. */
   private erasePending = false;
+  /** Closed: nothing more is written (a late writer must not leave files behind a shutdown). */
+  private closed = false;
 
   private constructor(
     private readonly dir: string,
@@ -182,6 +184,7 @@ export class CollectionFiles {
 
   /** Stores changes already made to the items; resolves once they are on disk. */
   record(changes: readonly Change[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`collection "${this.name}": the store is closed`));
     if (this.erasePending) {
       this.erasePending = false;
       this.eraseSoon();
@@ -272,7 +275,12 @@ export class CollectionFiles {
 
   /** Waits for the writes asked for and a pending erasure; the logs stay (the next start reads them). */
   async close(): Promise<void> {
-    if (this.eraseTimer) await this.compact().catch(() => undefined);
+    this.closed = true;
+    if (this.eraseTimer) {
+      clearTimeout(this.eraseTimer);
+      this.eraseTimer = undefined;
+      await this.compact().catch(() => undefined);
+    }
     await (this.nextCompaction ?? this.compacting).catch(() => undefined);
     await this.log?.close();
   }

@@ -49,6 +49,20 @@ describe('embedded store files', () => {
     await store.close();
   });
 
+  it('once closed, refuses a late write and leaves no file behind (a flush timer after a shutdown)', async () => {
+    // A small collection (rewritten whole) and a large one (changes appended to a log).
+    for (const open of [async (dir: string) => EmbeddedStore.open(dir), largeStore]) {
+      const dir = await tempDir();
+      const store = await open(dir);
+      const docs = store.documents<string>('docs');
+      await docs.put('a', 'kept');
+      const before = await filesIn(dir);
+      await store.close();
+      await expect(docs.put('b', 'late')).rejects.toThrow(/closed/);
+      expect(await filesIn(dir)).toEqual(before);
+    }
+  });
+
   it('reopened, every change is there: puts, applies, deletes and counters, from snapshot and logs', async () => {
     const dir = await tempDir();
     const store = await largeStore(dir);

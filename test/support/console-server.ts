@@ -37,6 +37,7 @@ export function useConsoleServer() {
   let template: string;
   let app: FastifyInstance | undefined;
   let store: Store | undefined;
+  let insights: InsightsStore | undefined;
   beforeAll(async () => {
     template = await mkdtemp(path.join(tmpdir(), 'rahnama-accounts-'));
     const accounts = await openStore({ dataDir: template, databaseUrl: '' });
@@ -46,8 +47,11 @@ export function useConsoleServer() {
   afterAll(() => rm(template, { recursive: true, force: true }));
   afterEach(async () => {
     await app?.close();
+    // Counts are written behind: written before the store closes, as main.ts does.
+    await insights?.close();
     await store?.close();
     app = undefined;
+    insights = undefined;
     store = undefined;
   });
   return async ({ webChat: withWebChat = false }: ConsoleServerOptions = {}) => {
@@ -60,7 +64,7 @@ export function useConsoleServer() {
     const { engine, knowledge } = served;
     store = await openStore(config);
     const webChat = withWebChat ? await createWebChat(config, served, store) : undefined;
-    const insights = webChat?.insights ?? new InsightsStore(store);
+    insights = webChat?.insights ?? new InsightsStore(store);
     app = await buildApp({ config, engine, knowledge, webChat, store, widgetDir: webChat ? WIDGET_DIR : undefined, admin: await createAdminConsole(config, served, insights, store), logger: false });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     return { app, url, engine, knowledge, dataDir, knowledgeDir, insights, store };

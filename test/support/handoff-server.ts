@@ -29,6 +29,7 @@ export function useHandoffServer() {
     await fixtureAccounts(store).create(COUNSELLOR);
     const desk = HandoffDesk.fromConfig(store, config.handoff);
     const webChat = await createWebChat(config, served, store, desk);
+    closing(webChat.insights);
     const admin = await createAdminConsole(config, served, webChat.insights, store, undefined, { handoff: desk });
     const app = closing(await buildApp({ config, engine: served.engine, knowledge: served.knowledge, webChat, admin, store, widgetDir: WIDGET_DIR, logger: false }));
     const url = await app.listen({ port: 0, host: '127.0.0.1' });

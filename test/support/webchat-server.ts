@@ -21,6 +21,8 @@ export function useWebChatServer() {
     const { engine, knowledge } = served;
     const store = closing(await openStore(config));
     const webChat = await createWebChat(config, served, store);
+    // Its counts are written behind: written before the store closes, as main.ts does.
+    closing(webChat.insights);
     const app = closing(await buildApp({ config, engine, knowledge, webChat, store, widgetDir: WIDGET_DIR, logger }));
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     return { app, url, webChat, engine, knowledge, locales: engine.locales };
