@@ -41,8 +41,11 @@ describe('the server process', () => {
     await mkdir(dataDir, { recursive: true });
     const seeded = await embeddedStoreOf(dataDir);
     const question = { lang: 'en', bestEntryId: null, bestConfidence: 0 } as const;
-    await new InsightsStore(seeded).recordUnanswered({ ...question, text: 'old question' }, new Date('2020-01-01T00:00:00Z'));
-    await new InsightsStore(seeded).recordUnanswered({ ...question, text: 'recent question' });
+    const insights = new InsightsStore(seeded);
+    await insights.recordUnanswered({ ...question, text: 'old question' }, new Date('2020-01-01T00:00:00Z'));
+    await insights.recordUnanswered({ ...question, text: 'recent question' });
+    // Written behind: written now, before the store closes (a closed store refuses writes).
+    await insights.close();
     await seeded.close();
     const server = await startServer({ DATA_DIR: dataDir, MODELS_DIR: path.join(dataDir, 'models'), MODEL_DOWNLOAD: 'false', RETENTION_DAYS: '30' });
     try {
