@@ -1,7 +1,8 @@
 // `npm start`: the compiled server, dist/main.js, rebuilt first (`npm run build`) when anything it
-// is built from is newer. `--build-only`: the rebuild if one is due, and no server (benches run
-// it once before starting several servers). Compiled, it is ready sooner than under tsx, which transpiles every
+// is built from is newer. Compiled, it is ready sooner than under tsx, which transpiles every
 // file at each start; and tsx and esbuild are then needed to build only, not to run.
+// `--build-only`: the rebuild if one is due, and no server (benches run it once before they
+// start several servers).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';

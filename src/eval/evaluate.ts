@@ -276,7 +276,7 @@ function nullableRound(n: number | null): number | null {
 
 /** A system's top-1 once its answer threshold is raised to reject a given share of out-of-scope items. */
 export interface OperatingPoint {
-  /** The share of `none` items to reject (another system's). */
+  /** The share of `none` items to reject. */
   readonly rejection: number;
   /** The lowest confidence this system must have to answer to reject that share; null if no threshold does. */
   readonly threshold: number | null;
@@ -285,10 +285,10 @@ export interface OperatingPoint {
 }
 
 /**
- * Top-1 at the same out-of-scope rejection as another system: two systems are compared at one
- * operating point, not one answering everything against one that says "I don't know". The
- * threshold is the lowest of the system's own confidences that rejects at least `rejection` of
- * the `none` items, chosen on the set itself: the most favourable threshold that system could have.
+ * Top-1 at a given out-of-scope rejection, so that systems are compared at one operating point,
+ * not one answering everything against one that says "I don't know". The threshold is the
+ * lowest of the system's own confidences that rejects at least `rejection` of the `none` items,
+ * chosen on the set itself: the most favourable threshold that system could have.
  */
 export function atRejection(outcomes: readonly EvalOutcome[], rejection: number): OperatingPoint {
   const none = outcomes.filter((o) => o.expectation.kind === 'none');
