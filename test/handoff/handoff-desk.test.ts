@@ -55,11 +55,11 @@ async function listen(store: Store) {
 describe.each(useStoreBackends())('live handoff core: $name store', (backend) => {
   it('puts a confirmed person in the queue with language, channel, topic and place; asking again keeps the same handoff', async () => {
     const { person, counsellor, clock } = await setUp(backend);
-    const first = await person.request({ person: 'p1', channel: 'webchat', language: 'ar', recentEntryIds: ['avrr-cost', 'avrr-eligibility'] });
+    const first = await person.request({ person: 'person-one', channel: 'webchat', language: 'ar', recentEntryIds: ['avrr-cost', 'avrr-eligibility'] });
     expect(first).toMatchObject({ created: true, opening: { open: true }, handoff: { state: 'waiting', outsideHours: false, language: 'ar', channel: 'webchat' } });
     clock.advance(minutes(1));
-    const second = await person.request({ person: 'p2', channel: 'telegram', language: 'fa', chatId: '5550001' });
-    expect(await person.request({ person: 'p1', channel: 'webchat', language: 'ar' })).toMatchObject({ created: false, handoff: { id: first.handoff.id } });
+    const second = await person.request({ person: 'person-two', channel: 'telegram', language: 'fa', chatId: '5550001' });
+    expect(await person.request({ person: 'person-one', channel: 'webchat', language: 'ar' })).toMatchObject({ created: false, handoff: { id: first.handoff.id } });
 
     const queue = await counsellor.queue();
     expect(queue.map((h) => [h.id, h.language, h.channel, h.state, h.recentEntryIds.at(-1)])).toEqual([
@@ -67,7 +67,7 @@ describe.each(useStoreBackends())('live handoff core: $name store', (backend) =>
       [second.handoff.id, 'fa', 'telegram', 'waiting', undefined],
     ]);
     // The queue shows no person id and no chat id.
-    expect(JSON.stringify(queue)).not.toMatch(/p1|p2|sealedChatId|5550001/);
+    expect(JSON.stringify(queue)).not.toMatch(/person-one|person-two|sealedChatId|5550001/);
     expect(await person.placeOf(first.handoff.id)).toBe(1);
     expect(await person.placeOf(second.handoff.id)).toBe(2);
     await counsellor.claim(first.handoff.id, 'nadia@iom.example');
