@@ -82,7 +82,7 @@ describe('figures and the reliability table', () => {
   });
 
   it('compares systems at one out-of-scope rejection: the lowest threshold that rejects that share', () => {
-    // The none item answered at 1 can only be rejected by answering nothing; the other at 0.6 is rejected from 0.61 on.
+    // The none item answered at 1 can only be rejected by answering nothing; the one at 0.6 is, from the next confidence up (0.65).
     const liberal = [
       outcome('a', answer({ entryId: 'a', confidence: 0.95 })),
       outcome('a', answer({ entryId: 'a', confidence: 0.7 })),
