@@ -34,7 +34,7 @@ export interface StartOptions {
  * answers at all: ready means answering (on the bare server, any route).
  */
 /**
- * The server as \`npm start\` runs it: the compiled build, through scripts/start.mjs. (Under tsx the
+ * The server as `npm start` runs it: the compiled build, through scripts/start.mjs. (Under tsx the
  * same server holds about 75 MB more: the loader's transpiled sources and source maps.)
  */
 export const SERVER_SCRIPT = 'scripts/start.mjs';
