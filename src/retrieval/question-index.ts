@@ -219,16 +219,12 @@ export class QuestionIndex {
     });
     const ids = this.messageIds.slice(0, n).sort();
     const weights = new Float32Array(n);
-    let norm = 0;
     for (let k = 0; k < n; k++) {
       const id = ids[k] as number;
-      const w = (kindWeights[id] as number) * (this.idf[id] as number);
+      weights[k] = kindWeights[id] as number;
       kindWeights[id] = 0;
-      weights[k] = w;
-      norm += w * w;
     }
-    norm = Math.sqrt(norm) || 1;
-    for (let k = 0; k < n; k++) weights[k] = (weights[k] as number) / norm;
+    toUnitTfIdf(ids, weights, this.idf);
     return { ids, weights };
   }
 
@@ -600,17 +596,23 @@ function membersOf(exampleBucket: Int32Array, buckets: number): number[][] {
 }
 
 /**
- * `unitVector` in place: `ids` are sorted, and `weights`, given as the kind weights of `ids`
- * in their order, become the unit vector's weights.
+ * An example's TF-IDF unit vector, in place: `ids` are sorted, and `weights`, given as the kind
+ * weights of `ids` in their order, become the unit vector's weights (`kindWeights`: scratch).
  */
 function unitVectorInPlace(ids: Uint32Array, weights: Float32Array, idf: Float32Array, kindWeights: Float32Array): void {
   const n = ids.length;
   for (let k = 0; k < n; k++) kindWeights[ids[k] as number] = weights[k] as number;
   ids.sort();
+  for (let k = 0; k < n; k++) weights[k] = kindWeights[ids[k] as number] as number;
+  toUnitTfIdf(ids, weights, idf);
+}
+
+/** Kind weights (in the order of `ids`) become the TF-IDF unit vector's weights, in place. */
+function toUnitTfIdf(ids: Uint32Array, weights: Float32Array, idf: Float32Array): void {
+  const n = ids.length;
   let norm = 0;
   for (let k = 0; k < n; k++) {
-    const id = ids[k] as number;
-    const w = (kindWeights[id] as number) * (idf[id] as number);
+    const w = (weights[k] as number) * (idf[ids[k] as number] as number);
     weights[k] = w;
     norm += w * w;
   }
