@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { foldForGlossary, termMatcher } from '../../src/knowledge/glossary.js';
-import { readKnowledgeSources, validateKnowledge } from '../../src/knowledge/load.js';
+import { loadKnowledgeBase, readKnowledgeSources, validateKnowledge } from '../../src/knowledge/load.js';
+import { LANGUAGE_FACTS, SCRIPT_GROUPS } from '../../src/language-facts.js';
 import type { GlossaryFile } from '../../src/knowledge/schema.js';
 import { LANGUAGES, type Lang } from '../../src/languages.js';
 import { KNOWLEDGE_DIR } from '../support/paths.js';
@@ -48,6 +49,62 @@ describe('glossary term matching', () => {
     expect(matches('ru', 'Государственн* агентств* по делам беженцев', 'в Государственное агентство по делам беженцев')).toBe(true);
     expect(matches('ps', 'یوځای کېد*', 'د بیا یوځای کېدو مرسته')).toBe(true);
     expect(matches('ps', 'یوځای کېد*', 'له کورنۍ سره یوځای وطن ته ستون شم')).toBe(false); // "together", said of a family: fine
+  });
+});
+
+/**
+ * What term matching was before it was done by hand: one regular expression per term. Kept as the
+ * reference the hand matcher must agree with, text for text.
+ */
+function regexMatcher(lang: Lang, term: string): (foldedText: string) => boolean {
+  const wordChar = '[\\p{L}\\p{M}\\p{N}]';
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const article = LANGUAGE_FACTS[lang].article;
+  const body = foldForGlossary(term).split(' ').filter(Boolean).map((word) => {
+    let stem = escape(word.replace(/\*+$/, ''));
+    if (article && stem.startsWith(article.prefix) && stem.length > article.prefix.length + 1) stem = `(?:${[article.prefix, ...article.merged].join('|')})${stem.slice(article.prefix.length)}`;
+    return word.endsWith('*') ? `${stem}${wordChar}*` : stem;
+  }).join('\\s+');
+  const regex = new RegExp(SCRIPT_GROUPS.arabic.includes(lang) ? body : `(?<!${wordChar})${body}(?!${wordChar})`, 'u');
+  return (text) => regex.test(text);
+}
+
+describe('glossary term matching, against the regular expressions it replaced', () => {
+  it('agrees on every text of the shipped knowledge base for every term of the shipped glossary', async () => {
+    const { entries, glossary: shippedGlossary } = await loadKnowledgeBase(KNOWLEDGE_DIR);
+    let compared = 0;
+    let found = 0;
+    for (const lang of LANGUAGES) {
+      const terms = Object.values(shippedGlossary.concepts).flatMap((c) => [...c[lang].use, ...(c[lang].avoid ?? [])]);
+      const texts = [...entries.values()].flatMap((e) => [e.languages[lang].question, ...e.languages[lang].variants, e.languages[lang].answer]).map(foldForGlossary);
+      for (const term of terms) {
+        const [byHand, byRegex] = [termMatcher(lang, term), regexMatcher(lang, term)];
+        for (const text of texts) {
+          expect.soft(byHand(text), `${lang} "${term}" in "${text.slice(0, 60)}"`).toBe(byRegex(text));
+          compared += 1;
+          if (byRegex(text)) found += 1;
+        }
+      }
+    }
+    // Both outcomes were compared, many times each.
+    expect(compared).toBeGreaterThan(10_000);
+    expect(found).toBeGreaterThan(500);
+  });
+
+  it('agrees at word edges: endings, digits, marks, punctuation, letters and emoji outside the BMP and repeated starts', () => {
+    const cases: [Lang, string, string[]][] = [
+      ['en', 'SAR', ['sar', 'sars', 'xsar', 'sar1', '1sar', 'sar-x', "sar's", 'sa sar', 'sarsar sar', '𠀀sar', 'sar𠀀', '😀sar😀', 'sar\u0301']],
+      ['bg', 'реинтеграци*', ['реинтеграция', 'реинтеграци', 'среинтеграция', 'реинтеграция2', 'реинтеграциях𠀀', 'реинтеграция𠀀1', 'реинтеграция😀', 'реинтеграци я']],
+      ['ru', 'государственн* агентств*', ['государственное агентство', 'государственное  агентство', 'государственное, агентство', 'государственноеагентство', 'государственное агентство1 x', 'государственн агентств', 'государственн𠀀 агентство', 'государственн😀 агентство']],
+      ['fr', "agence d'etat", ["l'agence d'etat", "agence d'etats", "agence d'etat.", 'agence detat']],
+      ['ar', 'المنظمة الدولية', ['للمنظمة الدولية', 'والمنظمة الدولية', 'لمنظمة الدولية', 'المنظمة الدوليةx', 'منظمة الدولية']],
+      ['ps', 'یوځای کېد*', ['یوځای کېدو', 'بیا یوځای کېدو', 'یوځای وطن', 'یوځای کېد']],
+      ['en', '*', ['', 'a', ' ']],
+    ];
+    for (const [lang, term, texts] of cases) {
+      const [byHand, byRegex] = [termMatcher(lang, term), regexMatcher(lang, term)];
+      for (const text of texts.map(foldForGlossary)) expect.soft(byHand(text), `${lang} "${term}" in "${text}"`).toBe(byRegex(text));
+    }
   });
 });
 
