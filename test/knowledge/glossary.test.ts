@@ -58,10 +58,10 @@ describe('glossary term matching', () => {
  */
 function regexMatcher(lang: Lang, term: string): (foldedText: string) => boolean {
   const wordChar = '[\\p{L}\\p{M}\\p{N}]';
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escapeForRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const article = LANGUAGE_FACTS[lang].article;
   const body = foldForGlossary(term).split(' ').filter(Boolean).map((word) => {
-    let stem = escape(word.replace(/\*+$/, ''));
+    let stem = escapeForRegex(word.replace(/\*+$/, ''));
     if (article && stem.startsWith(article.prefix) && stem.length > article.prefix.length + 1) stem = `(?:${[article.prefix, ...article.merged].join('|')})${stem.slice(article.prefix.length)}`;
     return word.endsWith('*') ? `${stem}${wordChar}*` : stem;
   }).join('\\s+');
