@@ -393,14 +393,18 @@ export class AnswerEngine {
     const sentenceTops: ScoredEntry[] = [];
     // A sentence that tells (context: "I'm a social worker at a shelter.") rather than asks
     // brings no entry of its own into the answer: it may only strengthen the whole message's
-    // first entry. Its best entry is still offered, below. Without any question mark, the last
-    // sentence is taken for the question: people tell first, then ask.
+    // first entry, and then only halfway (the mean of the two), since a story told alone can
+    // read as a sure question ("I rented a flat in Sofia" as one about housing). Its best entry
+    // is still offered, below. Without any question mark, the last sentence is taken for the
+    // question: people tell first, then ask.
     const wholeTop = whole.entries[0]?.entryId;
+    const wholeProbability = whole.entries[0]?.probability ?? 0;
     const anyAsks = sentences.some(asksSomething);
     sentences.forEach((sentence, i) => {
       const scores = this.model.score(sentence).entries;
       const asks = anyAsks ? asksSomething(sentence) : i === sentences.length - 1;
-      readings.push({ name: `sentence ${i + 1}`, scores: asks ? [...scores] : scores.filter((s) => s.entryId === wholeTop) });
+      const lifted = wholeTop === undefined ? [] : scores.filter((s) => s.entryId === wholeTop).map((s) => ({ ...s, probability: (s.probability + wholeProbability) / 2 }));
+      readings.push({ name: `sentence ${i + 1}`, scores: asks ? [...scores] : lifted });
       if (scores[0]) sentenceTops.push(scores[0]);
     });
 

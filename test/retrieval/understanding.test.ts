@@ -169,6 +169,18 @@ describe('long messages', () => {
     expect(await engine.ask({ text: message.replace('. Can he go back home by himself?', ', and he wants to go back home by himself'), lang: 'en' }))
       .toMatchObject({ kind: 'answer', entryId: 'avrr-children-alone' });
   });
+  it('is never sure of an entry that only the story before an unrelated question speaks of', async () => {
+    const engine = await shippedEngine();
+    const told = 'I was a student in Sofia and my visa expired last month. I want to go home but I have no money for the ticket.';
+    // Told alone, the story is a question the knowledge base answers surely.
+    expect((await engine.ask({ text: told, lang: 'en' })).confidence).toBeGreaterThanOrEqual(0.8);
+    for (const question of ['Where can I buy a cheap second-hand phone in Sofia?', 'Which bank has the lowest fee to send money to Egypt?']) {
+      const result = await engine.ask({ text: `${told} ${question}`, lang: 'en' });
+      expect(result.confidence, question).toBeLessThan(0.8);
+    }
+    // A question that asks nothing of its own ("what can I do?") still gets the story's entry.
+    expect(await engine.ask({ text: `${told} What can I do?`, lang: 'en' })).toMatchObject({ kind: 'answer', entryId: expect.stringMatching(/^avrr-(expired-visa|stranded)$/) });
+  });
 });
 
 describe('emergencies', () => {
