@@ -1,7 +1,7 @@
+// lane: integration
 import { Ajv } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import { describe, expect, it, vi } from 'vitest';
-import { useConsoleServer } from '../support/console-server.js';
 
 /** Every schema the server compiles for its routes, with where it is used. */
 const compiled = vi.hoisted(() => [] as { route: string; schema: object }[]);
@@ -15,7 +15,11 @@ vi.mock('../../src/server/validation.js', async (importOriginal) => {
   return { ...original, validatorCompiler };
 });
 
+// Test files share a worker's modules (vitest's isolate is off): one that ran before may have
+// loaded the server with the real compiler. Loaded afresh here, the server gets the mock.
+vi.resetModules();
 const { TEXT_KEYWORDS } = await import('../../src/server/validation.js');
+const { useConsoleServer } = await import('../support/console-server.js');
 const startServer = useConsoleServer();
 
 describe('the routes\' schemas', () => {

@@ -11,13 +11,13 @@ export function testConfig(env: Record<string, string> = {}): Config {
 
 let loaded: Promise<LoadedEngine> | undefined;
 
-/** The live knowledge of the shipped knowledge base and the engine over it (keyword mode), loaded once per test file. */
+/** The live knowledge of the shipped knowledge base and the engine over it (keyword mode), loaded once per worker (shared by its test files: restore what you change). */
 export function shipped(): Promise<LoadedEngine> {
   loaded ??= loadAnswerEngine(testConfig());
   return loaded;
 }
 
-/** The engine over the shipped knowledge base (keyword mode), built once per test file. */
+/** The engine over the shipped knowledge base (keyword mode), built once per worker. */
 export async function shippedEngine(): Promise<AnswerEngine> {
   return (await shipped()).engine;
 }
