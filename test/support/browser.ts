@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
-import { afterAll, beforeAll, onTestFinished } from 'vitest';
+import { beforeAll, onTestFinished } from 'vitest';
 import { ROOT } from './paths.js';
 
 /** Debian's Chromium, installed by `.ci/run`; the closed network needs the background flags. */
@@ -14,20 +14,32 @@ export interface BrowserPage {
   readonly errors: string[];
 }
 
+/** The worker's Chromium, started by the first file that asks (test files share a worker's modules). */
+let shared: Promise<Browser> | undefined;
+
+function launch(): Promise<Browser> {
+  const starting = chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  // A browser that crashed or failed to start is started again by the next file.
+  starting.then((browser) => browser.on('disconnected', () => (shared = undefined)), () => (shared = undefined));
+  return starting;
+}
+
 /**
- * One headless Chromium per test file. `openPage()` gives each test a fresh context (no shared
- * storage between tests) and saves a screenshot under test/artifacts/ when the test fails.
+ * One headless Chromium per worker, shared by its test files one after another (Playwright ends
+ * it when the worker exits): starting one per file cost a second or two each. `openPage()` gives
+ * each test a fresh context (no shared storage, cookies or cache between tests) and saves a
+ * screenshot under test/artifacts/ when the test fails.
  */
 export function useBrowser(): (options?: BrowserContextOptions) => Promise<BrowserPage> {
   let browser: Browser | undefined;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    shared ??= launch();
+    browser = await shared;
   });
-  afterAll(async () => browser?.close());
 
   // A phone is `{ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }`.
   return async ({ locale = 'en-GB', ...options } = {}) => {
