@@ -93,31 +93,78 @@ export async function checkUploadInWorker(upload: Upload, entryTexts: ReadonlyMa
   }
 }
 
+/**
+ * A worker that finished a check waits a while for the next one: starting a thread and loading
+ * the check's modules cost more than a typical check (a staff member's dry runs come one after
+ * another). One at most, per heap limit; it does not keep the process alive.
+ */
+let idle: { worker: Worker; maxHeapMb: number; timer: NodeJS.Timeout } | undefined;
+const IDLE_MS = 30_000;
+
+function takeWorker(maxHeapMb: number): Worker {
+  if (idle && idle.maxHeapMb === maxHeapMb) {
+    const { worker, timer } = idle;
+    clearTimeout(timer);
+    idle = undefined;
+    worker.removeAllListeners('exit');
+    return worker;
+  }
+  const worker = workerOf({ resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, maxYoungGenerationSizeMb: 32 } });
+  worker.unref();
+  return worker;
+}
+
+function keepWorker(worker: Worker, maxHeapMb: number): void {
+  if (idle) {
+    void worker.terminate();
+    return;
+  }
+  const timer = setTimeout(() => {
+    if (idle?.worker === worker) idle = undefined;
+    void worker.terminate();
+  }, IDLE_MS);
+  timer.unref();
+  // A worker that ends while idle (it should not) is simply not reused.
+  worker.once('exit', () => {
+    if (idle?.worker === worker) idle = undefined;
+  });
+  idle = { worker, maxHeapMb, timer };
+}
+
 function runWorker({ upload, entryTexts }: CheckRequest, { timeoutMs = 60_000, maxHeapMb = 384 }: CheckInWorkerOptions): Promise<UploadCheck> {
   const unreadable = (reason: string): UploadCheck => ({ plan: { rows: 0, bad: [{ row: 1, reason }], badRows: 1, changes: [], edited: new Map() } });
   // A copy of the bytes, handed over to the worker rather than copied again.
   const data = new Uint8Array(upload.data);
-  const worker = workerOf({ resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, maxYoungGenerationSizeMb: 32 } });
+  const worker = takeWorker(maxHeapMb);
   return new Promise<UploadCheck>((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      worker.removeListener('message', onMessage);
+      worker.removeListener('error', onError);
+      worker.removeListener('exit', onExit);
+    };
     const timer = setTimeout(() => {
+      done();
       resolve(unreadable(`checking the file took longer than ${Math.ceil(timeoutMs / 1000)} s: export the knowledge base again and edit that file`));
       void worker.terminate();
     }, timeoutMs);
-    const settle = () => clearTimeout(timer);
-    worker.once('message', (result: UploadCheck) => {
-      settle();
+    const onMessage = (result: UploadCheck) => {
+      done();
       resolve(result);
-      void worker.terminate();
-    });
-    worker.once('error', (error: Error & { code?: string }) => {
-      settle();
+      keepWorker(worker, maxHeapMb);
+    };
+    const onError = (error: Error & { code?: string }) => {
+      done();
       if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') resolve(unreadable('the file needs more memory to check than a knowledge base spreadsheet does: export the knowledge base again and edit that file'));
       else reject(error);
-    });
-    worker.once('exit', (code) => {
-      settle();
+    };
+    const onExit = (code: number) => {
+      done();
       reject(new Error(`the spreadsheet check stopped (exit code ${code}) without a result`));
-    });
+    };
+    worker.once('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
     const request: CheckRequest = { upload: { filename: upload.filename, data }, entryTexts };
     worker.postMessage(request, [data.buffer]);
   });

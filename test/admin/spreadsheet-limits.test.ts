@@ -1,6 +1,7 @@
 // lane: integration
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { checkUpload, checkUploadInWorker, entriesOf } from '../../src/admin/import-check.js';
 import { COLUMNS, exportCsv, planImport, readCsv, SHEET_LIMITS, TOO_MANY_ROWS } from '../../src/admin/spreadsheet.js';
 import { exportXlsx, hostileArchive, readXlsx } from '../../src/admin/spreadsheet-xlsx.js';
@@ -135,5 +136,24 @@ describe('the check in a worker thread', () => {
     expect(await checkUploadInWorker({ filename: 'kb.xlsx', data: zip }, current, { timeoutMs: 0 })).toEqual({ refused: 'the archive holds a file named "__proto__", which no workbook has' });
     const slow = await checkUploadInWorker({ filename: 'kb.csv', data: Buffer.from(fiveMegabytesOfBadRows()) }, current, { timeoutMs: 1 });
     expect('plan' in slow && slow.plan.bad).toEqual([{ row: 1, reason: 'checking the file took longer than 1 s: export the knowledge base again and edit that file' }]);
+    // The worker stopped for taking too long is not used again: the next check gets an answer.
+    const next = await checkUploadInWorker({ filename: 'kb.csv', data: Buffer.from(badRows(1)) }, current);
+    expect('plan' in next && next.plan.bad).toEqual([expect.objectContaining({ row: 2, reason: expect.stringContaining('unknown id "no-such-entry"') })]);
+  });
+
+  it('plans each check against the entries it is given, when a worker that checked before takes it', async () => {
+    const texts = await shippedTexts();
+    const edited = structuredClone(entriesOf(texts).get('avrr-cost')!);
+    edited.languages.fr.answer = 'Une réponse changée.\n';
+    const upload = { filename: 'kb.csv', data: Buffer.from(exportCsv([edited])) };
+    const changes = async (entryTexts: ReadonlyMap<string, string>) => {
+      const check = await checkUploadInWorker(upload, entryTexts);
+      return 'plan' in check ? check.plan.changes.map((c) => `${c.id} ${c.lang} ${c.fields.join(',')}`) : check.refused;
+    };
+    expect(await changes(texts)).toEqual(['avrr-cost fr answer']);
+    // Published in between: the same upload now changes nothing; then the entry is as before again.
+    const published = new Map(texts).set('avrr-cost', stringify(edited));
+    expect(await changes(published)).toEqual([]);
+    expect(await changes(texts)).toEqual(['avrr-cost fr answer']);
   });
 });
