@@ -31,7 +31,7 @@ export default defineConfig({
     maxWorkers: Math.max(2, availableParallelism()),
     // A worker runs its test files one after another in one module graph, not each afresh:
     // importing botbuilder, Fastify and ONNX Runtime again for every file was 88 of the suite's
-    // 345 s here (18 s shared; the suite 345 → 246 s). A file that mocks a module loads what
+    // 345 s here (17 s shared; the suite 345 → about 240 s). A file that mocks a module loads what
     // uses it afresh (`vi.resetModules()`, as test/server/route-schemas.test.ts does), and a
     // file that changes shared state (the shipped engine of test/support/engine.ts) restores it.
     isolate: false,
