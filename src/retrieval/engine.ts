@@ -181,7 +181,8 @@ export class AnswerEngine {
       // in a question (measured: 0.80 → 0.79 on challenge.yaml).
       return SMALL_TALK_INTENTS.filter((intent) => intent !== 'person').flatMap((intent) => (table[intent]?.patterns ?? []).map((text) => ({ text, intent, lang })));
     });
-    return { entries: this.deps.knowledge.entries.values(), outOfScope: this.deps.knowledge.outOfScope, smallTalk };
+    const names = LANGUAGES.flatMap((lang) => this.deps.knowledge.glossary.concepts.iom?.[lang]?.use ?? []);
+    return { entries: this.deps.knowledge.entries.values(), outOfScope: this.deps.knowledge.outOfScope, smallTalk, names };
   }
 
   private train(set: TrainingSet): QuestionModel {
@@ -258,7 +259,7 @@ export class AnswerEngine {
     const stated = query.lang as Lang | undefined;
     const conversation = query.conversationLang as Lang | undefined;
     const detected = detectLanguage(text, this.deps.keyword, stated ?? conversation ?? 'en');
-    const profile = this.model.index.profile(text);
+    const profile = this.model.profile(text);
     const base = { detectedLang: detected.lang, detectedConfidence: detected.confidence, mode: this.mode };
     const { renderer } = this.deps;
     // The language of the reply, given what matched: the user's choice first, then the
@@ -384,7 +385,7 @@ export class AnswerEngine {
         // A reading in which the knowledge base knows no word (English, French, Turkish read as
         // Cyrillic) cannot match: it is not scored.
         const cyrillic = latinToCyrillic(text, lang);
-        const read = this.model.index.profile(cyrillic);
+        const read = this.model.profile(cyrillic);
         if (read.informative === 0) continue;
         readings.push({ name: `${lang}-Cyrl`, scores: [...this.model.score(cyrillic, undefined, read).entries] });
       }

@@ -8,7 +8,7 @@ import { EngineCache, type EngineCacheLog } from './engine-cache.js';
 import { AnswerEngine } from './engine.js';
 import { KeywordIndex, type KeywordIndexState } from './keyword-index.js';
 import { ModelManager } from './model-manager.js';
-import { QuestionModel, trainingExamples, type QuestionModelState, type TrainingSet } from './question-model.js';
+import { QuestionModel, readingOf, trainingExamples, type QuestionModelState, type TrainingSet } from './question-model.js';
 import { AnswerRenderer } from './render.js';
 
 type EngineConfig = Pick<Config, 'knowledgeDir' | 'localesDir' | 'answerThreshold' | 'contactOverrides' | 'retentionDays' | 'cacheDir' | 'logLevel'>;
@@ -85,12 +85,12 @@ export function trainCached(set: TrainingSet, cache: EngineCache): QuestionModel
   const state = cache.read<QuestionModelState>('model', key);
   if (state) {
     try {
-      return QuestionModel.restore(examples, state);
+      return QuestionModel.restore(examples, state, readingOf(set));
     } catch (error) {
       cache.warnUnusable('model', key, error);
     }
   }
-  const model = QuestionModel.trainOn(examples);
+  const model = QuestionModel.trainOn(examples, readingOf(set));
   void cache.write('model', key, model.state);
   return model;
 }

@@ -3,6 +3,7 @@ import { LANGUAGES, type Lang } from '../languages.js';
 import { fitLogistic, predict, type LogisticModel } from './logistic.js';
 import { defaultFeatureOptions, type FeatureOptions } from './features.js';
 import { QuestionIndex, type Example, type LabelMatch, type QueryMatches, type QueryProfile, type QuestionIndexState } from './question-index.js';
+import { asWritten, nameReading, type TextReading } from './names.js';
 
 /** Label of the out-of-scope examples: messages no entry answers. */
 export const OUT_OF_SCOPE = 'none';
@@ -16,7 +17,12 @@ export interface TrainingSet {
   readonly outOfScope?: Partial<Record<Lang, readonly string[]>>;
   /** Small-talk phrases (from the locales), so that "hello" is known not to be a question. */
   readonly smallTalk?: readonly { readonly text: string; readonly intent: string; readonly lang: Lang }[];
+  /** The organisation's names in every language (the glossary's concept `iom`): each read as "IOM" (see `nameReading`). */
+  readonly names?: readonly string[];
 }
+
+/** How the model reads the texts of a training set and the messages it scores. */
+export const readingOf = (set: TrainingSet): TextReading => nameReading(set.names ?? [], 'iom');
 
 /** What a trained model holds (see `QuestionModel.state`): its index and its calibration's weights. */
 export interface QuestionModelState {
@@ -89,21 +95,23 @@ export class QuestionModel {
     private denseCalibration: LogisticModel | undefined,
     /** Milliseconds the training (or restoring it, see `restore`) took. */
     readonly trainingMs: number,
+    /** How a message is read before it is matched: as the training set's texts were. */
+    private readonly read: TextReading,
   ) {}
 
   static train(set: TrainingSet): QuestionModel {
-    return QuestionModel.trainOn(trainingExamples(set));
+    return QuestionModel.trainOn(trainingExamples(set), readingOf(set));
   }
 
-  /** `train`, on examples already drawn from a training set (`trainingExamples`). */
-  static trainOn(examples: readonly Example[]): QuestionModel {
+  /** `train`, on examples already drawn from a training set (`trainingExamples`), read as they were (`readingOf`). */
+  static trainOn(examples: readonly Example[], read: TextReading = asWritten): QuestionModel {
     const start = performance.now();
     // A very large knowledge base keeps one n-gram length: training stays near a minute at
     // 10,000 entries in eleven languages (three lengths took twice as long).
     const index = new QuestionIndex(examples, examples.length > LARGE_BASE_EXAMPLES ? { ngrams: [4] } : defaultFeatureOptions);
     const { rows, labels, weights } = leaveOneOutRows(index, () => undefined);
     const calibration = fitLogistic(rows, labels, { weights, signs: SIGNS });
-    return new QuestionModel(index, calibration, undefined, performance.now() - start);
+    return new QuestionModel(index, calibration, undefined, performance.now() - start, read);
   }
 
   /**
@@ -111,11 +119,11 @@ export class QuestionModel {
    * it scores exactly as that model did. The dense calibration is not part of it (it follows
    * the embedding model, fitted when one is loaded).
    */
-  static restore(examples: readonly Example[], state: QuestionModelState): QuestionModel {
+  static restore(examples: readonly Example[], state: QuestionModelState, read: TextReading = asWritten): QuestionModel {
     const start = performance.now();
     const index = new QuestionIndex(examples, state.features, state.index);
     if (state.calibration.length !== BASE_FEATURES + 1) throw new Error(`question model state: ${state.calibration.length} calibration weights, expected ${BASE_FEATURES + 1}`);
-    return new QuestionModel(index, { weights: [...state.calibration] }, undefined, performance.now() - start);
+    return new QuestionModel(index, { weights: [...state.calibration] }, undefined, performance.now() - start, read);
   }
 
   /** What training computed, to be given back to `restore` (the engine cache stores it). */
@@ -141,8 +149,13 @@ export class QuestionModel {
    * Scores a message: each entry it may be asking for, with a calibrated probability.
    * `profile`: its words as the index sees them, when the caller has already counted them.
    */
-  score(text: string, dense?: DenseSimilarities, profile = this.index.profile(text)): ModelScores {
-    return this.scoreQuery(this.index.query(text), profile, dense);
+  score(text: string, dense?: DenseSimilarities, profile = this.profile(text)): ModelScores {
+    return this.scoreQuery(this.index.query(this.read(text)), profile, dense);
+  }
+
+  /** A message's words as the index sees them (how many are informative, how many unknown). */
+  profile(text: string): QueryProfile {
+    return this.index.profile(this.read(text));
   }
 
   private scoreQuery(query: QueryMatches, profile: QueryProfile, dense: DenseSimilarities | undefined): ModelScores {
@@ -180,6 +193,7 @@ export class QuestionModel {
 
 /** The examples: every question, variant and romanised variant, out-of-scope messages and small talk. */
 export function trainingExamples(set: TrainingSet): Example[] {
+  const read = readingOf(set);
   const examples: Example[] = [];
   for (const entry of set.entries) {
     for (const lang of LANGUAGES) {
@@ -188,13 +202,13 @@ export function trainingExamples(set: TrainingSet): Example[] {
       // variants): people write short, misspelled, romanised and long messages, as the variants
       // do. Holding out the canonical questions alone, which are the cleanest, taught the
       // calibration to expect closer matches than people's messages make.
-      examples.push({ text: t.question, label: entry.id, group: lang, heldOut: true });
-      for (const text of t.variants) examples.push({ text, label: entry.id, group: lang, heldOut: true });
-      for (const text of t.romanised ?? []) examples.push({ text, label: entry.id, group: `${lang}-Latn`, heldOut: true });
+      examples.push({ text: read(t.question), label: entry.id, group: lang, heldOut: true });
+      for (const text of t.variants) examples.push({ text: read(text), label: entry.id, group: lang, heldOut: true });
+      for (const text of t.romanised ?? []) examples.push({ text: read(text), label: entry.id, group: `${lang}-Latn`, heldOut: true });
     }
   }
   for (const lang of LANGUAGES) {
-    for (const text of set.outOfScope?.[lang] ?? []) examples.push({ text, label: OUT_OF_SCOPE, group: lang, heldOut: true });
+    for (const text of set.outOfScope?.[lang] ?? []) examples.push({ text: read(text), label: OUT_OF_SCOPE, group: lang, heldOut: true });
   }
   (set.smallTalk ?? []).forEach(({ text, intent, lang }, i) => {
     // One small-talk phrase in three is held out: there are many, and they are easy negatives.

@@ -183,6 +183,21 @@ describe('long messages', () => {
   });
 });
 
+describe("the organisation's full name", () => {
+  it.each([
+    ['en', 'Does the International Organization for Migration pay for the ticket?', 'What is the International Organization for Migration?'],
+    ['bg', 'Плаща ли Международната организация по миграция билета?', 'Какво е Международната организация по миграция?'],
+    ['ru', 'Платит ли Международная организация по миграции за билет?', 'Что такое Международная организация по миграции?'],
+    ['tr', 'Uluslararası Göç Örgütü bileti ödüyor mu?', 'Uluslararası Göç Örgütü nedir?'],
+    ['ar', 'هل تدفع المنظمة الدولية للهجرة ثمن التذكرة؟', 'ما هي المنظمة الدولية للهجرة؟'],
+    ['fa', 'آیا سازمان بین‌المللی مهاجرت هزینه بلیط را می‌دهد؟', 'سازمان بین‌المللی مهاجرت چیست؟'],
+  ] as const)('%s: is read as "IOM": a question about the ticket is about the ticket, not about what IOM is', async (lang, ticket, whatIs) => {
+    const engine = await shippedEngine();
+    expect(await engine.ask({ text: ticket }), ticket).toMatchObject({ kind: 'answer', entryId: 'avrr-cost', lang });
+    expect(await engine.ask({ text: whatIs }), whatIs).toMatchObject({ kind: 'answer', entryId: 'about-iom', lang });
+  });
+});
+
 describe('emergencies', () => {
   it.each(LANGUAGES)('%s: danger now gets 112 first; the same danger in the past gets the answer with a line about 112', async (lang) => {
     const engine = await shippedEngine();
