@@ -24,9 +24,13 @@ export function nameReading(names: readonly string[], as: string): TextReading {
   if (patterns.length === 0) return asWritten;
   const regex = new RegExp(`(?<!${WORD_CHAR})(?:${patterns.join('|')})(?!${WORD_CHAR})`, 'gu');
   // A text without any of the names is given back as it came (read as before, to the letter).
+  // A message is read for its matches and again for its profile: the last reading is kept.
+  let last = { text: '', read: '' };
   return (text) => {
+    if (text === last.text) return last.read;
     const folded = foldText(text);
     regex.lastIndex = 0;
-    return regex.test(folded) ? folded.replace(regex, as) : text;
+    last = { text, read: regex.test(folded) ? folded.replace(regex, as) : text };
+    return last.read;
   };
 }
