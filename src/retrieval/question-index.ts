@@ -1,5 +1,4 @@
 import { HashIds, type HashIdsState } from './hash-ids.js';
-import { includes } from './sorted-ids.js';
 import { defaultFeatureOptions, eachFeature, foldedWords, wordHash, type FeatureOptions } from './features.js';
 
 /**
@@ -134,6 +133,10 @@ export class QuestionIndex {
   private readonly labelTotal: Float64Array;
   // Scratch space reused by each query, by example, bucket and label.
   private readonly sims: Float64Array;
+  /** By feature, the stamp of the last query that has it (see `coverage`). */
+  private readonly queryMarks: Uint32Array;
+  private markStamp = 0;
+  private markedQuery: QueryMatches | undefined;
   private readonly touchedExamples: Int32Array;
   private readonly labelBest: Float64Array;
   private readonly labelSecond: Float64Array;
@@ -169,6 +172,7 @@ export class QuestionIndex {
     this.maxPostings = Math.max(50, Math.min(n * MAX_FEATURE_SHARE, MAX_FEATURE_POSTINGS));
     this.sims = new Float64Array(n);
     this.touchedExamples = new Int32Array(n);
+    this.queryMarks = new Uint32Array(this.idf.length);
     this.labelBest = new Float64Array(this.labels.length).fill(-1);
     this.labelSecond = new Float64Array(this.labels.length);
     this.labelExample = new Int32Array(this.labels.length);
@@ -279,14 +283,22 @@ export class QuestionIndex {
 
   /** Share of an example's weight that the message has: how much of the matched question it covers. */
   coverage(query: QueryMatches, example: number): number {
-    const v = this.vectors[example] as Vector;
+    // The query's features are marked once (a message's candidates ask in turn), then each of
+    // the example's features is one look-up.
+    if (this.markedQuery !== query) {
+      this.markedQuery = query;
+      this.markStamp = this.markStamp === 0xffffffff ? 1 : this.markStamp + 1;
+      if (this.markStamp === 1) this.queryMarks.fill(0);
+      for (const id of query.vector.ids) this.queryMarks[id] = this.markStamp;
+    }
+    const { ids, weights } = this.vectors[example] as Vector;
     let total = 0;
     let found = 0;
-    v.ids.forEach((id, k) => {
-      const w = v.weights[k] ?? 0;
+    for (let k = 0; k < ids.length; k++) {
+      const w = weights[k] as number;
       total += w * w;
-      if (includes(query.vector.ids, id)) found += w * w;
-    });
+      if (this.queryMarks[ids[k] as number] === this.markStamp) found += w * w;
+    }
     return total === 0 ? 0 : found / total;
   }
 
