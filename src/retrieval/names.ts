@@ -10,16 +10,17 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 
 /**
  * Reads every one of `names` (terms as the glossary writes them: a `*` ends a word with any
- * ending) as the single word `as`, in folded text. The organisation's full name, in any language,
- * is then the same word as its abbreviation: "Does the International Organization for Migration
- * pay for the ticket?" asks what "Does IOM pay for the ticket?" asks, instead of matching the
- * one entry whose ways of asking spell the name out ("What is the International Organization
- * for Migration?"). One regular expression for all the names, built once per training.
+ * ending) as the single word `as`, in folded text. The organisation's full name and its
+ * abbreviations (МОМ, OIM), in any language, are then one word: "Does the International
+ * Organization for Migration pay for the ticket?" asks what "Does IOM pay for the ticket?" asks,
+ * instead of matching the one entry whose ways of asking spell the name out ("What is the
+ * International Organization for Migration?"). One regular expression for all the names, built
+ * once per training.
  */
 export function nameReading(names: readonly string[], as: string): TextReading {
   const patterns = names
     .map((name) => foldText(name).split(/\s+/).filter(Boolean))
-    .filter((words) => words.length > 1)
+    .filter((words) => words.length > 1 || words[0] !== as)
     .map((words) => words.map((w) => (w.endsWith('*') ? `${escapeRegExp(w.replace(/\*+$/, ''))}${WORD_CHAR}*` : escapeRegExp(w))).join('\\s+'));
   if (patterns.length === 0) return asWritten;
   const regex = new RegExp(`(?<!${WORD_CHAR})(?:${patterns.join('|')})(?!${WORD_CHAR})`, 'gu');
