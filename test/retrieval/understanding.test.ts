@@ -169,6 +169,7 @@ describe('long messages', () => {
     expect(await engine.ask({ text: message.replace('. Can he go back home by himself?', ', and he wants to go back home by himself'), lang: 'en' }))
       .toMatchObject({ kind: 'answer', entryId: 'avrr-children-alone' });
   });
+
   it('is never sure of an entry that only the story before an unrelated question speaks of', async () => {
     const engine = await shippedEngine();
     const told = 'I was a student in Sofia and my visa expired last month. I want to go home but I have no money for the ticket.';
