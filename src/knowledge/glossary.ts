@@ -48,44 +48,62 @@ interface TermWord {
   readonly open: boolean;
 }
 
+/** Where a term occurs in folded text: the first occurrence from `from` on, as [start, end). */
+export type TermFinder = (foldedText: string, from?: number) => { readonly start: number; readonly end: number } | undefined;
+
 /**
- * A term as a test on folded text. A `*` at the end of a word matches any ending of that word
- * (`реинтеграци*` finds реинтеграция and реинтеграцията). In Arabic-script languages a term
- * matches anywhere in the text; in the others it must start and end on a word boundary.
- * Matched by hand, not by a regular expression per term: one with Unicode letter classes takes
- * about a millisecond and a half to build, which a knowledge base check paid for every term.
+ * A term as a search in folded text (`foldForGlossary`). A `*` at the end of a word matches any
+ * ending of that word (`реинтеграци*` finds реинтеграция and реинтеграцията). In Arabic-script
+ * languages a term matches anywhere in the text; in the others it must start and end on a word
+ * boundary. Matched by hand, not by a regular expression per term: one with Unicode letter
+ * classes takes about a millisecond and a half to build, which a knowledge base check paid for
+ * every term.
  */
-export function termMatcher(lang: Lang, term: string): (foldedText: string) => boolean {
+export function termFinder(lang: Lang, term: string): TermFinder {
   const words = foldForGlossary(term).split(' ').filter(Boolean).map((word) => termWord(lang, word));
   const bounded = !ARABIC_SCRIPT.has(lang);
   const first = words[0];
-  if (!first) return () => false;
+  if (!first) return () => undefined;
 
-  // Word `k` and those after it, from `at`; the text's spaces are single (foldForGlossary).
-  const matchFrom = (text: string, at: number, k: number): boolean => {
+  // Where word `k` and those after it end, matched from `at`, or -1; the text's spaces are single (foldForGlossary).
+  const endFrom = (text: string, at: number, k: number): number => {
     const word = words[k];
-    if (!word) return true;
+    if (!word) return at;
     for (const form of word.forms) {
       if (!text.startsWith(form, at)) continue;
       let end = at + form.length;
       // Greedy is exact: giving back a letter would put a letter where a space or the end must be.
       if (word.open) while (end < text.length && wordCharAt(text, end)) end += text.codePointAt(end)! > 0xffff ? 2 : 1;
       if (k === words.length - 1) {
-        if (!bounded || !wordCharAt(text, end)) return true;
-      } else if (text[end] === ' ' && matchFrom(text, end + 1, k + 1)) return true;
-    }
-    return false;
-  };
-
-  return (text) => {
-    for (const form of first.forms) {
-      for (let at = text.indexOf(form); at !== -1; at = at < text.length ? text.indexOf(form, at + 1) : -1) {
-        if (bounded && wordCharBefore(text, at)) continue;
-        if (matchFrom(text, at, 0)) return true;
+        if (!bounded || !wordCharAt(text, end)) return end;
+      } else if (text[end] === ' ') {
+        const rest = endFrom(text, end + 1, k + 1);
+        if (rest >= 0) return rest;
       }
     }
-    return false;
+    return -1;
   };
+
+  return (text, from = 0) => {
+    let found: { start: number; end: number } | undefined;
+    for (const form of first.forms) {
+      for (let at = text.indexOf(form, from); at !== -1 && at < (found?.start ?? Number.POSITIVE_INFINITY); at = at < text.length ? text.indexOf(form, at + 1) : -1) {
+        if (bounded && wordCharBefore(text, at)) continue;
+        const end = endFrom(text, at, 0);
+        if (end >= 0) {
+          found = { start: at, end };
+          break;
+        }
+      }
+    }
+    return found;
+  };
+}
+
+/** A term as a test on folded text (see `termFinder`). */
+export function termMatcher(lang: Lang, term: string): (foldedText: string) => boolean {
+  const find = termFinder(lang, term);
+  return (text) => find(text) !== undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import { LANGUAGES, type Lang } from '../languages.js';
 import { fitLogistic, predict, type LogisticModel } from './logistic.js';
 import { defaultFeatureOptions, type FeatureOptions } from './features.js';
 import { QuestionIndex, type Example, type LabelMatch, type QueryMatches, type QueryProfile, type QuestionIndexState } from './question-index.js';
-import { asWritten, nameReading, type TextReading } from './names.js';
+import { asWritten, nameReading, type Name, type TextReading } from './names.js';
 
 /** Label of the out-of-scope examples: messages no entry answers. */
 export const OUT_OF_SCOPE = 'none';
@@ -18,7 +18,7 @@ export interface TrainingSet {
   /** Small-talk phrases (from the locales), so that "hello" is known not to be a question. */
   readonly smallTalk?: readonly { readonly text: string; readonly intent: string; readonly lang: Lang }[];
   /** The organisation's names in every language (the glossary's concept `iom`): each read as "IOM" (see `nameReading`). */
-  readonly names?: readonly string[];
+  readonly names?: readonly Name[];
 }
 
 /** How the model reads the texts of a training set and the messages it scores. */
